@@ -1,0 +1,84 @@
+// Package hashing turns images and videos into fingerprints: decoding with
+// limits, normalisation, PDQ and pHash/dHash per frame, and video frame
+// sampling through ffmpeg.
+package hashing
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/provcheck/provcheck/hashing/pdq"
+)
+
+// Kind says whether a fingerprint comes from a still image or a video.
+type Kind string
+
+// The two kinds of media.
+const (
+	KindImage Kind = "image"
+	KindVideo Kind = "video"
+)
+
+// Hash64 is a 64-bit perceptual hash (pHash or dHash). It marshals as 16 hex
+// digits.
+type Hash64 uint64
+
+// String returns the 16-digit hex form.
+func (h Hash64) String() string { return fmt.Sprintf("%016x", uint64(h)) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (h Hash64) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (h *Hash64) UnmarshalText(b []byte) error {
+	v, err := ParseHash64(string(b))
+	if err != nil {
+		return err
+	}
+	*h = v
+	return nil
+}
+
+// ParseHash64 reads a 16-digit hex hash.
+func ParseHash64(s string) (Hash64, error) {
+	if len(s) != 16 {
+		return 0, fmt.Errorf("hash %q: want 16 hex digits", s)
+	}
+	v, err := strconv.ParseUint(s, 16, 64)
+	if err != nil {
+		return 0, fmt.Errorf("hash %q: not hex", s)
+	}
+	return Hash64(v), nil
+}
+
+// Frame is the fingerprint of one picture: a still image, or one sampled
+// video frame at time T (seconds from the start).
+type Frame struct {
+	T       float64  `json:"t"`
+	PDQ     pdq.Hash `json:"pdq"`
+	Quality int      `json:"quality"`
+	PHash   Hash64   `json:"phash"`
+	DHash   Hash64   `json:"dhash"`
+}
+
+// Fingerprint is what the rest of the program passes around: the source's
+// properties and the fingerprints of its frames (one frame for an image).
+type Fingerprint struct {
+	Kind     Kind    `json:"kind"`
+	Format   string  `json:"format,omitempty"` // container or image format: jpeg, png, mov,mp4,…
+	Codec    string  `json:"codec,omitempty"`  // video codec, e.g. h264
+	Width    int     `json:"width"`
+	Height   int     `json:"height"`
+	Duration float64 `json:"duration_s"`
+	FPS      float64 `json:"fps,omitempty"`
+	Frames   []Frame `json:"frames"`
+}
+
+// roundT keeps timestamps readable in JSON (millisecond precision).
+func roundT(t float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(t, 'f', 3, 64), 64)
+	return v
+}
+
+var _ = json.Marshal
