@@ -1,0 +1,365 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/hashing/pdq"
+)
+
+func randHash(r *rand.Rand) pdq.Hash {
+	return pdq.Hash{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
+}
+
+func testMedia(r *rand.Rand, name string, frames int) Media {
+	sum := sha256.Sum256([]byte(name))
+	fp := hashing.Fingerprint{Kind: hashing.KindVideo, Format: "mp4", Codec: "h264", Width: 640, Height: 360, Duration: float64(frames) / 5, FPS: 25}
+	if frames == 1 {
+		fp = hashing.Fingerprint{Kind: hashing.KindImage, Format: "jpeg", Width: 800, Height: 600}
+	}
+	for i := 0; i < frames; i++ {
+		fp.Frames = append(fp.Frames, hashing.Frame{T: float64(i) / 5, PDQ: randHash(r), Quality: 80 + i%20, PHash: hashing.Hash64(r.Uint64()), DHash: hashing.Hash64(r.Uint64())})
+	}
+	return Media{SHA256: hex.EncodeToString(sum[:]), Name: name, Note: "test", Fingerprint: fp}
+}
+
+func testCase(r *rand.Rand, id string) Case {
+	return Case{
+		ID: id, Title: "Title of " + id, Claim: "A claim", Rating: "False", Category: TransformedContent,
+		Tags: []string{"ai-generated"}, FirstSeen: "2025-12",
+		Media:      []Media{testMedia(r, id+"-a.mp4", 10)},
+		FactChecks: []FactCheck{{Publisher: "Lead Stories", URL: "https://example.org/fc/" + id, Title: "Fact check", Rating: "False", Date: "2025-12-05", Language: "en"}},
+	}
+}
+
+func openTemp(t *testing.T) *SQLite {
+	t.Helper()
+	s, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "reg.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestStoreRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(1, 2))
+	s := openTemp(t)
+	c := testCase(r, "case-one")
+	c.Media = append(c.Media, testMedia(r, "still.jpg", 1))
+	if _, err := s.Upsert(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, "case-one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != c.Title || got.Claim != c.Claim || got.Category != c.Category || got.FirstSeen != c.FirstSeen {
+		t.Errorf("scalars differ: %+v", got)
+	}
+	if len(got.Media) != 2 || len(got.FactChecks) != 1 {
+		t.Fatalf("media %d fact-checks %d", len(got.Media), len(got.FactChecks))
+	}
+	for i := range c.Media {
+		want, have := c.Media[i].Fingerprint, got.Media[i].Fingerprint
+		if len(want.Frames) != len(have.Frames) || want.Kind != have.Kind || want.Width != have.Width {
+			t.Fatalf("media %d fingerprint differs", i)
+		}
+		for j := range want.Frames {
+			if want.Frames[j] != have.Frames[j] {
+				t.Fatalf("media %d frame %d: %+v != %+v", i, j, have.Frames[j], want.Frames[j])
+			}
+		}
+	}
+	if got.FactChecks[0] != c.FactChecks[0] {
+		t.Errorf("fact-check %+v", got.FactChecks[0])
+	}
+	if got.CreatedAt.IsZero() || got.UpdatedAt.IsZero() || got.Media[0].AddedAt.IsZero() {
+		t.Error("timestamps not set")
+	}
+	list, err := s.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].Media != 2 || list[0].Frames != 11 || list[0].FactChecks != 1 {
+		t.Errorf("list %+v", list)
+	}
+}
+
+func TestUpsertAppends(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(3, 4))
+	s := openTemp(t)
+	c := testCase(r, "x")
+	if _, err := s.Upsert(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	gen1, _ := s.Generation(ctx)
+	more := Case{ID: "x", Tags: []string{"AI-GENERATED", "sora"},
+		Media:      []Media{c.Media[0], testMedia(r, "repost.mp4", 4)},
+		FactChecks: []FactCheck{{Publisher: "AFP Fact Check"}, {Publisher: "lead stories", URL: c.FactChecks[0].URL, Language: "en"}}}
+	got, err := s.Upsert(ctx, more)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != c.Title {
+		t.Errorf("title replaced by empty: %q", got.Title)
+	}
+	if strings.Join(got.Tags, ",") != "ai-generated,sora" {
+		t.Errorf("tags %v", got.Tags)
+	}
+	if len(got.Media) != 2 {
+		t.Errorf("media: want the duplicate skipped and one added, got %d", len(got.Media))
+	}
+	if len(got.FactChecks) != 2 || got.FactChecks[1].Publisher != "AFP Fact Check" {
+		t.Errorf("fact-checks %+v", got.FactChecks)
+	}
+	stored, _ := s.Get(ctx, "x")
+	if len(stored.Media) != 2 || len(stored.Media[1].Fingerprint.Frames) != 4 {
+		t.Errorf("stored media %d", len(stored.Media))
+	}
+	if gen2, _ := s.Generation(ctx); gen2 <= gen1 {
+		t.Errorf("generation did not advance: %d → %d", gen1, gen2)
+	}
+}
+
+func TestInvalidUpsertChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(5, 6))
+	s := openTemp(t)
+	if _, err := s.Upsert(ctx, testCase(r, "ok")); err != nil {
+		t.Fatal(err)
+	}
+	bad := testCase(r, "ok")
+	bad.FactChecks = []FactCheck{{Publisher: "X", URL: "javascript:alert(1)"}}
+	bad.Media = []Media{testMedia(r, "new.mp4", 3)}
+	_, err := s.Upsert(ctx, bad)
+	if !IsValidation(err) || !strings.Contains(err.Error(), "fact_checks[1].url") {
+		t.Fatalf("want a validation error naming the URL, got %v", err)
+	}
+	got, _ := s.Get(ctx, "ok")
+	if len(got.Media) != 1 || len(got.FactChecks) != 1 {
+		t.Errorf("failed upsert changed the case: %d media, %d fact-checks", len(got.Media), len(got.FactChecks))
+	}
+}
+
+func TestRemove(t *testing.T) {
+	ctx := context.Background()
+	s := openTemp(t)
+	r := rand.New(rand.NewPCG(7, 8))
+	s.Upsert(ctx, testCase(r, "gone"))
+	if err := s.Remove(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "gone"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("get after remove: %v", err)
+	}
+	if err := s.Remove(ctx, "gone"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second remove: %v", err)
+	}
+	var n int
+	s.db.QueryRow("SELECT COUNT(*) FROM frames").Scan(&n)
+	if n != 0 {
+		t.Errorf("%d orphan frames left", n)
+	}
+}
+
+func TestBundleRoundTripAndImport(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(9, 10))
+	src := openTemp(t)
+	for _, id := range []string{"a", "b", "c"} {
+		if _, err := src.Upsert(ctx, testCase(r, id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, _ := src.All(ctx)
+	var buf bytes.Buffer
+	if err := NewBundle(all, all[0].UpdatedAt).WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	b, err := ReadBundle(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := openTemp(t)
+	if err := dst.Import(ctx, b.Cases); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := dst.All(ctx)
+	if len(got) != 3 {
+		t.Fatalf("imported %d cases", len(got))
+	}
+	for i := range got {
+		if got[i].ID != all[i].ID || len(got[i].Media[0].Fingerprint.Frames) != len(all[i].Media[0].Fingerprint.Frames) ||
+			got[i].Media[0].Fingerprint.Frames[3] != all[i].Media[0].Fingerprint.Frames[3] {
+			t.Errorf("case %d differs after import", i)
+		}
+	}
+}
+
+func TestBadBundles(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		file string
+		want []string
+	}{
+		{"bad-syntax.json", []string{"line 4:"}},
+		{"bad-unknown-key.json", []string{`unknown field "colour"`}},
+		{"bad-format.json", []string{"format:", "version:"}},
+		{"bad-values.json", []string{"cases[0].id", "cases[0].fact_checks[0].url", "cases[2].id: \"dup\" already used by cases[1]",
+			"cases[1].category", "cases[1].media[0].fingerprint.frames[1].t", "cases[1].media[0].sha256", "cases[1].fact_checks[0].date"}},
+		{"bad-type.json", []string{"cases.title", "line 5"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			s := openTemp(t)
+			r := rand.New(rand.NewPCG(11, 12))
+			s.Upsert(ctx, testCase(r, "existing"))
+			f, err := os.Open(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			_, err = ReadBundle(f)
+			if err == nil {
+				t.Fatal("bad bundle accepted")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			list, _ := s.List(ctx)
+			if len(list) != 1 {
+				t.Errorf("registry changed: %d cases", len(list))
+			}
+		})
+	}
+}
+
+func TestImportIsAtomic(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(13, 14))
+	s := openTemp(t)
+	s.Upsert(ctx, testCase(r, "keep"))
+	good := testCase(r, "new-one")
+	// The second case is invalid: nothing of the import may remain.
+	broken := testCase(r, "keep")
+	broken.Media[0] = testMedia(r, "other.mp4", 3)
+	broken.Media[0].Fingerprint.Frames[0].T = -1
+	err := s.Import(ctx, []Case{good, broken})
+	if err == nil {
+		t.Fatal("import with an invalid case succeeded")
+	}
+	if _, err := s.Get(ctx, "new-one"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the valid half of a failed import was kept: %v", err)
+	}
+}
+
+func TestSchemaVersions(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "reg.db")
+	s, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, _ := sql.Open("sqlite", path)
+	db.Exec("PRAGMA user_version = 99")
+	db.Close()
+	_, err = OpenSQLite(ctx, path)
+	if err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("newer schema: %v", err)
+	}
+	junk := filepath.Join(t.TempDir(), "junk.db")
+	os.WriteFile(junk, []byte("this is not a database at all, just text that is long enough to look like a header..........."), 0o644)
+	if _, err := OpenSQLite(ctx, junk); err == nil {
+		t.Error("a text file opened as a registry")
+	}
+}
+
+func TestSlugAndIDs(t *testing.T) {
+	for in, want := range map[string]string{
+		"AI-generated video of NYPD officers arresting ICE agents!": "ai-generated-video-of-nypd-officers-arresting-ice-agents",
+		"  ¡¡¡ ":         "case",
+		"Über Straße 12": "ber-stra-e-12",
+	} {
+		if got := Slug(in); got != want || !ValidID(got) {
+			t.Errorf("Slug(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, bad := range []string{"", "-x", "UPPER", "a b", "../etc", strings.Repeat("a", 101)} {
+		if ValidID(bad) {
+			t.Errorf("ValidID(%q) = true", bad)
+		}
+	}
+}
+
+func TestLinearIndexExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	idx := NewLinear(0)
+	var hs []pdq.Hash
+	for i := 0; i < 5000; i++ {
+		h := randHash(r)
+		hs = append(hs, h)
+		idx.Add(h, Ref{Case: int32(i / 100), Frame: int32(i)})
+	}
+	q := hs[1234]
+	q[0] ^= 0xff // 8 bits away
+	got := idx.Search(q, 10, nil)
+	if len(got) != 1 || got[0].Frame != 1234 || got[0].Distance != 8 {
+		t.Fatalf("search: %+v", got)
+	}
+	qs := []pdq.Hash{q, hs[42], randHash(r)}
+	found := map[int][]Hit{}
+	idx.SearchMany(qs, 10, func(i int, h Hit) { found[i] = append(found[i], h) })
+	if len(found[0]) != 1 || found[0][0].Frame != 1234 || len(found[1]) != 1 || found[1][0].Distance != 0 || len(found[2]) != 0 {
+		t.Errorf("SearchMany: %+v", found)
+	}
+}
+
+func benchIndex(b *testing.B, n int) (*Linear, []pdq.Hash) {
+	r := rand.New(rand.NewPCG(17, 18))
+	idx := NewLinear(n)
+	for i := 0; i < n; i++ {
+		idx.Add(randHash(r), Ref{Frame: int32(i)})
+	}
+	qs := make([]pdq.Hash, 64)
+	for i := range qs {
+		qs[i] = randHash(r)
+	}
+	return idx, qs
+}
+
+// BenchmarkLinearSearch1M: one query hash against one million frame hashes.
+func BenchmarkLinearSearch1M(b *testing.B) {
+	idx, qs := benchIndex(b, 1_000_000)
+	b.ResetTimer()
+	var hits []Hit
+	for i := 0; i < b.N; i++ {
+		hits = idx.Search(qs[i%len(qs)], 31, hits[:0])
+	}
+}
+
+// BenchmarkLinearSearchMany1M: 64 query hashes (a sampled clip) against one
+// million frame hashes in one pass; compare per query with the above.
+func BenchmarkLinearSearchMany1M(b *testing.B) {
+	idx, qs := benchIndex(b, 1_000_000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		idx.SearchMany(qs, 31, func(int, Hit) {})
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(qs)), "ns/query")
+}

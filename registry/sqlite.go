@@ -1,0 +1,493 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/hashing/pdq"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
+)
+
+// SchemaVersion is the registry schema this build writes.
+const SchemaVersion = 1
+
+// migrations[i] brings a registry from schema version i to i+1.
+var migrations = []string{
+	`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+	INSERT INTO meta(key, value) VALUES ('generation', '0');
+	CREATE TABLE cases (
+		id TEXT PRIMARY KEY,
+		title TEXT NOT NULL,
+		claim TEXT NOT NULL DEFAULT '',
+		rating TEXT NOT NULL DEFAULT '',
+		category TEXT NOT NULL DEFAULT '',
+		tags TEXT NOT NULL DEFAULT '[]',
+		first_seen TEXT NOT NULL DEFAULT '',
+		created_at TEXT NOT NULL,
+		updated_at TEXT NOT NULL
+	);
+	CREATE TABLE fact_checks (
+		id INTEGER PRIMARY KEY,
+		case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+		seq INTEGER NOT NULL,
+		publisher TEXT NOT NULL,
+		url TEXT NOT NULL DEFAULT '',
+		title TEXT NOT NULL DEFAULT '',
+		rating TEXT NOT NULL DEFAULT '',
+		date TEXT NOT NULL DEFAULT '',
+		language TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX fact_checks_case ON fact_checks(case_id, seq);
+	CREATE TABLE media (
+		id INTEGER PRIMARY KEY,
+		case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+		seq INTEGER NOT NULL,
+		sha256 TEXT NOT NULL,
+		name TEXT NOT NULL DEFAULT '',
+		note TEXT NOT NULL DEFAULT '',
+		added_at TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		format TEXT NOT NULL DEFAULT '',
+		codec TEXT NOT NULL DEFAULT '',
+		width INTEGER NOT NULL,
+		height INTEGER NOT NULL,
+		duration REAL NOT NULL,
+		fps REAL NOT NULL,
+		UNIQUE (case_id, sha256)
+	);
+	CREATE INDEX media_case ON media(case_id, seq);
+	CREATE TABLE frames (
+		media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+		seq INTEGER NOT NULL,
+		t REAL NOT NULL,
+		pdq TEXT NOT NULL,
+		quality INTEGER NOT NULL,
+		phash TEXT NOT NULL,
+		dhash TEXT NOT NULL,
+		PRIMARY KEY (media_id, seq)
+	) WITHOUT ROWID;`,
+}
+
+// SQLite is the embedded registry: one file, WAL journal, pure Go driver.
+type SQLite struct {
+	db   *sql.DB
+	path string
+}
+
+var _ Store = (*SQLite)(nil)
+
+// OpenSQLite opens (creating if needed) the registry file at path and brings
+// its schema up to date. A registry written by a newer provcheck is refused.
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	if path == "" {
+		return nil, errors.New("registry: no path given")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("registry: %w", err)
+		}
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("registry: %s is not a regular file", path)
+	}
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("registry: open %s: %w", path, err)
+	}
+	s := &SQLite{db: db, path: path}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("registry: %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Path is the registry file.
+func (s *SQLite) Path() string { return s.path }
+
+// Close closes the database.
+func (s *SQLite) Close() error { return s.db.Close() }
+
+func (s *SQLite) migrate(ctx context.Context) error {
+	var v int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("not a provcheck registry (%w)", err)
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("schema version %d is newer than this provcheck understands (%d): upgrade provcheck", v, SchemaVersion)
+	}
+	for ; v < SchemaVersion; v++ {
+		err := s.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+				return fmt.Errorf("migrate to schema %d: %w", v+1, err)
+			}
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tx runs fn in one transaction, committed only if fn returns nil.
+func (s *SQLite) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func bumpGeneration(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'`)
+	return err
+}
+
+// Generation implements Store.
+func (s *SQLite) Generation(ctx context.Context) (int64, error) {
+	var g int64
+	err := s.db.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'`).Scan(&g)
+	return g, err
+}
+
+// Upsert implements Store.
+func (s *SQLite) Upsert(ctx context.Context, c Case) (Case, error) {
+	var out Case
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = upsert(ctx, tx, c, time.Now().UTC())
+		if err != nil {
+			return err
+		}
+		return bumpGeneration(ctx, tx)
+	})
+	return out, err
+}
+
+// Import implements Store: validated cases are merged in one transaction.
+func (s *SQLite) Import(ctx context.Context, cases []Case) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		now := time.Now().UTC()
+		for _, c := range cases {
+			if _, err := upsert(ctx, tx, c, now); err != nil {
+				return fmt.Errorf("case %s: %w", c.ID, err)
+			}
+		}
+		return bumpGeneration(ctx, tx)
+	})
+}
+
+func upsert(ctx context.Context, tx *sql.Tx, c Case, now time.Time) (Case, error) {
+	existing, err := get(ctx, tx, c.ID, true)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		existing = Case{ID: c.ID, CreatedAt: now}
+		if !c.CreatedAt.IsZero() {
+			existing.CreatedAt = c.CreatedAt
+		}
+	case err != nil:
+		return Case{}, err
+	}
+	merged := Merge(existing, c)
+	merged.UpdatedAt = now
+	for i := range merged.Media {
+		if merged.Media[i].AddedAt.IsZero() {
+			merged.Media[i].AddedAt = now
+		}
+	}
+	if err := merged.Validate("", false); err != nil {
+		return Case{}, err
+	}
+	tags, _ := json.Marshal(nonNil(merged.Tags))
+	_, err = tx.ExecContext(ctx, `INSERT INTO cases (id, title, claim, rating, category, tags, first_seen, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET title = excluded.title, claim = excluded.claim, rating = excluded.rating,
+			category = excluded.category, tags = excluded.tags, first_seen = excluded.first_seen, updated_at = excluded.updated_at`,
+		merged.ID, merged.Title, merged.Claim, merged.Rating, string(merged.Category), string(tags), merged.FirstSeen,
+		fmtTime(merged.CreatedAt), fmtTime(merged.UpdatedAt))
+	if err != nil {
+		return Case{}, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM fact_checks WHERE case_id = ?`, merged.ID); err != nil {
+		return Case{}, err
+	}
+	for i, fc := range merged.FactChecks {
+		_, err := tx.ExecContext(ctx, `INSERT INTO fact_checks (case_id, seq, publisher, url, title, rating, date, language)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, merged.ID, i, fc.Publisher, fc.URL, fc.Title, fc.Rating, fc.Date, fc.Language)
+		if err != nil {
+			return Case{}, err
+		}
+	}
+	// Media are never rewritten: only those new to the case are inserted.
+	for i, m := range merged.Media[len(existing.Media):] {
+		if err := insertMedia(ctx, tx, merged.ID, len(existing.Media)+i, m); err != nil {
+			return Case{}, err
+		}
+	}
+	return merged, nil
+}
+
+func insertMedia(ctx context.Context, tx *sql.Tx, caseID string, seq int, m Media) error {
+	fp := m.Fingerprint
+	res, err := tx.ExecContext(ctx, `INSERT INTO media (case_id, seq, sha256, name, note, added_at, kind, format, codec, width, height, duration, fps)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		caseID, seq, m.SHA256, m.Name, m.Note, fmtTime(m.AddedAt), string(fp.Kind), fp.Format, fp.Codec,
+		fp.Width, fp.Height, fp.Duration, fp.FPS)
+	if err != nil {
+		return err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO frames (media_id, seq, t, pdq, quality, phash, dhash) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for i, f := range fp.Frames {
+		if _, err := stmt.ExecContext(ctx, id, i, f.T, f.PDQ.String(), f.Quality, f.PHash.String(), f.DHash.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Get implements Store.
+func (s *SQLite) Get(ctx context.Context, id string) (Case, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return Case{}, err
+	}
+	defer tx.Rollback()
+	return get(ctx, tx, id, true)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func get(ctx context.Context, q querier, id string, withFrames bool) (Case, error) {
+	cases, err := load(ctx, q, id, withFrames)
+	if err != nil {
+		return Case{}, err
+	}
+	if len(cases) == 0 {
+		return Case{}, fmt.Errorf("%w: %q", ErrNotFound, id)
+	}
+	return cases[0], nil
+}
+
+// load reads one case (id != "") or all cases, ordered by id.
+func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, error) {
+	where, args := "", []any{}
+	if id != "" {
+		where, args = " WHERE id = ?", []any{id}
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, title, claim, rating, category, tags, first_seen, created_at, updated_at FROM cases`+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	var cases []Case
+	byID := map[string]int{}
+	for rows.Next() {
+		var c Case
+		var tags, created, updated string
+		if err := rows.Scan(&c.ID, &c.Title, &c.Claim, &c.Rating, &c.Category, &tags, &c.FirstSeen, &created, &updated); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("case %s: tags: %w", c.ID, err)
+		}
+		c.CreatedAt, c.UpdatedAt = parseTime(created), parseTime(updated)
+		c.Media, c.FactChecks = []Media{}, []FactCheck{}
+		byID[c.ID] = len(cases)
+		cases = append(cases, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(cases) == 0 {
+		return nil, nil
+	}
+	caseFilter := ""
+	if id != "" {
+		caseFilter = " WHERE case_id = ?"
+	}
+	rows, err = q.QueryContext(ctx, `SELECT case_id, publisher, url, title, rating, date, language FROM fact_checks`+caseFilter+` ORDER BY case_id, seq`, args...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var cid string
+		var fc FactCheck
+		if err := rows.Scan(&cid, &fc.Publisher, &fc.URL, &fc.Title, &fc.Rating, &fc.Date, &fc.Language); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if i, ok := byID[cid]; ok {
+			cases[i].FactChecks = append(cases[i].FactChecks, fc)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT id, case_id, sha256, name, note, added_at, kind, format, codec, width, height, duration, fps FROM media`+caseFilter+` ORDER BY case_id, seq`, args...)
+	if err != nil {
+		return nil, err
+	}
+	type pos struct{ c, m int }
+	mediaPos := map[int64]pos{}
+	for rows.Next() {
+		var mid int64
+		var cid, added string
+		var m Media
+		fp := &m.Fingerprint
+		if err := rows.Scan(&mid, &cid, &m.SHA256, &m.Name, &m.Note, &added, &fp.Kind, &fp.Format, &fp.Codec, &fp.Width, &fp.Height, &fp.Duration, &fp.FPS); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		m.AddedAt = parseTime(added)
+		fp.Frames = []hashing.Frame{}
+		if i, ok := byID[cid]; ok {
+			mediaPos[mid] = pos{i, len(cases[i].Media)}
+			cases[i].Media = append(cases[i].Media, m)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if !withFrames {
+		return cases, nil
+	}
+	frameFilter := ""
+	if id != "" {
+		frameFilter = " WHERE media_id IN (SELECT id FROM media WHERE case_id = ?)"
+	}
+	rows, err = q.QueryContext(ctx, `SELECT media_id, t, pdq, quality, phash, dhash FROM frames`+frameFilter+` ORDER BY media_id, seq`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var mid int64
+		var f hashing.Frame
+		var p, ph, dh string
+		if err := rows.Scan(&mid, &f.T, &p, &f.Quality, &ph, &dh); err != nil {
+			return nil, err
+		}
+		if f.PDQ, err = pdq.Parse(p); err != nil {
+			return nil, fmt.Errorf("media %d: %w", mid, err)
+		}
+		if f.PHash, err = hashing.ParseHash64(ph); err != nil {
+			return nil, fmt.Errorf("media %d: phash: %w", mid, err)
+		}
+		if f.DHash, err = hashing.ParseHash64(dh); err != nil {
+			return nil, fmt.Errorf("media %d: dhash: %w", mid, err)
+		}
+		if at, ok := mediaPos[mid]; ok {
+			fr := &cases[at.c].Media[at.m].Fingerprint.Frames
+			*fr = append(*fr, f)
+		}
+	}
+	return cases, rows.Err()
+}
+
+// All implements Store.
+func (s *SQLite) All(ctx context.Context) ([]Case, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	return load(ctx, tx, "", true)
+}
+
+// List implements Store.
+func (s *SQLite) List(ctx context.Context) ([]Summary, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.title, c.rating, c.category, c.updated_at,
+		(SELECT COUNT(*) FROM media m WHERE m.case_id = c.id),
+		(SELECT COUNT(*) FROM frames f JOIN media m ON f.media_id = m.id WHERE m.case_id = c.id),
+		(SELECT COUNT(*) FROM fact_checks k WHERE k.case_id = c.id)
+		FROM cases c ORDER BY c.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Summary{}
+	for rows.Next() {
+		var s Summary
+		var updated string
+		if err := rows.Scan(&s.ID, &s.Title, &s.Rating, &s.Category, &updated, &s.Media, &s.Frames, &s.FactChecks); err != nil {
+			return nil, err
+		}
+		s.UpdatedAt = parseTime(updated)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Remove implements Store.
+func (s *SQLite) Remove(ctx context.Context, id string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: %q", ErrNotFound, id)
+		}
+		return bumpGeneration(ctx, tx)
+	})
+}
+
+func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// IsValidation reports whether err is a ValidationError (bad input rather
+// than a storage failure).
+func IsValidation(err error) bool {
+	var v *ValidationError
+	return errors.As(err, &v)
+}
+
+var _ = strings.TrimSpace

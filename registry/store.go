@@ -1,0 +1,41 @@
+package registry
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps cases durably. Every method that changes the registry does so
+// in one transaction: it is applied whole or not at all. The SQLite store is
+// the embedded default; a server database can implement the same interface.
+type Store interface {
+	// Upsert creates the case, or merges it into the case with the same id
+	// (see Merge), and returns the stored result.
+	Upsert(ctx context.Context, c Case) (Case, error)
+	// Get returns one case with its media fingerprints, or ErrNotFound.
+	Get(ctx context.Context, id string) (Case, error)
+	// List summarises every case, ordered by id.
+	List(ctx context.Context) ([]Summary, error)
+	// Remove deletes a case with its media and fact-checks, or ErrNotFound.
+	Remove(ctx context.Context, id string) error
+	// Import merges many cases in one transaction.
+	Import(ctx context.Context, cases []Case) error
+	// All returns every case with its media fingerprints, ordered by id.
+	All(ctx context.Context) ([]Case, error)
+	// Generation changes whenever the registry changes (in this process or
+	// another one sharing the store), so readers know when to reload.
+	Generation(ctx context.Context) (int64, error)
+	Close() error
+}
+
+// Summary is one line of a registry listing.
+type Summary struct {
+	ID         string    `json:"id"`
+	Title      string    `json:"title"`
+	Rating     string    `json:"rating,omitempty"`
+	Category   Category  `json:"category,omitempty"`
+	Media      int       `json:"media"`
+	Frames     int       `json:"frames"`
+	FactChecks int       `json:"fact_checks"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
