@@ -1,0 +1,353 @@
+// Package match compares a query fingerprint with a registry snapshot: it
+// finds the registered frames near each query frame, then aggregates them per
+// case into evidence — frames that agree on one time alignment, the matched
+// segments, coverage and distances — for the rules to decide on.
+package match
+
+import (
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/hashing/pdq"
+	"github.com/provcheck/provcheck/registry"
+	"github.com/provcheck/provcheck/rules"
+)
+
+// QueryFrame is one frame of the media being checked, with every view of it
+// to search for: Hashes[0] is the frame as it is; further hashes are
+// variants (mirror images, the content found inside borders, crops).
+type QueryFrame struct {
+	T       float64
+	Quality int
+	Hashes  []pdq.Hash
+}
+
+// Query is what is searched.
+type Query struct {
+	Kind     hashing.Kind
+	Duration float64
+	Frames   []QueryFrame
+}
+
+// NewQuery makes a query from a fingerprint, one view per frame.
+func NewQuery(fp *hashing.Fingerprint) Query {
+	q := Query{Kind: fp.Kind, Duration: fp.Duration, Frames: make([]QueryFrame, len(fp.Frames))}
+	for i, f := range fp.Frames {
+		q.Frames[i] = QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}}
+	}
+	return q
+}
+
+// Params are the matching thresholds.
+type Params struct {
+	SearchDistance int     // frames farther than this are not hits (possible_distance)
+	MatchDistance  int     // hits within this are strong
+	MinQuality     int     // query frames below this PDQ quality are ignored
+	MaxSpeedChange float64 // speed changes searched for, e.g. 0.3 for ±30%
+}
+
+// ParamsFrom takes the matching parameters from the configuration.
+func ParamsFrom(c rules.Config) Params {
+	return Params{
+		SearchDistance: c.Thresholds.PossibleDistance,
+		MatchDistance:  c.Thresholds.MatchDistance,
+		MinQuality:     c.Thresholds.MinQuality,
+		MaxSpeedChange: 0.3,
+	}
+}
+
+// Segment is a stretch of the query aligned with a stretch of a registered
+// medium, in seconds.
+type Segment struct {
+	Media      int     `json:"-"`
+	QueryStart float64 `json:"query_start"`
+	QueryEnd   float64 `json:"query_end"`
+	EntryStart float64 `json:"entry_start"`
+	EntryEnd   float64 `json:"entry_end"`
+}
+
+// CaseMatch is the evidence that the query shows one registered case.
+type CaseMatch struct {
+	Case     int // position in the snapshot
+	Media    int // the case's best-matching medium
+	Evidence rules.Evidence
+	Segments []Segment
+	Speed    float64 // registered time advances Speed seconds per query second
+	Offset   float64 // registered time at query time 0
+}
+
+type hit struct {
+	qi   int32 // query frame
+	fi   int32 // registered frame
+	dist int32
+}
+
+type mediaKey struct{ c, m int32 }
+
+// Find returns the evidence for every case with at least one hit, strongest
+// first. It does not decide verdicts: that is the rules' job.
+func Find(snap *registry.Snapshot, q Query, p Params) []CaseMatch {
+	var hashes []pdq.Hash
+	var owner []int32
+	informative := 0
+	for qi, f := range q.Frames {
+		if f.Quality < p.MinQuality {
+			continue
+		}
+		informative++
+		for _, h := range f.Hashes {
+			hashes = append(hashes, h)
+			owner = append(owner, int32(qi))
+		}
+	}
+	if informative == 0 || snap.Index.Len() == 0 {
+		return nil
+	}
+	// Best distance per (medium, query frame, registered frame): several
+	// views of one query frame may hit the same registered frame.
+	type key struct {
+		mk     mediaKey
+		qi, fi int32
+	}
+	best := map[key]int32{}
+	snap.Index.SearchMany(hashes, p.SearchDistance, func(i int, h registry.Hit) {
+		k := key{mediaKey{h.Case, h.Media}, owner[i], h.Frame}
+		if d, ok := best[k]; !ok || int32(h.Distance) < d {
+			best[k] = int32(h.Distance)
+		}
+	})
+	byMedia := map[mediaKey][]hit{}
+	for k, d := range best {
+		byMedia[k.mk] = append(byMedia[k.mk], hit{qi: k.qi, fi: k.fi, dist: d})
+	}
+	perCase := map[int32]CaseMatch{}
+	for mk, hits := range byMedia {
+		m := &snap.Cases[mk.c].Media[mk.m]
+		cm := align(q, &m.Fingerprint, hits, p)
+		cm.Case, cm.Media = int(mk.c), int(mk.m)
+		cm.Evidence.QueryFrames = informative
+		cm.Evidence.QueryCoverage = round3(float64(cm.Evidence.FramesMatched) / float64(informative))
+		for i := range cm.Segments {
+			cm.Segments[i].Media = int(mk.m)
+		}
+		if old, ok := perCase[mk.c]; !ok || stronger(cm, old) {
+			perCase[mk.c] = cm
+		}
+	}
+	out := make([]CaseMatch, 0, len(perCase))
+	for _, cm := range perCase {
+		out = append(out, cm)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if stronger(out[i], out[j]) != stronger(out[j], out[i]) {
+			return stronger(out[i], out[j])
+		}
+		return out[i].Case < out[j].Case
+	})
+	return out
+}
+
+// stronger orders evidence: more strong frames, then more aligned frames,
+// then smaller distances.
+func stronger(a, b CaseMatch) bool {
+	ea, eb := a.Evidence, b.Evidence
+	if ea.StrongFrames != eb.StrongFrames {
+		return ea.StrongFrames > eb.StrongFrames
+	}
+	if ea.FramesMatched != eb.FramesMatched {
+		return ea.FramesMatched > eb.FramesMatched
+	}
+	if ea.BestDistance != eb.BestDistance {
+		return ea.BestDistance < eb.BestDistance
+	}
+	return ea.MeanDistance < eb.MeanDistance
+}
+
+// align keeps the hits that agree on one time alignment between the query
+// and a registered medium, and summarises them.
+func align(q Query, entry *hashing.Fingerprint, hits []hit, p Params) CaseMatch {
+	var chosen map[int32]hit // query frame → its aligned hit
+	speed, offset := 1.0, 0.0
+	if q.Kind == hashing.KindVideo && entry.Kind == hashing.KindVideo && len(entry.Frames) > 1 && len(q.Frames) > 1 {
+		chosen, speed, offset = temporal(q, entry, hits, p)
+	} else {
+		// A still on either side: no time axis to agree on; each query frame
+		// keeps its best hit.
+		chosen = map[int32]hit{}
+		for _, h := range hits {
+			if c, ok := chosen[h.qi]; !ok || h.dist < c.dist || h.dist == c.dist && h.fi < c.fi {
+				chosen[h.qi] = h
+			}
+		}
+	}
+	cm := CaseMatch{Speed: speed, Offset: round3(offset)}
+	if len(chosen) == 0 {
+		return cm
+	}
+	qis := make([]int32, 0, len(chosen))
+	sum := 0
+	cm.Evidence.BestDistance = math.MaxInt32
+	for qi, h := range chosen {
+		qis = append(qis, qi)
+		sum += int(h.dist)
+		cm.Evidence.BestDistance = min(cm.Evidence.BestDistance, int(h.dist))
+		if int(h.dist) <= p.MatchDistance {
+			cm.Evidence.StrongFrames++
+		}
+	}
+	slices.Sort(qis)
+	cm.Evidence.FramesMatched = len(chosen)
+	cm.Evidence.MeanDistance = round3(float64(sum) / float64(len(chosen)))
+	cm.Segments = segments(q, entry, qis, chosen)
+	cm.Evidence.EntryCoverage = entryCoverage(entry, cm.Segments)
+	return cm
+}
+
+// temporal finds the speed and offset on which most query frames agree
+// (a Hough vote over registered time = speed × query time + offset) and
+// returns each agreeing query frame's best hit.
+func temporal(q Query, entry *hashing.Fingerprint, hits []hit, p Params) (map[int32]hit, float64, float64) {
+	const bin = 0.5 // seconds of offset per vote bin
+	tol := max(1.0, 2*entryStep(entry))
+	speeds := []float64{1}
+	for d := 0.05; d <= p.MaxSpeedChange+1e-9; d += 0.05 {
+		speeds = append(speeds, 1+d, 1-d)
+	}
+	type vote struct {
+		frames map[int32]int32 // query frame → best distance in this bin
+	}
+	bestScore, bestSpeed, bestOffset := -1.0, 1.0, 0.0
+	for _, s := range speeds {
+		bins := map[int64]*vote{}
+		for _, h := range hits {
+			off := entry.Frames[h.fi].T - s*q.Frames[h.qi].T
+			b := int64(math.Floor(off / bin))
+			v := bins[b]
+			if v == nil {
+				v = &vote{frames: map[int32]int32{}}
+				bins[b] = v
+			}
+			if d, ok := v.frames[h.qi]; !ok || h.dist < d {
+				v.frames[h.qi] = h.dist
+			}
+		}
+		for b, v := range bins {
+			// Two neighbouring bins together, so an offset on a bin edge
+			// is not split.
+			merged := map[int32]int32{}
+			for _, src := range []*vote{v, bins[b+1]} {
+				if src == nil {
+					continue
+				}
+				for qi, d := range src.frames {
+					if old, ok := merged[qi]; !ok || d < old {
+						merged[qi] = d
+					}
+				}
+			}
+			score := 0.0
+			for _, d := range merged {
+				score += 1 + 0.5*float64(p.SearchDistance-int(d))/float64(p.SearchDistance+1)
+			}
+			if s != 1 {
+				score -= 0.01 // prefer normal speed on ties
+			}
+			if score > bestScore {
+				bestScore, bestSpeed, bestOffset = score, s, float64(b+1)*bin
+			}
+		}
+	}
+	chosen := map[int32]hit{}
+	for _, h := range hits {
+		want := bestSpeed*q.Frames[h.qi].T + bestOffset
+		if math.Abs(entry.Frames[h.fi].T-want) > tol {
+			continue
+		}
+		if c, ok := chosen[h.qi]; !ok || h.dist < c.dist ||
+			h.dist == c.dist && math.Abs(entry.Frames[h.fi].T-want) < math.Abs(entry.Frames[c.fi].T-want) {
+			chosen[h.qi] = h
+		}
+	}
+	return chosen, bestSpeed, bestOffset
+}
+
+// segments groups aligned query frames into runs without long gaps.
+func segments(q Query, entry *hashing.Fingerprint, qis []int32, chosen map[int32]hit) []Segment {
+	gap := max(2.5, 3*queryStep(q))
+	var out []Segment
+	for _, qi := range qis {
+		qt := q.Frames[qi].T
+		et := entry.Frames[chosen[qi].fi].T
+		if n := len(out); n > 0 && qt-out[n-1].QueryEnd <= gap {
+			s := &out[n-1]
+			s.QueryEnd = qt
+			s.EntryStart, s.EntryEnd = min(s.EntryStart, et), max(s.EntryEnd, et)
+			continue
+		}
+		out = append(out, Segment{QueryStart: qt, QueryEnd: qt, EntryStart: et, EntryEnd: et})
+	}
+	for i := range out {
+		s := &out[i]
+		s.QueryStart, s.QueryEnd = round3(s.QueryStart), round3(s.QueryEnd)
+		s.EntryStart, s.EntryEnd = round3(s.EntryStart), round3(s.EntryEnd)
+	}
+	return out
+}
+
+// entryCoverage is the share of the registered medium's duration that the
+// segments cover (a still image is covered whole by any match).
+func entryCoverage(entry *hashing.Fingerprint, segs []Segment) float64 {
+	if entry.Kind != hashing.KindVideo || len(entry.Frames) < 2 || len(segs) == 0 {
+		if len(segs) > 0 {
+			return 1
+		}
+		return 0
+	}
+	dur := entry.Duration
+	if last := entry.Frames[len(entry.Frames)-1].T; dur < last {
+		dur = last
+	}
+	if dur <= 0 {
+		return 1
+	}
+	step := entryStep(entry)
+	spans := make([][2]float64, len(segs))
+	for i, s := range segs {
+		spans[i] = [2]float64{s.EntryStart, s.EntryEnd + step}
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
+	covered, end := 0.0, math.Inf(-1)
+	for _, sp := range spans {
+		lo := max(sp[0], end)
+		if sp[1] > lo {
+			covered += sp[1] - lo
+		}
+		end = max(end, sp[1])
+	}
+	return round3(min(1, covered/dur))
+}
+
+// entryStep is the typical time between registered frames.
+func entryStep(fp *hashing.Fingerprint) float64 {
+	return medianStep(len(fp.Frames), func(i int) float64 { return fp.Frames[i].T })
+}
+
+func queryStep(q Query) float64 {
+	return medianStep(len(q.Frames), func(i int) float64 { return q.Frames[i].T })
+}
+
+func medianStep(n int, t func(int) float64) float64 {
+	if n < 2 {
+		return 0
+	}
+	steps := make([]float64, 0, n-1)
+	for i := 1; i < n; i++ {
+		steps = append(steps, t(i)-t(i-1))
+	}
+	slices.Sort(steps)
+	return steps[len(steps)/2]
+}
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }

@@ -1,0 +1,310 @@
+// Package rules holds provcheck's configuration — thresholds, sampling,
+// limits and actions — and the policy that turns match evidence into a
+// verdict and an action.
+//
+// Configuration comes from defaults, then a provcheck.yaml file, then
+// PROVCHECK_* environment variables, then flags. The raw values are read
+// into Raw and turned into a validated Config by Raw.Translate; nothing else
+// reads configuration.
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Raw is configuration as written by a user: in the config file, in
+// environment variables or flags. Keys are the mapstructure names.
+type Raw struct {
+	Registry   string        `mapstructure:"registry"`
+	FFmpeg     string        `mapstructure:"ffmpeg"`
+	FFprobe    string        `mapstructure:"ffprobe"`
+	Thresholds RawThresholds `mapstructure:"thresholds"`
+	Actions    RawActions    `mapstructure:"actions"`
+	Sampling   RawSampling   `mapstructure:"sampling"`
+	Limits     RawLimits     `mapstructure:"limits"`
+}
+
+// RawThresholds are the matching thresholds.
+type RawThresholds struct {
+	MatchDistance    int     `mapstructure:"match_distance"`
+	PossibleDistance int     `mapstructure:"possible_distance"`
+	MinQuality       int     `mapstructure:"min_quality"`
+	MinFrames        int     `mapstructure:"min_frames"`
+	MinCoverage      float64 `mapstructure:"min_coverage"`
+}
+
+// RawActions name what a pipeline should do for each verdict.
+type RawActions struct {
+	Match         string `mapstructure:"match"`
+	PossibleMatch string `mapstructure:"possible_match"`
+	NoMatch       string `mapstructure:"no_match"`
+}
+
+// RawSampling sets how videos are sampled.
+type RawSampling struct {
+	RegisterFPS float64 `mapstructure:"register_fps"`
+	QueryFPS    float64 `mapstructure:"query_fps"`
+	FrameSize   int     `mapstructure:"frame_size"`
+	MaxFrames   int     `mapstructure:"max_frames"`
+	Dedup       int     `mapstructure:"dedup_distance"`
+}
+
+// RawLimits bound what provcheck will read.
+type RawLimits struct {
+	MaxPixels   int64  `mapstructure:"max_pixels"`
+	MaxFileSize string `mapstructure:"max_file_size"`
+	Timeout     string `mapstructure:"timeout"`
+}
+
+// Defaults is the configuration used when nothing else is set.
+func Defaults() Raw {
+	return Raw{
+		Registry: "",
+		FFmpeg:   "ffmpeg",
+		FFprobe:  "ffprobe",
+		Thresholds: RawThresholds{
+			MatchDistance:    31,
+			PossibleDistance: 45,
+			MinQuality:       50,
+			MinFrames:        3,
+			MinCoverage:      0.2,
+		},
+		Actions: RawActions{Match: "label", PossibleMatch: "review", NoMatch: "none"},
+		Sampling: RawSampling{
+			RegisterFPS: 5,
+			QueryFPS:    2,
+			FrameSize:   320,
+			MaxFrames:   3000,
+			Dedup:       4,
+		},
+		Limits: RawLimits{
+			MaxPixels:   100_000_000,
+			MaxFileSize: "4GiB",
+			Timeout:     "2m",
+		},
+	}
+}
+
+// Config is validated configuration, passed down to every part of the
+// program.
+type Config struct {
+	Registry   string // registry file; "" means the default location
+	FFmpeg     string
+	FFprobe    string
+	Thresholds Thresholds
+	Actions    Actions
+	Sampling   Sampling
+	Limits     Limits
+}
+
+// Thresholds are validated matching thresholds (PDQ Hamming distances out
+// of 256; quality 0..100).
+type Thresholds struct {
+	MatchDistance    int
+	PossibleDistance int
+	MinQuality       int
+	MinFrames        int
+	MinCoverage      float64
+}
+
+// Actions name what a pipeline should do for each verdict.
+type Actions map[Verdict]string
+
+// Sampling sets how videos are sampled.
+type Sampling struct {
+	RegisterFPS float64
+	QueryFPS    float64
+	FrameSize   int
+	MaxFrames   int
+	Dedup       int
+}
+
+// Limits bound what provcheck will read.
+type Limits struct {
+	MaxPixels   int64
+	MaxFileSize int64
+	Timeout     time.Duration
+}
+
+// Translate validates raw configuration. Every problem is reported, each
+// naming its key.
+func (r Raw) Translate() (Config, error) {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	c := Config{Registry: r.Registry, FFmpeg: r.FFmpeg, FFprobe: r.FFprobe}
+	if c.Registry != "" {
+		c.Registry = expandHome(c.Registry)
+	}
+	if strings.TrimSpace(c.FFmpeg) == "" {
+		bad("ffmpeg", "must name the ffmpeg program")
+	}
+	if strings.TrimSpace(c.FFprobe) == "" {
+		bad("ffprobe", "must name the ffprobe program")
+	}
+
+	t := r.Thresholds
+	if t.MatchDistance < 0 || t.MatchDistance > 128 {
+		bad("thresholds.match_distance", "%d is outside 0..128", t.MatchDistance)
+	}
+	if t.PossibleDistance < t.MatchDistance || t.PossibleDistance > 128 {
+		bad("thresholds.possible_distance", "%d must be between match_distance (%d) and 128", t.PossibleDistance, t.MatchDistance)
+	}
+	if t.MinQuality < 0 || t.MinQuality > 100 {
+		bad("thresholds.min_quality", "%d is outside 0..100", t.MinQuality)
+	}
+	if t.MinFrames < 1 || t.MinFrames > 1000 {
+		bad("thresholds.min_frames", "%d is outside 1..1000", t.MinFrames)
+	}
+	if t.MinCoverage < 0 || t.MinCoverage > 1 {
+		bad("thresholds.min_coverage", "%g is outside 0..1", t.MinCoverage)
+	}
+	c.Thresholds = Thresholds(t)
+
+	c.Actions = Actions{}
+	for _, a := range []struct {
+		key string
+		v   Verdict
+		val string
+	}{{"actions.match", Match, r.Actions.Match}, {"actions.possible_match", PossibleMatch, r.Actions.PossibleMatch}, {"actions.no_match", NoMatch, r.Actions.NoMatch}} {
+		if !validAction(a.val) {
+			bad(a.key, "%q is not an action name (letters, digits, '_', '-'; e.g. label, review, block, none)", a.val)
+		}
+		c.Actions[a.v] = a.val
+	}
+
+	s := r.Sampling
+	if s.RegisterFPS <= 0 || s.RegisterFPS > 60 {
+		bad("sampling.register_fps", "%g is outside (0, 60]", s.RegisterFPS)
+	}
+	if s.QueryFPS <= 0 || s.QueryFPS > 60 {
+		bad("sampling.query_fps", "%g is outside (0, 60]", s.QueryFPS)
+	}
+	if s.FrameSize < 64 || s.FrameSize > 2048 {
+		bad("sampling.frame_size", "%d is outside 64..2048", s.FrameSize)
+	}
+	if s.MaxFrames < 1 || s.MaxFrames > 1_000_000 {
+		bad("sampling.max_frames", "%d is outside 1..1000000", s.MaxFrames)
+	}
+	if s.Dedup < 0 || s.Dedup > 64 {
+		bad("sampling.dedup_distance", "%d is outside 0..64", s.Dedup)
+	}
+	c.Sampling = Sampling(s)
+
+	l := r.Limits
+	if l.MaxPixels < 1 {
+		bad("limits.max_pixels", "%d must be positive", l.MaxPixels)
+	}
+	c.Limits.MaxPixels = l.MaxPixels
+	if n, err := ParseSize(l.MaxFileSize); err != nil {
+		bad("limits.max_file_size", "%v", err)
+	} else {
+		c.Limits.MaxFileSize = n
+	}
+	if d, err := time.ParseDuration(l.Timeout); err != nil || d <= 0 {
+		bad("limits.timeout", "%q is not a positive duration (e.g. 90s, 2m)", l.Timeout)
+	} else {
+		c.Limits.Timeout = d
+	}
+	if len(errs) > 0 {
+		return Config{}, &Error{Errs: errs}
+	}
+	return c, nil
+}
+
+// Error lists configuration problems.
+type Error struct{ Errs []error }
+
+func (e *Error) Error() string {
+	msgs := make([]string, len(e.Errs))
+	for i, err := range e.Errs {
+		msgs[i] = err.Error()
+	}
+	return "configuration: " + strings.Join(msgs, "; ")
+}
+
+// Unwrap lets errors.Is/As see each problem.
+func (e *Error) Unwrap() []error { return e.Errs }
+
+func validAction(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseSize reads a byte count: a plain number, or one with a unit
+// (KB, MB, GB, TB powers of 1000; KiB, MiB, GiB, TiB powers of 1024).
+func ParseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mul    int64
+	}{
+		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1},
+	}
+	mul := int64(1)
+	num := s
+	for _, u := range units {
+		if strings.HasSuffix(strings.ToLower(s), strings.ToLower(u.suffix)) {
+			mul, num = u.mul, strings.TrimSpace(s[:len(s)-len(u.suffix)])
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v <= 0 || v*float64(mul) > 1<<62 {
+		return 0, fmt.Errorf("%q is not a positive size (e.g. 500MB, 4GiB)", s)
+	}
+	return int64(v * float64(mul)), nil
+}
+
+// DefaultRegistryPath is where the registry lives when none is configured:
+// $XDG_DATA_HOME/provcheck/registry.db, or ~/.local/share/provcheck/registry.db.
+func DefaultRegistryPath() (string, error) {
+	dir := os.Getenv("XDG_DATA_HOME")
+	if dir == "" || !filepath.IsAbs(dir) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", errors.New("no registry configured and no home directory: set --registry or PROVCHECK_REGISTRY")
+		}
+		dir = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(dir, "provcheck", "registry.db"), nil
+}
+
+// ConfigDirs are the directories searched for provcheck.yaml, in order: the
+// working directory, then $XDG_CONFIG_HOME/provcheck (or ~/.config/provcheck).
+func ConfigDirs() []string {
+	dirs := []string{"."}
+	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" && filepath.IsAbs(d) {
+		dirs = append(dirs, filepath.Join(d, "provcheck"))
+	} else if home, err := os.UserHomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, ".config", "provcheck"))
+	}
+	return dirs
+}
+
+func expandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[1:])
+		}
+	}
+	return p
+}
+
+var _ = slices.Contains[[]string]
