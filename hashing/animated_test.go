@@ -242,8 +242,8 @@ func TestDecodeAnimatedGIF(t *testing.T) {
 			half[i] = 3
 		}
 	}
-	g.frame(20, 10, 10, 10, half, 0, 3, 3, false)          // then restore previous
-	g.frame(0, 0, 4, 4, fill(4, 4, 4), 5, 0, -1, true)     // white, interlaced
+	g.frame(20, 10, 10, 10, half, 0, 3, 3, false)         // then restore previous
+	g.frame(0, 0, 4, 4, fill(4, 4, 4), 5, 0, -1, true)    // white, interlaced
 	g.frame(36, 26, 8, 8, fill(8, 8, 1), 2, 0, -1, false) // blue, clipped at the screen's corner
 
 	frames, info, err := collect(t, g.bytes(), Limits{}, 0)

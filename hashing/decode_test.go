@@ -731,7 +731,7 @@ func gifScreenOnly(w, h int) []byte {
 	b := []byte("GIF89a")
 	b = binary.LittleEndian.AppendUint16(b, uint16(w))
 	b = binary.LittleEndian.AppendUint16(b, uint16(h))
-	b = append(b, 0x80, 0, 0, 0, 0, 0, 255, 255, 255)                // 2-colour global table
+	b = append(b, 0x80, 0, 0, 0, 0, 0, 255, 255, 255)                   // 2-colour global table
 	b = append(b, 0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x4C, 0x01, 0) // 1×1 frame
 	return append(b, 0x3B)
 }
