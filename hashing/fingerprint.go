@@ -4,7 +4,6 @@
 package hashing
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -53,13 +52,24 @@ func ParseHash64(s string) (Hash64, error) {
 }
 
 // Frame is the fingerprint of one picture: a still image, or one sampled
-// video frame at time T (seconds from the start).
+// video frame at time T (seconds from the start). PDQ and the 64-bit hashes
+// are of the whole frame; Views, when asked for, hash parts or mirror
+// images of it (see ViewSet).
 type Frame struct {
 	T       float64  `json:"t"`
 	PDQ     pdq.Hash `json:"pdq"`
 	Quality int      `json:"quality"`
 	PHash   Hash64   `json:"phash"`
 	DHash   Hash64   `json:"dhash"`
+	Views   []View   `json:"views,omitempty"`
+}
+
+// View is the PDQ hash of one view of a frame: the picture found inside
+// borders or a blurred background, a crop, a mirror image.
+type View struct {
+	Name    string   `json:"name"`
+	PDQ     pdq.Hash `json:"pdq"`
+	Quality int      `json:"quality"`
 }
 
 // Fingerprint is what the rest of the program passes around: the source's
@@ -80,5 +90,3 @@ func roundT(t float64) float64 {
 	v, _ := strconv.ParseFloat(strconv.FormatFloat(t, 'f', 3, 64), 64)
 	return v
 }
-
-var _ = json.Marshal

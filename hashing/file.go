@@ -1,0 +1,289 @@
+package hashing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	"os"
+
+	"github.com/provcheck/provcheck/hashing/ffmpeg"
+	"github.com/provcheck/provcheck/hashing/pdq"
+)
+
+// Sampling says which video frames to fingerprint.
+type Sampling struct {
+	FPS           float64 // frames per second to sample
+	MaxSide       int     // frames are decoded scaled so the longer side is at most this
+	MaxFrames     int     // at most this many frames (the rest of the clip is not read)
+	KeyframesOnly bool    // decode only keyframes: fastest, for queries
+	Dedup         int     // drop a frame within this PDQ distance of the last kept one (0: keep all)
+	Views         ViewSet // which views of each frame to hash besides the frame
+}
+
+// layoutFrames is how many frames of a clip decide its layout: enough to
+// see past one dark or static moment, few enough to buffer.
+const layoutFrames = 12
+
+// Fingerprinter turns files into fingerprints. It is safe for concurrent
+// use.
+type Fingerprinter struct {
+	video  ffmpeg.Decoder // nil when ffmpeg is not available
+	noVid  error          // why video is unavailable
+	limits Limits
+}
+
+// NewFingerprinter returns a Fingerprinter using video to decode videos.
+// video may be nil, with why saying what is missing (e.g. ffmpeg not
+// installed): images still work and videos fail with that error.
+func NewFingerprinter(video ffmpeg.Decoder, why error, lim Limits) *Fingerprinter {
+	if video == nil && why == nil {
+		why = errors.New("video decoding is not available")
+	}
+	return &Fingerprinter{video: video, noVid: why, limits: lim.withDefaults()}
+}
+
+// Limits are the decoding limits in force.
+func (fp *Fingerprinter) Limits() Limits { return fp.limits }
+
+// File fingerprints the image or video at path. The kind of media is told by
+// content, never by the file name. Errors name what is wrong with the file.
+func (fp *Fingerprinter) File(ctx context.Context, path string, s Sampling) (*Fingerprint, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fileError(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	}
+	if fi.Size() == 0 {
+		return nil, ErrEmpty
+	}
+	if fi.Size() > fp.limits.MaxFileBytes {
+		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrTooLarge, fi.Size(), fp.limits.MaxFileBytes)
+	}
+	m, err := SniffFile(path)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case m.Kind == KindImage && !m.Animated:
+		return fp.image(path, s.Views)
+	case m.Kind == KindImage && m.Animated:
+		return fp.animation(ctx, path, s)
+	case m.Kind == KindVideo:
+		return fp.videoFile(ctx, path, s)
+	}
+	return nil, fmt.Errorf("%w: not an image or video", ErrUnsupported)
+}
+
+func (fp *Fingerprinter) image(path string, views ViewSet) (*Fingerprint, error) {
+	img, info, err := DecodeImageFile(path, fp.limits)
+	if err != nil {
+		return nil, err
+	}
+	return FingerprintImage(img, info.Format, views), nil
+}
+
+// FingerprintImage fingerprints an already decoded still image.
+func FingerprintImage(img image.Image, format string, views ViewSet) *Fingerprint {
+	h := GetFrameHasher()
+	defer PutFrameHasher(h)
+	b := img.Bounds()
+	l := Layout{Inner: Full, Content: Full}
+	if views != NoViews {
+		l = DetectLayout([]image.Image{img})
+	}
+	return &Fingerprint{
+		Kind: KindImage, Format: format, Width: b.Dx(), Height: b.Dy(),
+		Frames: []Frame{h.HashViews(img, 0, views, l)},
+	}
+}
+
+// animation fingerprints an animated GIF or WebP as a video, sampling its
+// frames in process.
+func (fp *Fingerprinter) animation(ctx context.Context, path string, s Sampling) (*Fingerprint, error) {
+	out := &Fingerprint{Kind: KindVideo, Frames: []Frame{}}
+	sk := newSink(s, out)
+	defer sk.release()
+	next := 0.0
+	info, err := DecodeAnimatedFile(path, fp.limits, 0, func(t float64, img image.Image) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if t+1e-6 < next {
+			return nil
+		}
+		if s.FPS > 0 {
+			for next <= t+1e-6 {
+				next += 1 / s.FPS
+			}
+		}
+		if s.MaxFrames > 0 && len(out.Frames) >= s.MaxFrames {
+			return errStop
+		}
+		sk.add(img, t)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, err
+	}
+	sk.finish()
+	out.Format, out.Width, out.Height, out.Duration = info.Format, info.Width, info.Height, roundT(info.Duration)
+	if info.Frames > 0 && info.Duration > 0 {
+		out.FPS = roundT(float64(info.Frames) / info.Duration)
+	}
+	return out, nil
+}
+
+var errStop = errors.New("stop")
+
+// videoFile fingerprints a video through ffmpeg.
+func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling) (*Fingerprint, error) {
+	if fp.video == nil {
+		return nil, fp.noVid
+	}
+	out := &Fingerprint{Kind: KindVideo, Frames: []Frame{}}
+	sk := newSink(s, out)
+	defer sk.release()
+	info, err := fp.video.Frames(ctx, path, ffmpeg.SampleOptions{
+		FPS: s.FPS, MaxSide: s.MaxSide, MaxFrames: s.MaxFrames, KeyframesOnly: s.KeyframesOnly,
+	}, func(fr ffmpeg.Frame) error {
+		sk.add(fr.Img, fr.T)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sk.finish()
+	out.Format, out.Codec = info.Format, info.Codec
+	out.Width, out.Height = info.Width, info.Height
+	out.Duration, out.FPS = roundT(info.Duration), roundT(info.FPS)
+	if len(out.Frames) == 0 {
+		return nil, fmt.Errorf("%w: no video frames could be decoded", ErrCorrupt)
+	}
+	return out, nil
+}
+
+// sink hashes a clip's frames as they stream in. When views are wanted,
+// the first layoutFrames frames are held back (copied: decoders reuse their
+// buffers) until the clip's layout is decided from them; later frames are
+// hashed at once with that layout.
+type sink struct {
+	h      *FrameHasher
+	views  ViewSet
+	dedup  *deduper
+	layout *Layout
+	held   []heldFrame
+}
+
+type heldFrame struct {
+	img image.Image
+	t   float64
+}
+
+func newSink(s Sampling, out *Fingerprint) *sink {
+	sk := &sink{h: GetFrameHasher(), views: s.Views, dedup: newDeduper(s.Dedup, out)}
+	if s.Views == NoViews {
+		sk.layout = &Layout{Inner: Full, Content: Full}
+	}
+	return sk
+}
+
+func (sk *sink) add(img image.Image, t float64) {
+	if sk.layout != nil {
+		sk.dedup.add(sk.h.HashViews(img, t, sk.views, *sk.layout))
+		return
+	}
+	sk.held = append(sk.held, heldFrame{cloneImage(img), t})
+	if len(sk.held) >= layoutFrames {
+		sk.decide()
+	}
+}
+
+// decide fixes the layout from the held frames and hashes them.
+func (sk *sink) decide() {
+	imgs := make([]image.Image, len(sk.held))
+	for i, f := range sk.held {
+		imgs[i] = f.img
+	}
+	l := DetectLayout(imgs)
+	sk.layout = &l
+	for _, f := range sk.held {
+		sk.dedup.add(sk.h.HashViews(f.img, f.t, sk.views, l))
+	}
+	sk.held = nil
+}
+
+// finish hashes what is still held (a clip shorter than layoutFrames) and
+// keeps the last frame of a trailing static run.
+func (sk *sink) finish() {
+	if sk.layout == nil && len(sk.held) > 0 {
+		sk.decide()
+	}
+	sk.dedup.flush()
+}
+
+func (sk *sink) release() { PutFrameHasher(sk.h) }
+
+// cloneImage copies a frame whose buffer its decoder will reuse.
+func cloneImage(img image.Image) image.Image {
+	switch m := img.(type) {
+	case *image.RGBA:
+		c := *m
+		c.Pix = append([]uint8(nil), m.Pix...)
+		return &c
+	case *image.NRGBA:
+		c := *m
+		c.Pix = append([]uint8(nil), m.Pix...)
+		return &c
+	}
+	b := img.Bounds()
+	c := image.NewNRGBA(b)
+	draw.Draw(c, b, img, b.Min, draw.Src)
+	return c
+}
+
+// deduper drops consecutive near-identical frames (a static shot sampled
+// many times) but keeps the first and the last frame of each such run, so
+// when a shot starts and ends is still known.
+type deduper struct {
+	max     int
+	out     *Fingerprint
+	pending *Frame // the latest frame of the current run, not yet kept
+}
+
+func newDeduper(max int, out *Fingerprint) *deduper { return &deduper{max: max, out: out} }
+
+func (d *deduper) add(f Frame) {
+	fr := &d.out.Frames
+	if d.max > 0 && len(*fr) > 0 && pdq.Distance((*fr)[len(*fr)-1].PDQ, f.PDQ) <= d.max {
+		d.pending = &f
+		return
+	}
+	d.flush()
+	*fr = append(*fr, f)
+}
+
+// flush keeps the last frame of the current run.
+func (d *deduper) flush() {
+	if d.pending != nil {
+		d.out.Frames = append(d.out.Frames, *d.pending)
+		d.pending = nil
+	}
+}
+
+func fileError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return errors.New("no such file")
+		case errors.Is(err, os.ErrPermission):
+			return errors.New("permission denied")
+		}
+		return pe.Err
+	}
+	return err
+}

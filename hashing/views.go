@@ -1,0 +1,144 @@
+package hashing
+
+import (
+	"image"
+
+	"github.com/provcheck/provcheck/hashing/pdq"
+)
+
+// ViewSet says which views of each frame to hash besides the frame itself.
+type ViewSet int
+
+const (
+	// NoViews hashes the frame only.
+	NoViews ViewSet = iota
+	// QueryViews adds, for media being checked, the frame's mirror image
+	// and the picture found inside borders or a blurred background (with
+	// its mirror image): the ways a repost wraps the original.
+	QueryViews
+	// RegisterViews adds, for media being registered, centre crops at the
+	// aspect ratios reposts are cut to and zooms of the picture: the ways a
+	// repost cuts the original. Cropped-away pixels cannot be recovered from
+	// the repost, so crops are indexed on the registry side.
+	RegisterViews
+)
+
+// cropViews are the registered crops, relative to the picture: centre
+// crops at the common repost aspect ratios, and centre zooms.
+var cropViews = []struct {
+	name   string
+	aspect float64 // width/height; 0 for a zoom
+	zoom   float64
+}{
+	{"crop9x16", 9.0 / 16, 0},
+	{"crop4x5", 4.0 / 5, 0},
+	{"crop1x1", 1, 0},
+	{"crop16x9", 16.0 / 9, 0},
+	{"zoom90", 0, 0.9},
+	{"zoom80", 0, 0.8},
+}
+
+// viewRects returns the named rectangles (relative to the frame) to hash for
+// a frame with this layout.
+func viewRects(set ViewSet, l Layout, w, h int) []namedRect {
+	var out []namedRect
+	switch set {
+	case QueryViews:
+		for _, r := range l.Rects() {
+			name := "content"
+			if r == l.Inner && !l.Inner.Near(l.Content, 0.02) {
+				name = "inner"
+			}
+			out = append(out, namedRect{name, r})
+		}
+	case RegisterViews:
+		pic := Full
+		if rs := l.Rects(); len(rs) > 0 {
+			pic = rs[len(rs)-1] // the innermost: Content if distinct
+			out = append(out, namedRect{"content", pic})
+		}
+		pw := (pic.X1 - pic.X0) * float64(w)
+		ph := (pic.Y1 - pic.Y0) * float64(h)
+		for _, c := range cropViews {
+			fx, fy := c.zoom, c.zoom
+			if c.aspect > 0 {
+				fx, fy = 1, 1
+				if a := pw / ph; c.aspect < a {
+					fx = c.aspect / a
+				} else {
+					fy = a / c.aspect
+				}
+				if fx*fy > 0.9 {
+					continue // hardly a crop of this picture
+				}
+			}
+			cx, cy := (pic.X0+pic.X1)/2, (pic.Y0+pic.Y1)/2
+			hw, hh := (pic.X1-pic.X0)*fx/2, (pic.Y1-pic.Y0)*fy/2
+			out = append(out, namedRect{c.name, Rect{cx - hw, cy - hh, cx + hw, cy + hh}})
+		}
+	}
+	return out
+}
+
+type namedRect struct {
+	name string
+	r    Rect
+}
+
+type subImager interface {
+	SubImage(image.Rectangle) image.Image
+}
+
+// crop returns the part of img in r without copying pixels where the image
+// type allows it.
+func crop(img image.Image, r Rect) image.Image {
+	rect := r.In(img.Bounds())
+	if s, ok := img.(subImager); ok {
+		return s.SubImage(rect)
+	}
+	return &croppedImage{img, rect}
+}
+
+type croppedImage struct {
+	image.Image
+	r image.Rectangle
+}
+
+func (c *croppedImage) Bounds() image.Rectangle { return c.r }
+
+// HashViews fingerprints img as a frame at time t with the views of set,
+// for a clip with layout l.
+func (h *FrameHasher) HashViews(img image.Image, t float64, set ViewSet, l Layout) Frame {
+	if set != QueryViews {
+		f := h.Hash(img, t)
+		if set == RegisterViews && f.Quality > 0 {
+			b := img.Bounds()
+			for _, nr := range viewRects(set, l, b.Dx(), b.Dy()) {
+				ph, q := h.pdq.FromImage(crop(img, nr.r))
+				if q > 0 {
+					f.Views = append(f.Views, View{Name: nr.name, PDQ: ph, Quality: q})
+				}
+			}
+		}
+		return f
+	}
+	// Query: the frame and its mirror image come from one DCT.
+	dih, q := h.pdq.DihedralFromImage(img)
+	f := Frame{T: roundT(t), PDQ: dih[pdq.Original], Quality: q}
+	if q == 0 && f.PDQ.IsZero() {
+		return f
+	}
+	h.smallHashes(&f)
+	f.Views = append(f.Views, View{Name: "mirror", PDQ: dih[pdq.FlipY], Quality: q})
+	b := img.Bounds()
+	for _, nr := range viewRects(set, l, b.Dx(), b.Dy()) {
+		d, q := h.pdq.DihedralFromImage(crop(img, nr.r))
+		if q == 0 {
+			continue
+		}
+		f.Views = append(f.Views,
+			View{Name: nr.name, PDQ: d[pdq.Original], Quality: q},
+			View{Name: nr.name + "-mirror", PDQ: d[pdq.FlipY], Quality: q})
+	}
+	return f
+}
