@@ -31,11 +31,19 @@ type Query struct {
 	Frames   []QueryFrame
 }
 
-// NewQuery makes a query from a fingerprint, one view per frame.
-func NewQuery(fp *hashing.Fingerprint) Query {
+// NewQuery makes a query from a fingerprint: each frame with its views of
+// sufficient quality.
+func NewQuery(fp *hashing.Fingerprint, minQuality int) Query {
 	q := Query{Kind: fp.Kind, Duration: fp.Duration, Frames: make([]QueryFrame, len(fp.Frames))}
 	for i, f := range fp.Frames {
-		q.Frames[i] = QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}}
+		qf := QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}}
+		for _, v := range f.Views {
+			if v.Quality >= minQuality {
+				qf.Hashes = append(qf.Hashes, v.PDQ)
+				qf.Quality = max(qf.Quality, v.Quality)
+			}
+		}
+		q.Frames[i] = qf
 	}
 	return q
 }

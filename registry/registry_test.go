@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -28,7 +29,11 @@ func testMedia(r *rand.Rand, name string, frames int) Media {
 		fp = hashing.Fingerprint{Kind: hashing.KindImage, Format: "jpeg", Width: 800, Height: 600}
 	}
 	for i := 0; i < frames; i++ {
-		fp.Frames = append(fp.Frames, hashing.Frame{T: float64(i) / 5, PDQ: randHash(r), Quality: 80 + i%20, PHash: hashing.Hash64(r.Uint64()), DHash: hashing.Hash64(r.Uint64())})
+		f := hashing.Frame{T: float64(i) / 5, PDQ: randHash(r), Quality: 80 + i%20, PHash: hashing.Hash64(r.Uint64()), DHash: hashing.Hash64(r.Uint64())}
+		if i%2 == 0 {
+			f.Views = []hashing.View{{Name: "zoom90", PDQ: randHash(r), Quality: 70}, {Name: "crop1x1", PDQ: randHash(r), Quality: 65}}
+		}
+		fp.Frames = append(fp.Frames, f)
 	}
 	return Media{SHA256: hex.EncodeToString(sum[:]), Name: name, Note: "test", Fingerprint: fp}
 }
@@ -77,7 +82,7 @@ func TestStoreRoundTrip(t *testing.T) {
 			t.Fatalf("media %d fingerprint differs", i)
 		}
 		for j := range want.Frames {
-			if want.Frames[j] != have.Frames[j] {
+			if !reflect.DeepEqual(want.Frames[j], have.Frames[j]) {
 				t.Fatalf("media %d frame %d: %+v != %+v", i, j, have.Frames[j], want.Frames[j])
 			}
 		}
@@ -203,7 +208,7 @@ func TestBundleRoundTripAndImport(t *testing.T) {
 	}
 	for i := range got {
 		if got[i].ID != all[i].ID || len(got[i].Media[0].Fingerprint.Frames) != len(all[i].Media[0].Fingerprint.Frames) ||
-			got[i].Media[0].Fingerprint.Frames[3] != all[i].Media[0].Fingerprint.Frames[3] {
+			!reflect.DeepEqual(got[i].Media[0].Fingerprint.Frames[3], all[i].Media[0].Fingerprint.Frames[3]) {
 			t.Errorf("case %d differs after import", i)
 		}
 	}

@@ -13,21 +13,30 @@ type Snapshot struct {
 	Generation int64
 }
 
-// NewSnapshot indexes the frames of cases whose PDQ quality is at least
-// minQuality (uniform or featureless frames match too much to be evidence).
+// NewSnapshot indexes the frames of cases, and their views, whose PDQ
+// quality is at least minQuality (uniform or featureless frames match too
+// much to be evidence). Every view of a frame refers to that frame.
 func NewSnapshot(cases []Case, minQuality int) *Snapshot {
 	n := 0
 	for _, c := range cases {
 		for _, m := range c.Media {
-			n += len(m.Fingerprint.Frames)
+			for _, f := range m.Fingerprint.Frames {
+				n += 1 + len(f.Views)
+			}
 		}
 	}
 	idx := NewLinear(n)
 	for ci, c := range cases {
 		for mi, m := range c.Media {
 			for fi, f := range m.Fingerprint.Frames {
+				ref := Ref{Case: int32(ci), Media: int32(mi), Frame: int32(fi)}
 				if f.Quality >= minQuality {
-					idx.Add(f.PDQ, Ref{Case: int32(ci), Media: int32(mi), Frame: int32(fi)})
+					idx.Add(f.PDQ, ref)
+				}
+				for _, v := range f.Views {
+					if v.Quality >= minQuality {
+						idx.Add(v.PDQ, ref)
+					}
 				}
 			}
 		}

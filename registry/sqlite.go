@@ -75,6 +75,15 @@ var migrations = []string{
 		phash TEXT NOT NULL,
 		dhash TEXT NOT NULL,
 		PRIMARY KEY (media_id, seq)
+	) WITHOUT ROWID;
+	CREATE TABLE views (
+		media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+		frame_seq INTEGER NOT NULL,
+		seq INTEGER NOT NULL,
+		name TEXT NOT NULL,
+		pdq TEXT NOT NULL,
+		quality INTEGER NOT NULL,
+		PRIMARY KEY (media_id, frame_seq, seq)
 	) WITHOUT ROWID;`,
 }
 
@@ -267,9 +276,19 @@ func insertMedia(ctx context.Context, tx *sql.Tx, caseID string, seq int, m Medi
 		return err
 	}
 	defer stmt.Close()
+	vstmt, err := tx.PrepareContext(ctx, `INSERT INTO views (media_id, frame_seq, seq, name, pdq, quality) VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer vstmt.Close()
 	for i, f := range fp.Frames {
 		if _, err := stmt.ExecContext(ctx, id, i, f.T, f.PDQ.String(), f.Quality, f.PHash.String(), f.DHash.String()); err != nil {
 			return err
+		}
+		for j, v := range f.Views {
+			if _, err := vstmt.ExecContext(ctx, id, i, j, v.Name, v.PDQ.String(), v.Quality); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -418,7 +437,38 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 			*fr = append(*fr, f)
 		}
 	}
-	return cases, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	viewFilter := ""
+	if id != "" {
+		viewFilter = " WHERE media_id IN (SELECT id FROM media WHERE case_id = ?)"
+	}
+	vrows, err := q.QueryContext(ctx, `SELECT media_id, frame_seq, name, pdq, quality FROM views`+viewFilter+` ORDER BY media_id, frame_seq, seq`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer vrows.Close()
+	for vrows.Next() {
+		var mid int64
+		var seq int
+		var v hashing.View
+		var p string
+		if err := vrows.Scan(&mid, &seq, &v.Name, &p, &v.Quality); err != nil {
+			return nil, err
+		}
+		if v.PDQ, err = pdq.Parse(p); err != nil {
+			return nil, fmt.Errorf("media %d: view: %w", mid, err)
+		}
+		if at, ok := mediaPos[mid]; ok {
+			frames := cases[at.c].Media[at.m].Fingerprint.Frames
+			if seq >= 0 && seq < len(frames) {
+				frames[seq].Views = append(frames[seq].Views, v)
+			}
+		}
+	}
+	return cases, vrows.Err()
 }
 
 // All implements Store.
