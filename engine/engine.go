@@ -1,0 +1,311 @@
+// Package engine runs provcheck's jobs on a validated configuration:
+// fingerprinting files, registering media in the registry, and checking
+// files against it. The command line, the batch scanner and the HTTP
+// service all go through it.
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/hashing/ffmpeg"
+	"github.com/provcheck/provcheck/match"
+	"github.com/provcheck/provcheck/registry"
+	"github.com/provcheck/provcheck/rules"
+)
+
+// Engine checks and registers media. It is safe for concurrent use.
+type Engine struct {
+	cfg   rules.Config
+	fp    *hashing.Fingerprinter
+	store registry.Store
+	log   *slog.Logger
+
+	snap   atomic.Pointer[registry.Snapshot]
+	loadMu sync.Mutex
+}
+
+// Options are what New needs besides the configuration.
+type Options struct {
+	// Store is the registry; nil opens the SQLite registry at
+	// cfg.Registry (or the default location).
+	Store registry.Store
+	// Seed is imported into a registry file that did not exist yet, when
+	// it is at the default location (the bundled sample case).
+	Seed func() ([]registry.Case, error)
+	// NoRegistry skips opening a registry (for hashing only).
+	NoRegistry bool
+	Logger     *slog.Logger
+}
+
+// New builds an engine. A missing ffmpeg is not an error here: images still
+// work, and videos fail with a message saying how to install it.
+func New(ctx context.Context, cfg rules.Config, opt Options) (*Engine, error) {
+	e := &Engine{cfg: cfg, log: opt.Logger}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	dec, err := ffmpeg.New(ffmpeg.Config{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, Timeout: cfg.Limits.Timeout})
+	var video ffmpeg.Decoder
+	if err == nil {
+		video = dec
+	}
+	e.fp = hashing.NewFingerprinter(video, err, hashing.Limits{
+		MaxPixels: cfg.Limits.MaxPixels, MaxFileBytes: cfg.Limits.MaxFileSize,
+	})
+	if opt.NoRegistry {
+		return e, nil
+	}
+	if opt.Store != nil {
+		e.store = opt.Store
+		return e, nil
+	}
+	path, isDefault := cfg.Registry, false
+	if path == "" {
+		if path, err = rules.DefaultRegistryPath(); err != nil {
+			return nil, err
+		}
+		isDefault = true
+	}
+	_, statErr := os.Stat(path)
+	fresh := errors.Is(statErr, os.ErrNotExist)
+	s, err := registry.OpenSQLite(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	e.store = s
+	if fresh && isDefault && opt.Seed != nil {
+		cases, err := opt.Seed()
+		if err == nil {
+			err = s.Import(ctx, cases)
+		}
+		if err != nil {
+			s.Close()
+			os.Remove(path)
+			return nil, fmt.Errorf("registry: seeding %s with the sample case: %w", path, err)
+		}
+		e.log.Info("created registry with the bundled sample case", "path", path)
+	}
+	return e, nil
+}
+
+// Config is the configuration the engine runs with.
+func (e *Engine) Config() rules.Config { return e.cfg }
+
+// Store is the registry.
+func (e *Engine) Store() registry.Store { return e.store }
+
+// Close closes the registry.
+func (e *Engine) Close() error {
+	if e.store == nil {
+		return nil
+	}
+	return e.store.Close()
+}
+
+// QuerySampling is how checked videos are sampled.
+func (e *Engine) QuerySampling() hashing.Sampling {
+	s := e.cfg.Sampling
+	return hashing.Sampling{FPS: s.QueryFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup, Views: hashing.QueryViews}
+}
+
+// RegisterSampling is how registered videos are sampled: densely, so any
+// query frame finds a registered frame close in time.
+func (e *Engine) RegisterSampling() hashing.Sampling {
+	s := e.cfg.Sampling
+	return hashing.Sampling{FPS: s.RegisterFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup, Views: hashing.RegisterViews}
+}
+
+// Fingerprint fingerprints one file with a per-file timeout.
+func (e *Engine) Fingerprint(ctx context.Context, path string, s hashing.Sampling) (*hashing.Fingerprint, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Limits.Timeout)
+	defer cancel()
+	fp, err := e.fp.File(ctx, path, s)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, fmt.Errorf("timed out after %s", e.cfg.Limits.Timeout)
+	}
+	return fp, err
+}
+
+// Snapshot returns the current registry snapshot, loading it on first use
+// and reloading it when the registry has changed since.
+func (e *Engine) Snapshot(ctx context.Context) (*registry.Snapshot, error) {
+	if e.store == nil {
+		return nil, errors.New("no registry open")
+	}
+	gen, err := e.store.Generation(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	if s := e.snap.Load(); s != nil && s.Generation == gen {
+		return s, nil
+	}
+	e.loadMu.Lock()
+	defer e.loadMu.Unlock()
+	if s := e.snap.Load(); s != nil && s.Generation == gen {
+		return s, nil
+	}
+	s, err := registry.LoadSnapshot(ctx, e.store, e.cfg.Thresholds.MinQuality)
+	if err != nil {
+		return nil, fmt.Errorf("registry: %w", err)
+	}
+	e.snap.Store(s)
+	return s, nil
+}
+
+// Check fingerprints the file at path and matches it against the registry.
+// Problems with the file are reported in Report.Error; the error return is
+// for failures of the registry itself.
+func (e *Engine) Check(ctx context.Context, path string) (Report, error) {
+	start := time.Now()
+	rep := Report{File: path}
+	snap, err := e.Snapshot(ctx)
+	if err != nil {
+		return rep, err
+	}
+	fp, err := e.Fingerprint(ctx, path, e.QuerySampling())
+	if err != nil {
+		rep.Error = err.Error()
+		rep.ElapsedMS = time.Since(start).Milliseconds()
+		return rep, nil
+	}
+	rep = e.Evaluate(snap, fp)
+	rep.File = path
+	rep.ElapsedMS = time.Since(start).Milliseconds()
+	return rep, nil
+}
+
+// Evaluate matches a fingerprint against a snapshot and applies the policy.
+func (e *Engine) Evaluate(snap *registry.Snapshot, fp *hashing.Fingerprint) Report {
+	rep := Report{Kind: fp.Kind, Duration: fp.Duration, Verdict: rules.NoMatch, Matches: []Match{}}
+	q := match.NewQuery(fp, e.cfg.Thresholds.MinQuality)
+	for _, f := range q.Frames {
+		if f.Quality >= e.cfg.Thresholds.MinQuality {
+			rep.Frames++
+		}
+	}
+	for _, cm := range match.Find(snap, q, match.ParamsFrom(e.cfg)) {
+		v, score := e.cfg.Decide(cm.Evidence)
+		if v == rules.NoMatch {
+			continue
+		}
+		c := &snap.Cases[cm.Case]
+		m := Match{
+			EntryID: c.ID, Title: c.Title, Claim: c.Claim, Rating: c.Rating, Category: string(c.Category),
+			Verdict: v, Score: score, Distance: cm.Evidence.BestDistance,
+			QueryCoverage: cm.Evidence.QueryCoverage, EntryCoverage: cm.Evidence.EntryCoverage,
+			FramesMatched: cm.Evidence.FramesMatched, Media: c.Media[cm.Media].Name,
+			Segments: []Segment{}, FactChecks: []FactCheck{},
+		}
+		for _, s := range cm.Segments {
+			m.Segments = append(m.Segments, Segment{s.QueryStart, s.QueryEnd, s.EntryStart, s.EntryEnd})
+		}
+		for _, fc := range c.FactChecks {
+			m.FactChecks = append(m.FactChecks, FactCheck{fc.Publisher, fc.URL, fc.Title, fc.Rating, fc.Date})
+		}
+		rep.Matches = append(rep.Matches, m)
+		if v.Rank() > rep.Verdict.Rank() {
+			rep.Verdict = v
+		}
+	}
+	sortMatches(rep.Matches)
+	rep.Action = e.cfg.Action(rep.Verdict)
+	return rep
+}
+
+// sortMatches orders matches best first: verdict, then score.
+func sortMatches(ms []Match) {
+	for i := 1; i < len(ms); i++ {
+		for j := i; j > 0 && better(ms[j], ms[j-1]); j-- {
+			ms[j], ms[j-1] = ms[j-1], ms[j]
+		}
+	}
+}
+
+func better(a, b Match) bool {
+	if a.Verdict.Rank() != b.Verdict.Rank() {
+		return a.Verdict.Rank() > b.Verdict.Rank()
+	}
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	return a.EntryID < b.EntryID
+}
+
+// AddRequest describes media to register under a case.
+type AddRequest struct {
+	Case  registry.Case // id, metadata and fact-checks; Media is filled in
+	Files []string
+	Note  string // source note for each file
+}
+
+// FileError is a problem with one input file.
+type FileError struct {
+	File string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Register fingerprints every file densely and adds them, with the case's
+// metadata and fact-checks, to the registry in one transaction. If any file
+// cannot be fingerprinted nothing is changed and every failing file is
+// reported.
+func (e *Engine) Register(ctx context.Context, req AddRequest) (registry.Case, error) {
+	c := req.Case
+	if c.ID == "" {
+		c.ID = registry.Slug(c.Title)
+	}
+	var errs []error
+	for _, f := range req.Files {
+		m, err := e.MediaFromFile(ctx, f, req.Note)
+		if err != nil {
+			errs = append(errs, &FileError{File: f, Err: err})
+			continue
+		}
+		c.Media = append(c.Media, m)
+	}
+	if len(errs) > 0 {
+		return registry.Case{}, errors.Join(errs...)
+	}
+	return e.store.Upsert(ctx, c)
+}
+
+// MediaFromFile fingerprints a file for registration.
+func (e *Engine) MediaFromFile(ctx context.Context, path, note string) (registry.Media, error) {
+	digest, err := FileDigest(path)
+	if err != nil {
+		return registry.Media{}, err
+	}
+	fp, err := e.Fingerprint(ctx, path, e.RegisterSampling())
+	if err != nil {
+		return registry.Media{}, err
+	}
+	return registry.Media{SHA256: digest, Name: filepath.Base(path), Note: note, Fingerprint: *fp}, nil
+}
+
+// FileDigest is the SHA-256 of a file's content, in hex.
+func FileDigest(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

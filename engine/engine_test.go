@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/provcheck/provcheck/internal/testmedia"
+	"github.com/provcheck/provcheck/registry"
+	"github.com/provcheck/provcheck/rules"
+)
+
+// fixture is a registry holding one generated clip and one photo, and
+// variants of both made with ffmpeg, shared by the tests of this package.
+type fixture struct {
+	dir string
+	e   *Engine
+}
+
+var (
+	fixOnce sync.Once
+	fix     *fixture
+	fixErr  error
+)
+
+func getFixture(t *testing.T) *fixture {
+	t.Helper()
+	fixOnce.Do(func() { fix, fixErr = buildFixture() })
+	if fixErr != nil {
+		t.Fatal(fixErr)
+	}
+	return fix
+}
+
+func buildFixture() (*fixture, error) {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "provcheck-engine-")
+	if err != nil {
+		return nil, err
+	}
+	p := func(n string) string { return filepath.Join(dir, n) }
+	if err := testmedia.WriteVideo(ctx, p("orig.mp4"), testmedia.VideoSpec{Seed: 7, W: 640, H: 360, FPS: 25, Seconds: 12, Scene: 3}); err != nil {
+		return nil, err
+	}
+	if err := testmedia.WriteVideo(ctx, p("other.mp4"), testmedia.VideoSpec{Seed: 99, W: 640, H: 360, FPS: 30, Seconds: 8, Scene: 2}); err != nil {
+		return nil, err
+	}
+	if err := testmedia.WriteJPEG(p("photo.jpg"), testmedia.Picture(5, 1200, 800), 92); err != nil {
+		return nil, err
+	}
+	if err := testmedia.WriteJPEG(p("other.jpg"), testmedia.Picture(6, 1200, 800), 92); err != nil {
+		return nil, err
+	}
+	variants := [][]string{
+		{"-i", p("orig.mp4"), "-c:v", "libx264", "-preset", "veryfast", "-crf", "35", p("reencoded.mp4")},
+		{"-ss", "4", "-t", "5", "-i", p("orig.mp4"), "-c:v", "libx264", "-preset", "veryfast", p("excerpt.mp4")},
+		{"-i", p("orig.mp4"), "-vf", "hflip", "-c:v", "libx264", "-preset", "veryfast", p("mirrored.mp4")},
+		{"-i", p("orig.mp4"), "-vf", "scale=640:-2,pad=640:480:0:60:black", "-c:v", "libx264", "-preset", "veryfast", p("letterbox.mp4")},
+		{"-i", p("orig.mp4"), "-filter_complex",
+			"[0:v]split[a][b];[a]scale=360:640:force_original_aspect_ratio=increase,crop=360:640,boxblur=20[bg];[b]scale=360:-2[fg];[bg][fg]overlay=0:(H-h)/2",
+			"-c:v", "libx264", "-preset", "veryfast", p("tiktok.mp4")},
+		{"-i", p("orig.mp4"), "-vf", "setpts=PTS/1.25", "-r", "25", "-c:v", "libx264", "-preset", "veryfast", p("faster.mp4")},
+		{"-ss", "5", "-i", p("orig.mp4"), "-frames:v", "1", "-q:v", "4", p("frame.jpg")},
+		{"-i", p("photo.jpg"), "-vf", "scale=600:-2", "-q:v", "12", p("photo-small.jpg")},
+		{"-loop", "1", "-i", p("photo.jpg"), "-t", "4", "-r", "25", "-vf", "scale=640:-2", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", p("photo-video.mp4")},
+	}
+	for _, v := range variants {
+		if err := testmedia.FFmpeg(ctx, v...); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := rules.Defaults().Translate()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Registry = p("registry.db")
+	e, err := New(ctx, cfg, Options{})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.Register(ctx, AddRequest{Case: registry.Case{ID: "clip", Title: "A debunked clip", Rating: "False",
+		FactChecks: []registry.FactCheck{{Publisher: "Example Checks", URL: "https://example.org/fc/clip", Date: "2025-12-05"}}},
+		Files: []string{p("orig.mp4")}}); err != nil {
+		return nil, err
+	}
+	if _, err := e.Register(ctx, AddRequest{Case: registry.Case{ID: "photo", Title: "A debunked photo", Rating: "Misleading"},
+		Files: []string{p("photo.jpg")}}); err != nil {
+		return nil, err
+	}
+	return &fixture{dir: dir, e: e}, nil
+}
+
+func TestCheckVariants(t *testing.T) {
+	f := getFixture(t)
+	tests := []struct {
+		file    string
+		verdict rules.Verdict
+		entry   string
+	}{
+		{"orig.mp4", rules.Match, "clip"},
+		{"reencoded.mp4", rules.Match, "clip"},
+		{"excerpt.mp4", rules.Match, "clip"},
+		{"mirrored.mp4", rules.Match, "clip"},
+		{"letterbox.mp4", rules.Match, "clip"},
+		{"tiktok.mp4", rules.Match, "clip"},
+		{"faster.mp4", rules.Match, "clip"},
+		{"frame.jpg", rules.Match, "clip"},
+		{"photo.jpg", rules.Match, "photo"},
+		{"photo-small.jpg", rules.Match, "photo"},
+		{"photo-video.mp4", rules.Match, "photo"},
+		{"other.mp4", rules.NoMatch, ""},
+		{"other.jpg", rules.NoMatch, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			rep, err := f.e.Check(context.Background(), filepath.Join(f.dir, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Failed() {
+				t.Fatalf("error: %s", rep.Error)
+			}
+			if rep.Verdict != tt.verdict {
+				t.Fatalf("verdict %s, want %s: %s", rep.Verdict, tt.verdict, describe(rep))
+			}
+			if tt.entry == "" {
+				if len(rep.Matches) != 0 {
+					t.Errorf("unexpected matches: %s", describe(rep))
+				}
+				return
+			}
+			if rep.Matches[0].EntryID != tt.entry {
+				t.Errorf("best match %s, want %s", rep.Matches[0].EntryID, tt.entry)
+			}
+		})
+	}
+}
+
+func TestExcerptSegments(t *testing.T) {
+	f := getFixture(t)
+	rep, err := f.e.Check(context.Background(), filepath.Join(f.dir, "excerpt.mp4"))
+	if err != nil || rep.Failed() || len(rep.Matches) == 0 {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	m := rep.Matches[0]
+	if len(m.Segments) == 0 {
+		t.Fatal("no segments")
+	}
+	s := m.Segments[0]
+	// The excerpt is orig 4 s → 9 s: query time q shows entry time q+4.
+	if d := s.EntryStart - s.QueryStart; d < 3.5 || d > 4.5 {
+		t.Errorf("segment %+v: offset %.2f, want about 4", s, d)
+	}
+	if s.QueryEnd-s.QueryStart < 3 {
+		t.Errorf("segment %+v covers less than 3 s of a 5 s excerpt", s)
+	}
+	if m.FactChecks[0].URL != "https://example.org/fc/clip" {
+		t.Errorf("fact-check %+v", m.FactChecks)
+	}
+	if m.EntryCoverage < 0.25 || m.EntryCoverage > 0.6 {
+		t.Errorf("entry coverage %.2f for 5 s of 12 s", m.EntryCoverage)
+	}
+}
+
+func TestRegisterCorruptFileChangesNothing(t *testing.T) {
+	f := getFixture(t)
+	ctx := context.Background()
+	bad := filepath.Join(t.TempDir(), "broken.mp4")
+	data, _ := os.ReadFile(filepath.Join(f.dir, "orig.mp4"))
+	os.WriteFile(bad, data[:len(data)/3], 0o644)
+	before, _ := f.e.Store().List(ctx)
+	_, err := f.e.Register(ctx, AddRequest{Case: registry.Case{ID: "clip"}, Files: []string{filepath.Join(f.dir, "other.jpg"), bad}})
+	if err == nil {
+		t.Fatal("corrupt file registered")
+	}
+	after, _ := f.e.Store().List(ctx)
+	if fmt.Sprint(before) != fmt.Sprint(after) {
+		t.Errorf("registry changed:\n%v\n%v", before, after)
+	}
+}
+
+func describe(r Report) string {
+	s := fmt.Sprintf("%s frames=%d", r.Verdict, r.Frames)
+	for _, m := range r.Matches {
+		s += fmt.Sprintf(" [%s %s d=%d n=%d qc=%.2f ec=%.2f segs=%v]", m.EntryID, m.Verdict, m.Distance, m.FramesMatched, m.QueryCoverage, m.EntryCoverage, m.Segments)
+	}
+	return s
+}

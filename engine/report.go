@@ -1,0 +1,98 @@
+package engine
+
+import (
+	"encoding/json"
+
+	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/rules"
+)
+
+// Report is the outcome of checking one file. Its JSON keys are stable:
+// scripts and bots depend on them.
+type Report struct {
+	File      string        `json:"file"`
+	Kind      hashing.Kind  `json:"kind"`
+	Verdict   rules.Verdict `json:"verdict"`
+	Action    string        `json:"action"`
+	Matches   []Match       `json:"matches"`
+	ElapsedMS int64         `json:"elapsed_ms"`
+	// Duration and Frames describe what was checked: the length of a video
+	// and how many of its frames were informative enough to search.
+	Duration float64 `json:"duration_s"`
+	Frames   int     `json:"frames_checked"`
+	// Error is set, and every other field but File left out, when the file
+	// could not be checked.
+	Error string `json:"-"`
+}
+
+// Match is the evidence that the file shows one registered case, with the
+// fact-checks that cover it.
+type Match struct {
+	EntryID       string        `json:"entry_id"`
+	Title         string        `json:"title"`
+	Claim         string        `json:"claim,omitempty"`
+	Rating        string        `json:"rating,omitempty"`
+	Category      string        `json:"category,omitempty"`
+	Verdict       rules.Verdict `json:"verdict"`
+	Score         float64       `json:"score"`
+	Distance      int           `json:"distance"`
+	QueryCoverage float64       `json:"query_coverage"`
+	EntryCoverage float64       `json:"entry_coverage"`
+	FramesMatched int           `json:"frames_matched"`
+	Media         string        `json:"media,omitempty"` // the registered medium that matched
+	Segments      []Segment     `json:"segments"`
+	FactChecks    []FactCheck   `json:"fact_checks"`
+}
+
+// Segment aligns a stretch of the checked file (query) with a stretch of
+// the registered medium (entry), in seconds.
+type Segment struct {
+	QueryStart float64 `json:"query_start"`
+	QueryEnd   float64 `json:"query_end"`
+	EntryStart float64 `json:"entry_start"`
+	EntryEnd   float64 `json:"entry_end"`
+}
+
+// FactCheck is a published fact-check of the matched case.
+type FactCheck struct {
+	Publisher string `json:"publisher"`
+	URL       string `json:"url"`
+	Title     string `json:"title"`
+	Rating    string `json:"rating"`
+	Date      string `json:"date"`
+}
+
+// Failed reports whether the file could not be checked.
+func (r *Report) Failed() bool { return r.Error != "" }
+
+// MarshalJSON writes {"file", "error"} for a failed file and the full
+// report otherwise.
+func (r Report) MarshalJSON() ([]byte, error) {
+	if r.Error != "" {
+		return json.Marshal(struct {
+			File  string `json:"file"`
+			Error string `json:"error"`
+		}{r.File, r.Error})
+	}
+	type plain Report
+	p := plain(r)
+	if p.Matches == nil {
+		p.Matches = []Match{}
+	}
+	return json.Marshal(p)
+}
+
+// UnmarshalJSON reads both forms MarshalJSON writes.
+func (r *Report) UnmarshalJSON(b []byte) error {
+	type plain Report
+	var p struct {
+		plain
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*r = Report(p.plain)
+	r.Error = p.Error
+	return nil
+}
