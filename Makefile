@@ -1,0 +1,38 @@
+# provcheck — the two commands a new user needs:
+#   make demo   install ffmpeg if missing, build, check the bundled sample repost
+#   make test   install ffmpeg if missing, vet and run every test
+.PHONY: demo test build deps bench eval clean
+
+GO      ?= go
+BIN     := bin/provcheck
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMOREG := bin/demo-registry.db
+
+build:
+	$(GO) build -o $(BIN) ./cmd/provcheck
+
+# ffmpeg and ffprobe decode videos; install them from Debian when missing.
+deps:
+	@command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || { \
+		echo "installing ffmpeg (apt-get)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ffmpeg >/dev/null; }
+
+demo: deps build
+	@rm -f $(DEMOREG) $(DEMOREG)-wal $(DEMOREG)-shm
+	@$(BIN) --registry $(DEMOREG) registry import samples/bundle.json
+	@echo
+	@echo "== A repost of the debunked clip (cropped to 9:16 on a blurred copy, mirrored, captioned, re-encoded):"
+	@$(BIN) --registry $(DEMOREG) check samples/media/nypd-ice-repost.mp4
+	@echo
+	@echo "== A screenshot of that repost, and an unrelated clip:"
+	@$(BIN) --registry $(DEMOREG) check samples/media/screenshot.jpg samples/media/unrelated.mp4
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/provcheck/provcheck/output"
+	"github.com/provcheck/provcheck/rules"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) checkCmd() *cobra.Command {
+	var format, failOn string
+	cmd := &cobra.Command{
+		Use:   "check FILE...",
+		Short: "Check images and videos against the registry of debunked media",
+		Long: `check fingerprints each file and reports whether it shows a known debunked
+case: the verdict, the case, its fact-checks, the matched segments and the
+evidence. Files that cannot be read are reported and the others still
+checked.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			f, err := output.ParseFormat(format, output.Text, output.JSON, output.JSONL)
+			if err != nil {
+				return usageErr(err)
+			}
+			var fail rules.Verdict
+			if failOn != "" {
+				v, ok := rules.ParseVerdict(failOn)
+				if !ok || v == rules.NoMatch {
+					return usageErr(fmt.Errorf("--fail-on %q: want match or possible_match", failOn))
+				}
+				fail = v
+			}
+			ctx := cmd.Context()
+			e, err := a.engine(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			w := output.NewReportWriter(cmd.OutOrStdout(), f, a.style())
+			failed, tripped := 0, false
+			for _, file := range files {
+				rep, err := e.Check(ctx, file)
+				if err != nil {
+					return usageErr(err)
+				}
+				if rep.Failed() {
+					failed++
+				} else if fail != "" && rep.Verdict.Rank() >= fail.Rank() {
+					tripped = true
+				}
+				if err := w.Write(rep); err != nil {
+					return err
+				}
+				if ctx.Err() != nil {
+					return &exitError{exitInputFailed, errors.New("interrupted")}
+				}
+			}
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			switch {
+			case failed > 0:
+				return &exitError{exitInputFailed, fmt.Errorf("%d of %d file(s) could not be checked", failed, len(files))}
+			case tripped:
+				return &exitError{exitFailOn, nil}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text, json or jsonl")
+	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a file gets this verdict or a stronger one: match or possible_match")
+	cmd.Flags().Float64("query-fps", 0, "video frames sampled per second (default 2)")
+	return cmd
+}

@@ -1,0 +1,292 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/output"
+	"github.com/provcheck/provcheck/registry"
+	"github.com/spf13/cobra"
+)
+
+func (a *app) registryCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "registry",
+		Short: "Manage the registry of debunked cases, their media and fact-checks",
+	}
+	cmd.AddCommand(a.registryAddCmd(), a.registryListCmd(), a.registryShowCmd(),
+		a.registryRemoveCmd(), a.registryExportCmd(), a.registryImportCmd())
+	return cmd
+}
+
+func (a *app) registryAddCmd() *cobra.Command {
+	var c registry.Case
+	var category, note string
+	var fc registry.FactCheck
+	cmd := &cobra.Command{
+		Use:   "add FILE...",
+		Short: "Register media of a debunked case (creates the case, or appends to it)",
+		Long: `add fingerprints each file and stores it under the case --id, with the case's
+metadata and a fact-check. Adding to an existing id appends media and
+fact-checks; fields given again replace the old values. If any file cannot
+be fingerprinted, nothing is changed.`,
+		Example: `  provcheck registry add clip.mp4 --id nypd-ice-sora --title "AI video of NYPD arresting ICE agents" \
+    --claim "Video shows NYPD officers arresting ICE agents" --rating False --category TransformedContent \
+    --fact-check https://example.org/fact-check --publisher "Lead Stories" --published 2025-12 --tag sora`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			cat, err := registry.ParseCategory(category)
+			if err != nil {
+				return usageErr(fmt.Errorf("--category: %w", err))
+			}
+			c.Category = cat
+			if c.ID != "" && !registry.ValidID(c.ID) {
+				return usageErr(fmt.Errorf("--id %q: use lower-case letters, digits, '.', '_' and '-'", c.ID))
+			}
+			if fc.URL != "" || fc.Publisher != "" || fc.Title != "" {
+				if fc.Publisher == "" {
+					return usageErr(errors.New("--fact-check needs --publisher"))
+				}
+				if fc.Rating == "" {
+					fc.Rating = c.Rating
+				}
+				c.FactChecks = []registry.FactCheck{fc}
+			}
+			ctx := cmd.Context()
+			e, err := a.engine(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			if c.ID == "" && c.Title == "" {
+				return usageErr(errors.New("give --id of an existing case, or --title for a new one"))
+			}
+			if c.ID != "" && c.Title == "" {
+				if _, err := e.Store().Get(ctx, c.ID); errors.Is(err, registry.ErrNotFound) {
+					return usageErr(fmt.Errorf("case %q does not exist yet: give --title to create it", c.ID))
+				}
+			}
+			saved, err := e.Register(ctx, engine.AddRequest{Case: c, Files: files, Note: note})
+			if err != nil {
+				var fe *engine.FileError
+				if errors.As(err, &fe) {
+					return &exitError{exitInputFailed, fmt.Errorf("nothing registered:\n%w", err)}
+				}
+				return usageErr(err)
+			}
+			frames := 0
+			for _, m := range saved.Media {
+				frames += len(m.Fingerprint.Frames)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "registered %d file(s) under %s: the case now has %d medium/media (%d frames) and %d fact-check(s)\n",
+				len(files), saved.ID, len(saved.Media), frames, len(saved.FactChecks))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&c.ID, "id", "", "case id (a slug; made from the title when absent)")
+	f.StringVar(&c.Title, "title", "", "case title")
+	f.StringVar(&c.Claim, "claim", "", "the claim the media was used for")
+	f.StringVar(&c.Rating, "rating", "", `rating, e.g. "False"`)
+	f.StringVar(&category, "category", "", "MediaReview category: OriginalMediaContent, DecontextualizedContent, EditedOrCroppedContent, TransformedContent, StagedContent, SatireOrParodyContent")
+	f.StringVar(&c.FirstSeen, "first-seen", "", "when the media was first seen (YYYY-MM-DD)")
+	f.StringSliceVar(&c.Tags, "tag", nil, "tag (repeatable)")
+	f.StringVar(&note, "note", "", "where the media came from")
+	f.StringVar(&fc.URL, "fact-check", "", "URL of a fact-check")
+	f.StringVar(&fc.Publisher, "publisher", "", "who published the fact-check")
+	f.StringVar(&fc.Title, "fact-check-title", "", "title of the fact-check")
+	f.StringVar(&fc.Date, "published", "", "when the fact-check was published (YYYY-MM-DD)")
+	f.StringVar(&fc.Language, "language", "", "language of the fact-check (e.g. en)")
+	return cmd
+}
+
+func (a *app) registryListCmd() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the registered cases",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := output.ParseFormat(format, output.Text, output.JSON)
+			if err != nil {
+				return usageErr(err)
+			}
+			e, err := a.engine(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			list, err := e.Store().List(cmd.Context())
+			if err != nil {
+				return usageErr(err)
+			}
+			w := cmd.OutOrStdout()
+			if f == output.JSON {
+				return writeJSON(w, list)
+			}
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tRATING\tMEDIA\tFRAMES\tFACT-CHECKS\tTITLE")
+			for _, s := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", s.ID, s.Rating, s.Media, s.Frames, s.FactChecks, s.Title)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text or json")
+	return cmd
+}
+
+func (a *app) registryShowCmd() *cobra.Command {
+	var format string
+	var frames bool
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one case with its media and fact-checks",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := output.ParseFormat(format, output.Text, output.JSON)
+			if err != nil {
+				return usageErr(err)
+			}
+			e, err := a.engine(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			c, err := e.Store().Get(cmd.Context(), args[0])
+			if err != nil {
+				return usageErr(err)
+			}
+			if !frames {
+				for i := range c.Media {
+					c.Media[i].Fingerprint.Frames = nil
+				}
+			}
+			w := cmd.OutOrStdout()
+			if f == output.JSON {
+				return writeJSON(w, c)
+			}
+			return output.WriteCase(w, c)
+		},
+	}
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&frames, "frames", false, "include every frame fingerprint in JSON")
+	return cmd
+}
+
+func (a *app) registryRemoveCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove ID",
+		Short: "Remove a case with its media and fact-checks",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			if err := e.Store().Remove(cmd.Context(), args[0]); err != nil {
+				return usageErr(err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
+			return nil
+		},
+	}
+}
+
+func (a *app) registryExportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "export [FILE]",
+		Short: "Write the registry as a JSON bundle (to FILE, or stdout)",
+		Long: `export writes every case with its fact-checks and media fingerprints as one
+JSON bundle — no media files — that another registry can import.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e, err := a.engine(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			cases, err := e.Store().All(cmd.Context())
+			if err != nil {
+				return usageErr(err)
+			}
+			b := registry.NewBundle(cases, time.Now())
+			if len(args) == 0 || args[0] == "-" {
+				return b.WriteJSON(cmd.OutOrStdout())
+			}
+			return writeFileAtomic(args[0], b.WriteJSON)
+		},
+	}
+}
+
+func (a *app) registryImportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "import FILE",
+		Short: "Merge a JSON bundle into the registry (all or nothing)",
+		Long: `import validates the whole bundle first and applies it in one transaction: a
+bad bundle changes nothing, and every problem is listed with where it is.
+Cases with an id already registered are merged (media and fact-checks
+appended).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var r io.Reader = a.stdin
+			if args[0] != "-" {
+				f, err := os.Open(args[0])
+				if err != nil {
+					return &exitError{exitInputFailed, err}
+				}
+				defer f.Close()
+				r = f
+			}
+			b, err := registry.ReadBundle(r)
+			if err != nil {
+				return &exitError{exitInputFailed, fmt.Errorf("%s: nothing imported: %w", args[0], err)}
+			}
+			e, err := a.engine(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			if err := e.Store().Import(cmd.Context(), b.Cases); err != nil {
+				return &exitError{exitInputFailed, fmt.Errorf("%s: nothing imported: %w", args[0], err)}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "imported %d case(s) from %s\n", len(b.Cases), args[0])
+			return nil
+		},
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeFileAtomic writes through a temporary file renamed into place, so a
+// failed export never leaves a truncated bundle.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+var _ = strings.TrimSpace

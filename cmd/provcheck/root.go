@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/output"
+	"github.com/provcheck/provcheck/rules"
+	"github.com/provcheck/provcheck/samples"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// app is what every command shares: the streams and, once PersistentPreRunE
+// has run, the validated configuration.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	configFile     string
+	verbose        bool
+	v              *viper.Viper
+	cfg            rules.Config
+	log            *slog.Logger
+}
+
+// flagKeys maps flags to configuration keys, so that a flag overrides the
+// config file and environment.
+var flagKeys = map[string]string{
+	"registry":  "registry",
+	"ffmpeg":    "ffmpeg",
+	"ffprobe":   "ffprobe",
+	"timeout":   "limits.timeout",
+	"query-fps": "sampling.query_fps",
+}
+
+func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "provcheck",
+		Short: "Recognise known debunked viral images and videos",
+		Long: `provcheck fingerprints images and video frames with perceptual hashes (PDQ,
+pHash, dHash), matches them against a registry of known debunked media, and
+reports the linked fact-checks: who debunked it, the rating, the link, and
+which part of the clip matched.`,
+		Version:           version,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		PersistentPreRunE: a.setup,
+	}
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configFile, "config", "", "config file (default: ./provcheck.yaml, then $XDG_CONFIG_HOME/provcheck/provcheck.yaml)")
+	pf.String("registry", "", "registry file (env PROVCHECK_REGISTRY; default $XDG_DATA_HOME/provcheck/registry.db)")
+	pf.String("ffmpeg", "ffmpeg", "ffmpeg program")
+	pf.String("ffprobe", "ffprobe", "ffprobe program")
+	pf.String("timeout", "", "per-file time limit, e.g. 90s (default 2m)")
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log what provcheck does on stderr")
+	root.AddCommand(a.hashCmd(), a.checkCmd(), a.registryCmd(), a.configCmd())
+	return root
+}
+
+// setup reads the configuration: defaults, config file, PROVCHECK_*
+// environment, then the flags that were set.
+func (a *app) setup(cmd *cobra.Command, _ []string) error {
+	level := slog.LevelWarn
+	if a.verbose {
+		level = slog.LevelDebug
+	}
+	a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+	v, err := rules.NewViper(a.configFile)
+	if err != nil {
+		return usageErr(err)
+	}
+	var bindErr error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if key, ok := flagKeys[f.Name]; ok && f.Changed && bindErr == nil {
+			bindErr = v.BindPFlag(key, f)
+		}
+	})
+	if bindErr != nil {
+		return usageErr(bindErr)
+	}
+	cfg, err := rules.Load(v)
+	if err != nil {
+		return usageErr(err)
+	}
+	a.v, a.cfg = v, cfg
+	return nil
+}
+
+// engine opens the engine; withRegistry opens (or creates) the registry.
+func (a *app) engine(ctx context.Context, withRegistry bool) (*engine.Engine, error) {
+	e, err := engine.New(ctx, a.cfg, engine.Options{
+		NoRegistry: !withRegistry,
+		Seed:       samples.Cases,
+		Logger:     a.log,
+	})
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	return e, nil
+}
+
+func (a *app) style() output.Style {
+	if f, ok := a.stdout.(*os.File); ok {
+		return output.StyleFor(f)
+	}
+	return output.Style{}
+}
+
+func (a *app) configCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "config",
+		Short: "Show the configuration in force and where it came from",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w := cmd.OutOrStdout()
+			if f := a.v.ConfigFileUsed(); f != "" {
+				fmt.Fprintf(w, "# config file: %s\n", f)
+			} else {
+				fmt.Fprintln(w, "# no config file found; defaults, PROVCHECK_* environment and flags apply")
+			}
+			for _, k := range rules.Keys() {
+				fmt.Fprintf(w, "%s: %v\n", k, a.v.Get(k))
+			}
+			return nil
+		},
+	}
+}
