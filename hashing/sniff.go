@@ -25,7 +25,7 @@ type Media struct {
 	// Kind is KindImage, KindVideo, or "" when the bytes are not recognised.
 	Kind Kind
 	// Format is a short lower-case name: jpeg, png, gif, webp, bmp, tiff
-	// (decodable images); heic, avif, jxl, jp2, ico, psd, svg (recognised
+	// (decodable images); heic, avif, jxl, jp2, bigtiff, ico, psd, svg (recognised
 	// images that cannot be decoded); mp4, mov, 3gp, m4v, webm, mkv, avi,
 	// mpegts, mpegps, flv, ogg, asf (video containers).
 	Format string
@@ -65,9 +65,10 @@ func Sniff(head []byte) Media {
 		}
 	case isBMP(h):
 		return Media{Kind: KindImage, Format: "bmp"}
-	case bytes.HasPrefix(h, []byte("II*\x00")) || bytes.HasPrefix(h, []byte("MM\x00*")) ||
-		bytes.HasPrefix(h, []byte("II+\x00")) || bytes.HasPrefix(h, []byte("MM\x00+")):
+	case bytes.HasPrefix(h, []byte("II*\x00")) || bytes.HasPrefix(h, []byte("MM\x00*")):
 		return Media{Kind: KindImage, Format: "tiff"}
+	case bytes.HasPrefix(h, []byte("II+\x00")) || bytes.HasPrefix(h, []byte("MM\x00+")):
+		return Media{Kind: KindImage, Format: "bigtiff"}
 	case bytes.HasPrefix(h, []byte{0x1A, 0x45, 0xDF, 0xA3}):
 		if bytes.Contains(h, []byte("webm")) {
 			return Media{Kind: KindVideo, Format: "webm"}
@@ -369,8 +370,16 @@ func isMPEGTS(h []byte, first, size int) bool {
 	return n >= 3 || (n >= 2 && len(h) < first+2*size+1)
 }
 
-// isOggAudio reports an Ogg stream whose first page starts an audio codec.
+// isOggAudio reports an Ogg stream whose first pages start only audio
+// codecs. A file that also starts a video codec (Theora, Dirac, Daala,
+// VP8, OGM video) is video, and so is one whose codec is not recognised:
+// ffprobe settles those.
 func isOggAudio(h []byte) bool {
+	for _, sig := range []string{"\x80theora", "\x00\x00\x00\x00dirac", "\x80daala", "OVP80", "\x01video"} {
+		if bytes.Contains(h, []byte(sig)) {
+			return false
+		}
+	}
 	for _, sig := range []string{"\x01vorbis", "OpusHead", "\x7fFLAC", "Speex   "} {
 		if bytes.Contains(h, []byte(sig)) {
 			return true
