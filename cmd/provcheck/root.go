@@ -66,7 +66,7 @@ which part of the clip matched.`,
 	pf.String("ffprobe", "ffprobe", "ffprobe program")
 	pf.String("timeout", "", "per-file time limit, e.g. 90s (default 2m)")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log what provcheck does on stderr")
-	root.AddCommand(a.hashCmd(), a.checkCmd(), a.registryCmd(), a.configCmd())
+	root.AddCommand(a.hashCmd(), a.checkCmd(), a.scanCmd(), a.serveCmd(), a.registryCmd(), a.configCmd())
 	return root
 }
 
