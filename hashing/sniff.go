@@ -93,8 +93,6 @@ func Sniff(head []byte) Media {
 		return Media{Kind: KindImage, Format: "jxl"}
 	case bytes.HasPrefix(h, []byte("8BPS")):
 		return Media{Kind: KindImage, Format: "psd"}
-	case len(h) >= 6 && bytes.HasPrefix(h, []byte{0, 0, 1, 0}) && h[4]|h[5] != 0:
-		return Media{Kind: KindImage, Format: "ico"}
 	}
 	if m, ok := sniffISOBMFF(h); ok {
 		return m
@@ -105,7 +103,22 @@ func Sniff(head []byte) Media {
 	if looksSVG(h) {
 		return Media{Kind: KindImage, Format: "svg"}
 	}
+	if isICO(h) {
+		return Media{Kind: KindImage, Format: "ico"}
+	}
 	return Media{}
+}
+
+// isICO checks a Windows icon directory: reserved 0, type 1, a plausible
+// image count and a zero reserved byte in the first entry. It runs after
+// the ISO box check, since an MP4 whose first box is 256 bytes long also
+// starts 00 00 01 00.
+func isICO(h []byte) bool {
+	if len(h) < 22 || !bytes.HasPrefix(h, []byte{0, 0, 1, 0}) {
+		return false
+	}
+	n := binary.LittleEndian.Uint16(h[4:6])
+	return n >= 1 && n <= 256 && h[9] == 0 && h[11] == 0
 }
 
 // SniffHead is Sniff with an error for unrecognised input that says what

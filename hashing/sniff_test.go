@@ -107,6 +107,8 @@ func TestSniff(t *testing.T) {
 		{"mov wide first", []byte("\x00\x00\x00\x08wide\x00\x00\x10\x00mdat"), Media{KindVideo, "mov", false}},
 		{"mov free first", []byte("\x00\x00\x00\x08free\x00\x00\x10\x00mdat"), Media{KindVideo, "mov", false}},
 		{"m2ts", m2tsHead(), Media{KindVideo, "mpegts", false}},
+		{"mp4 with a 256-byte ftyp box", append([]byte("\x00\x00\x01\x00ftypisom\x00\x00\x02\x00"), make([]byte, 240)...), Media{KindVideo, "mp4", false}},
+		{"ico", append([]byte{0, 0, 1, 0, 1, 0, 16, 16, 0, 0, 1, 0, 32, 0, 0x68, 4, 0, 0, 22, 0, 0, 0}, make([]byte, 40)...), Media{KindImage, "ico", false}},
 		// Not media.
 		{"empty", nil, Media{}},
 		{"text", []byte("just some words"), Media{}},
