@@ -2,6 +2,7 @@ package pdq
 
 import (
 	"encoding/csv"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
@@ -51,13 +52,13 @@ func sharedReferenceDir() (string, error) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
 			ref := filepath.Join(filepath.Dir(d), "shared", "pdq-reference")
 			if fi, err := os.Stat(ref); err != nil || !fi.IsDir() {
-				return "", os.ErrNotExist
+				return "", fmt.Errorf("%s is not a directory", ref)
 			}
 			return ref, nil
 		}
 		parent := filepath.Dir(d)
 		if parent == d {
-			return "", os.ErrNotExist
+			return "", fmt.Errorf("no go.mod above %s", wd)
 		}
 		d = parent
 	}
@@ -213,4 +214,11 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func absInt(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
 }

@@ -15,44 +15,64 @@ var dctMatrix = func() (d [16 * 64]float32) {
 	return d
 }()
 
-// dctMatrixT is dctMatrix transposed (64×16), for the second product.
-var dctMatrixT = func() (t [64 * 16]float32) {
-	for i := 0; i < 16; i++ {
-		for j := 0; j < 64; j++ {
-			t[j*16+i] = dctMatrix[i*64+j]
-		}
-	}
-	return t
-}()
-
 // dct64To16 computes out = D·in·Dᵀ for the 64×64 input, through tmp = D·in
-// (16×64). Every output element sums its 64 products in index order, as the
-// reference does, so the float32 results match it; the loops are arranged
-// so the innermost one runs along contiguous rows.
+// (16×64), as the reference does. Every output element sums its 64 float32
+// products in index order, as in the reference, so the results match it
+// exactly; the loops work on 2×4 blocks of outputs so that eight
+// independent sums stay in registers.
 func dct64To16(in *[64 * 64]float32, tmp *[16 * 64]float32, out *[16 * 16]float32) {
-	for i := 0; i < 16; i++ {
-		row := (*[64]float32)(tmp[i*64 : i*64+64])
-		*row = [64]float32{}
-		d := (*[64]float32)(dctMatrix[i*64 : i*64+64])
-		for k := 0; k < 64; k++ {
-			dk := d[k]
-			a := (*[64]float32)(in[k*64 : k*64+64])
-			for j := range row {
-				row[j] += float32(dk * a[j])
+	// tmp[i][j] = Σk D[i][k]·in[k][j]
+	for i := 0; i < 16; i += 2 {
+		d0 := (*[64]float32)(dctMatrix[i*64 : i*64+64])
+		d1 := (*[64]float32)(dctMatrix[i*64+64 : i*64+128])
+		for j := 0; j < 64; j += 4 {
+			var a00, a01, a02, a03, a10, a11, a12, a13 float32
+			for k := 0; k < 64; k++ {
+				r := (*[4]float32)(in[k*64+j : k*64+j+4])
+				x0, x1, x2, x3 := r[0], r[1], r[2], r[3]
+				p, q := d0[k], d1[k]
+				a00 += float32(p * x0)
+				a01 += float32(p * x1)
+				a02 += float32(p * x2)
+				a03 += float32(p * x3)
+				a10 += float32(q * x0)
+				a11 += float32(q * x1)
+				a12 += float32(q * x2)
+				a13 += float32(q * x3)
 			}
+			t0 := (*[4]float32)(tmp[i*64+j : i*64+j+4])
+			t1 := (*[4]float32)(tmp[i*64+64+j : i*64+64+j+4])
+			*t0 = [4]float32{a00, a01, a02, a03}
+			*t1 = [4]float32{a10, a11, a12, a13}
 		}
 	}
-	for i := 0; i < 16; i++ {
-		t := (*[64]float32)(tmp[i*64 : i*64+64])
-		var acc [16]float32
-		for k := 0; k < 64; k++ {
-			tk := t[k]
-			d := (*[16]float32)(dctMatrixT[k*16 : k*16+16])
-			for j := range acc {
-				acc[j] += float32(tk * d[j])
+	// out[i][j] = Σk tmp[i][k]·D[j][k]
+	for i := 0; i < 16; i += 2 {
+		t0 := (*[64]float32)(tmp[i*64 : i*64+64])
+		t1 := (*[64]float32)(tmp[i*64+64 : i*64+128])
+		for j := 0; j < 16; j += 4 {
+			e0 := (*[64]float32)(dctMatrix[j*64 : j*64+64])
+			e1 := (*[64]float32)(dctMatrix[j*64+64 : j*64+128])
+			e2 := (*[64]float32)(dctMatrix[j*64+128 : j*64+192])
+			e3 := (*[64]float32)(dctMatrix[j*64+192 : j*64+256])
+			var a00, a01, a02, a03, a10, a11, a12, a13 float32
+			for k := 0; k < 64; k++ {
+				p, q := t0[k], t1[k]
+				x0, x1, x2, x3 := e0[k], e1[k], e2[k], e3[k]
+				a00 += float32(p * x0)
+				a01 += float32(p * x1)
+				a02 += float32(p * x2)
+				a03 += float32(p * x3)
+				a10 += float32(q * x0)
+				a11 += float32(q * x1)
+				a12 += float32(q * x2)
+				a13 += float32(q * x3)
 			}
+			o0 := (*[4]float32)(out[i*16+j : i*16+j+4])
+			o1 := (*[4]float32)(out[i*16+16+j : i*16+16+j+4])
+			*o0 = [4]float32{a00, a01, a02, a03}
+			*o1 = [4]float32{a10, a11, a12, a13}
 		}
-		copy(out[i*16:i*16+16], acc[:])
 	}
 }
 
@@ -61,35 +81,32 @@ func dct64To16(in *[64 * 64]float32, tmp *[16 * 64]float32, out *[16 * 16]float3
 func qualityMetric(b *[64 * 64]float32) int {
 	sum := 0
 	for i := 0; i < 63; i++ {
-		for j := 0; j < 64; j++ {
-			sum += absInt(gradientStep(b[i*64+j], b[(i+1)*64+j]))
+		r0 := (*[64]float32)(b[i*64 : i*64+64])
+		r1 := (*[64]float32)(b[i*64+64 : i*64+128])
+		for j := range r0 {
+			sum += gradientStep(r0[j], r1[j])
 		}
 	}
 	for i := 0; i < 64; i++ {
+		r := (*[64]float32)(b[i*64 : i*64+64])
 		for j := 0; j < 63; j++ {
-			sum += absInt(gradientStep(b[i*64+j], b[i*64+j+1]))
+			sum += gradientStep(r[j], r[j+1])
 		}
 	}
-	q := sum / 90
-	if q > 100 {
-		q = 100
-	}
-	return q
+	return min(sum/90, 100)
 }
 
-// gradientStep is int(((u - v) * 100) / 255) in float32, truncating toward
-// zero like the C conversion.
+// gradientStep is |int(((u - v) * 100) / 255)| in float32, truncating
+// toward zero like the C conversion. The division is the exact reciprocal
+// form (see filter.go).
 func gradientStep(u, v float32) int {
 	d := float32(u - v)
 	d = float32(d * 100)
-	return int(d / 255)
-}
-
-func absInt(x int) int {
-	if x < 0 {
-		return -x
+	n := int(float32(float64(d) * (1.0 / 255)))
+	if n < 0 {
+		n = -n
 	}
-	return x
+	return n
 }
 
 // torben returns the median of m by Torben Mogensen's selection method, as
@@ -152,13 +169,25 @@ func torben(m []float32) float32 {
 }
 
 // bitsFromDCT sets bit i*16+j when coefficient (i, j) exceeds the median.
-func bitsFromDCT(b *[16 * 16]float32) Hash {
-	med := torben(b[:])
-	var h Hash
-	for k, v := range b {
-		if v > med {
-			h.SetBit(k)
+func bitsFromDCT(b *[16 * 16]float32) Hash { return bitsAbove(b, torben(b[:])) }
+
+// bitsAbove sets bit i*16+j when coefficient (i, j) exceeds med.
+func bitsAbove(b *[16 * 16]float32, med float32) Hash {
+	var words [16]uint16
+	for w := range words {
+		var x uint16
+		for k, v := range (*[16]float32)(b[w*16 : w*16+16]) {
+			if v > med {
+				x |= 1 << k
+			}
 		}
+		words[w] = x
+	}
+	// Word 15 is printed first, so it is the top of h[0].
+	var h Hash
+	for w, x := range words {
+		pos := 15 - w
+		h[pos/4] |= uint64(x) << uint((3-pos%4)*16)
 	}
 	return h
 }

@@ -35,6 +35,11 @@
 // coefficients: each transform is a transpose and/or sign changes of
 // alternate rows or columns, so no re-hashing is needed.
 //
+// FromImage, FromLuma and the Dihedral functions are safe for concurrent
+// use. A Hasher does the same with reusable buffers, for hashing video frames
+// by the thousand without allocating; Hasher.Luma64 then exposes the 64×64
+// grid of step 5 for other fingerprints of the same picture.
+//
 // Hash distances: two hashes of the same picture typically differ in fewer
 // than about 30 of 256 bits; unrelated pictures differ in about 128.
 package pdq

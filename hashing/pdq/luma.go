@@ -128,19 +128,53 @@ func lumaPremul(r, g, b, a uint8) float32 {
 	return luma8(un(r), un(g), un(b))
 }
 
-// lumaFromYCbCr converts with color.YCbCrToRGB, the conversion image/draw
-// and image/jpeg users get, at the sampled pixels.
+// lumaFromYCbCr converts at the sampled pixels with the conversion of
+// color.YCbCrToRGB (the one image/draw and image/jpeg users get). Plane
+// offsets are separable into a row part and a column part, computed once
+// per row and per sampled column.
 func (h *Hasher) lumaFromYCbCr(m *image.YCbCr, dst []float32, ow int) {
 	b := m.Rect
+	h.cxs = growInts(h.cxs, len(h.xs))
+	for x, sx := range h.xs {
+		h.cxs[x] = m.COffset(b.Min.X+sx, b.Min.Y)
+	}
 	for y, sy := range h.ys {
 		row := dst[y*ow : y*ow+ow]
 		py := b.Min.Y + sy
+		yRow := m.YOffset(b.Min.X, py)
+		cRow := m.COffset(b.Min.X, py)
+		yp := m.Y[yRow : yRow+b.Dx()]
 		for x, sx := range h.xs {
-			px := b.Min.X + sx
-			yi := m.YOffset(px, py)
-			ci := m.COffset(px, py)
-			r, g, bb := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
-			row[x] = luma8(r, g, bb)
+			ci := cRow + h.cxs[x]
+			r, g, bl := ycbcrToRGB(yp[sx], m.Cb[ci], m.Cr[ci])
+			row[x] = luma8(r, g, bl)
 		}
 	}
+}
+
+// ycbcrToRGB is the JFIF conversion with the same 16.16 fixed-point
+// constants and rounding as color.YCbCrToRGB (checked for all inputs by
+// TestYCbCrToRGBMatchesStdlib), small enough to inline.
+func ycbcrToRGB(y, cb, cr uint8) (uint8, uint8, uint8) {
+	yy := int32(y) * 0x10101
+	cb1, cr1 := int32(cb)-128, int32(cr)-128
+	return clamp16(yy + 91881*cr1), clamp16(yy - 22554*cb1 - 46802*cr1), clamp16(yy + 116130*cb1)
+}
+
+func clamp16(v int32) uint8 {
+	v >>= 16
+	if v < 0 {
+		return 0
+	}
+	if v > 255 {
+		return 255
+	}
+	return uint8(v)
+}
+
+func growInts(b []int, n int) []int {
+	if cap(b) < n {
+		return make([]int, n)
+	}
+	return b[:n]
 }

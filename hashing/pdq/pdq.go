@@ -17,15 +17,18 @@ const MinDim = 5
 // Hasher computes PDQ hashes, keeping its scratch buffers between calls so
 // that hashing many images or video frames does not allocate (beyond the
 // first call at a given size). A Hasher is not safe for concurrent use; give
-// each goroutine its own. The zero value is ready to use.
+// each goroutine its own. The zero value is ready to use. Its buffers stay
+// below about 3 MB whatever the image size, since larger images are first
+// resized to MaxDim×MaxDim.
 type Hasher struct {
-	buf1, buf2, sums []float32
-	xs, ys           []int
-	palette          []float32
-	b64              [64 * 64]float32
-	t16x64           [16 * 64]float32
-	b16              [16 * 16]float32
-	dih              [8][16 * 16]float32
+	buf1, buf2, cbuf, sums []float32
+	xs, ys, cxs            []int
+	palette                []float32
+	rowIdx, colIdx         [64]int
+	b64                    [64 * 64]float32
+	t16x64                 [16 * 64]float32
+	b16                    [16 * 16]float32
+	dih                    [8][16 * 16]float32
 }
 
 // NewHasher returns a Hasher with no buffers allocated yet.
@@ -43,10 +46,11 @@ func (h *Hasher) FromImage(img image.Image) (Hash, int) {
 	return bitsFromDCT(&h.b16), q
 }
 
-// FromLuma hashes a row-major w×h luminance buffer (values 0..255, Y =
-// 0.299R+0.587G+0.114B). The buffer is used as scratch and overwritten. If
-// the sizes are invalid (w or h not positive, or len(luma) < w*h) the result
-// is the zero hash with quality 0, as for images below MinDim.
+// FromLuma hashes a row-major w×h luminance buffer (values 0..255,
+// Y = 0.299R+0.587G+0.114B). The buffer may be used as scratch and
+// overwritten. If the sizes are invalid (w or h not positive, or
+// len(luma) < w*h) the result is the zero hash with quality 0, as for images
+// below MinDim.
 func (h *Hasher) FromLuma(luma []float32, w, ht int) (Hash, int) {
 	buf, w, ht := h.prepareLuma(luma, w, ht)
 	q, ok := h.coefficients(buf, w, ht)
@@ -75,9 +79,9 @@ func (h *Hasher) DihedralFromLuma(luma []float32, w, ht int) ([8]Hash, int) {
 // Indexes into the result of the Dihedral functions.
 const (
 	Original   = iota // as given
-	Rotate90          // rotated 90° (the reference's rotate-90)
+	Rotate90          // rotated 90° counter-clockwise
 	Rotate180         // rotated 180°
-	Rotate270         // rotated 270°
+	Rotate270         // rotated 90° clockwise
 	FlipX             // mirrored top to bottom (the reference's flip X)
 	FlipY             // mirrored left to right (the reference's flip Y)
 	FlipPlus1         // transposed about the main diagonal
@@ -90,8 +94,14 @@ func (h *Hasher) dihedral(luma []float32, w, ht int) (out [8]Hash, quality int) 
 		return out, 0
 	}
 	dihedralDCT(&h.b16, &h.dih)
-	for k := range out {
-		out[k] = bitsFromDCT(&h.dih[k])
+	// The variants come in pairs holding the same coefficients up to
+	// position (a transpose), so with the same median: original and
+	// flip +1, rotate 90 and flip Y, rotate 180 and flip -1, rotate 270 and
+	// flip X.
+	for _, pair := range [4][2]int{{Original, FlipPlus1}, {Rotate90, FlipY}, {Rotate180, FlipMinus1}, {Rotate270, FlipX}} {
+		med := torben(h.dih[pair[0]][:])
+		out[pair[0]] = bitsAbove(&h.dih[pair[0]], med)
+		out[pair[1]] = bitsAbove(&h.dih[pair[1]], med)
 	}
 	return out, q
 }
@@ -102,6 +112,7 @@ func (h *Hasher) dihedral(luma []float32, w, ht int) (out [8]Hash, quality int) 
 // MinDim.
 func (h *Hasher) coefficients(luma []float32, w, ht int) (quality int, ok bool) {
 	if w < MinDim || ht < MinDim {
+		h.b64 = [64 * 64]float32{}
 		return 0, false
 	}
 	if w == 64 && ht == 64 {
@@ -111,9 +122,9 @@ func (h *Hasher) coefficients(luma []float32, w, ht int) (quality int, ok bool) 
 	} else {
 		n := w * ht
 		h.buf2 = grow(h.buf2, n)
-		h.sums = grow(h.sums, w)
-		jaroszFilter(luma[:n], h.buf2, h.sums, ht, w, jaroszWindow(w, 64), jaroszWindow(ht, 64), 2)
-		decimate(luma, ht, w, &h.b64)
+		h.cbuf = grow(h.cbuf, ht*64)
+		h.sums = grow(h.sums, max(w, 64))
+		h.blurDecimate(luma[:n], h.buf2, h.cbuf, h.sums, ht, w, &h.b64)
 	}
 	quality = qualityMetric(&h.b64)
 	dct64To16(&h.b64, &h.t16x64, &h.b16)
@@ -157,10 +168,7 @@ func (h *Hasher) sampleGrid(w, ht int) (int, int) {
 }
 
 func sampleIndexes(dst []int, old, n int) []int {
-	if cap(dst) < n {
-		dst = make([]int, n)
-	}
-	dst = dst[:n]
+	dst = growInts(dst, n)
 	for i := range dst {
 		if old == n {
 			dst[i] = i

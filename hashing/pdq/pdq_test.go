@@ -453,3 +453,17 @@ func TestTorbenIsLowerMedian(t *testing.T) {
 		}
 	}
 }
+
+func TestYCbCrToRGBMatchesStdlib(t *testing.T) {
+	for y := 0; y < 256; y++ {
+		for cb := 0; cb < 256; cb++ {
+			for cr := 0; cr < 256; cr++ {
+				r, g, b := ycbcrToRGB(uint8(y), uint8(cb), uint8(cr))
+				wr, wg, wb := color.YCbCrToRGB(uint8(y), uint8(cb), uint8(cr))
+				if r != wr || g != wg || b != wb {
+					t.Fatalf("YCbCr(%d,%d,%d) = %d,%d,%d, stdlib %d,%d,%d", y, cb, cr, r, g, b, wr, wg, wb)
+				}
+			}
+		}
+	}
+}
