@@ -188,7 +188,13 @@ func writeMatch(b *strings.Builder, r engine.Report, m engine.Match, st Style) {
 	}
 	ev += fmt.Sprintf(", %.0f%% of the registered medium covered, best distance %d/256, score %.2f", 100*m.EntryCoverage, m.Distance, m.Score)
 	fmt.Fprintf(b, "    Evidence: %s\n", ev)
-	if len(m.Segments) > 0 {
+	switch {
+	case r.Kind != "video":
+		// A still matches one moment of the registered medium (or a still).
+		if len(m.Segments) > 0 && m.Segments[0].EntryEnd > 0 {
+			fmt.Fprintf(b, "    Matches %s at %s\n", orDefault(m.Media, "the registered medium"), Clock(m.Segments[0].EntryStart))
+		}
+	case len(m.Segments) > 0:
 		b.WriteString("    Matched segments (this file ↔ " + orDefault(m.Media, "registered medium") + "):\n")
 		for _, s := range m.Segments {
 			fmt.Fprintf(b, "      %s–%s ↔ %s–%s\n", Clock(s.QueryStart), Clock(s.QueryEnd), Clock(s.EntryStart), Clock(s.EntryEnd))
