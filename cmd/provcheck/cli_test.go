@@ -159,7 +159,9 @@ func TestRegistryAndCheck(t *testing.T) {
 	reg := filepath.Join(dir, "reg.db")
 	p := func(n string) string { return filepath.Join(m, n) }
 	base := []string{"--registry", reg}
-	do := func(args ...string) (int, string, string) { return cli(t, nil, append(append([]string{}, base...), args...)...) }
+	do := func(args ...string) (int, string, string) {
+		return cli(t, nil, append(append([]string{}, base...), args...)...)
+	}
 
 	code, out, stderr := do("registry", "add", p("debunked.jpg"), p("clip.mp4"), "--id", "flood-2025", "--title", "Old flood photo",
 		"--claim", "Shows this week's flood", "--rating", "False", "--category", "DecontextualizedContent",
