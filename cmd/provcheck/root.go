@@ -132,7 +132,13 @@ func (a *app) configCmd() *cobra.Command {
 				fmt.Fprintln(w, "# no config file found; defaults, PROVCHECK_* environment and flags apply")
 			}
 			for _, k := range rules.Keys() {
-				fmt.Fprintf(w, "%s: %v\n", k, a.v.Get(k))
+				v := a.v.Get(k)
+				if k == "registry" && a.cfg.Registry == "" {
+					if def, err := rules.DefaultRegistryPath(); err == nil {
+						v = def + " (default)"
+					}
+				}
+				fmt.Fprintf(w, "%s: %v\n", k, v)
 			}
 			return nil
 		},
