@@ -11,6 +11,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,6 +30,7 @@ type Raw struct {
 	Actions    RawActions    `mapstructure:"actions"`
 	Sampling   RawSampling   `mapstructure:"sampling"`
 	Limits     RawLimits     `mapstructure:"limits"`
+	Server     RawServer     `mapstructure:"server"`
 }
 
 // RawThresholds are the matching thresholds.
@@ -63,6 +65,20 @@ type RawLimits struct {
 	Timeout     string `mapstructure:"timeout"`
 }
 
+// RawServer configures `provcheck serve`.
+type RawServer struct {
+	Addr string `mapstructure:"addr"`
+	// APIKeys are the keys accepted in "Authorization: Bearer …". Each
+	// element may hold several keys separated by commas, as
+	// PROVCHECK_API_KEYS does.
+	APIKeys        []string `mapstructure:"api_keys"`
+	ReadAccess     string   `mapstructure:"read_access"` // open or keyed
+	MaxUpload      string   `mapstructure:"max_upload"`
+	Workers        int      `mapstructure:"workers"`
+	QueueSize      int      `mapstructure:"queue_size"`
+	RequestTimeout string   `mapstructure:"request_timeout"`
+}
+
 // Defaults is the configuration used when nothing else is set.
 func Defaults() Raw {
 	return Raw{
@@ -89,6 +105,15 @@ func Defaults() Raw {
 			MaxFileSize: "4GiB",
 			Timeout:     "2m",
 		},
+		Server: RawServer{
+			Addr:           "127.0.0.1:8080",
+			APIKeys:        []string{},
+			ReadAccess:     "open",
+			MaxUpload:      "100MiB",
+			Workers:        0,
+			QueueSize:      32,
+			RequestTimeout: "60s",
+		},
 	}
 }
 
@@ -102,6 +127,7 @@ type Config struct {
 	Actions    Actions
 	Sampling   Sampling
 	Limits     Limits
+	Server     Server
 }
 
 // Thresholds are validated matching thresholds (PDQ Hamming distances out
@@ -131,6 +157,18 @@ type Limits struct {
 	MaxPixels   int64
 	MaxFileSize int64
 	Timeout     time.Duration
+}
+
+// Server configures the HTTP service.
+type Server struct {
+	Addr       string   // listen address, host:port
+	APIKeys    []string // accepted API keys; none means writes are refused
+	KeyedReads bool     // checks and registry reads need a key too
+	MaxUpload  int64    // bytes
+	Workers    int      // fingerprinting jobs at once; 0: one per CPU
+	QueueSize  int      // jobs that may wait for a worker before 503
+	// RequestTimeout bounds each request, from upload to answer.
+	RequestTimeout time.Duration
 }
 
 // Translate validates raw configuration. Every problem is reported, each
@@ -214,10 +252,61 @@ func (r Raw) Translate() (Config, error) {
 	} else {
 		c.Limits.Timeout = d
 	}
+	c.Server = r.Server.translate(bad)
 	if len(errs) > 0 {
 		return Config{}, &Error{Errs: errs}
 	}
 	return c, nil
+}
+
+func (s RawServer) translate(bad func(key, format string, args ...any)) Server {
+	out := Server{Addr: strings.TrimSpace(s.Addr), APIKeys: []string{}}
+	if _, port, err := net.SplitHostPort(out.Addr); err != nil || port == "" {
+		bad("server.addr", "%q is not host:port (e.g. 127.0.0.1:8080)", s.Addr)
+	}
+	for _, list := range s.APIKeys {
+		for _, k := range strings.Split(list, ",") {
+			k = strings.TrimSpace(k)
+			switch {
+			case k == "":
+			case len(k) < 16:
+				bad("server.api_keys", "a key of %d characters is too short to be secret (at least 16)", len(k))
+			case strings.ContainsFunc(k, func(r rune) bool { return r <= ' ' || r > '~' }):
+				bad("server.api_keys", "keys are printable ASCII without spaces")
+			case !slices.Contains(out.APIKeys, k):
+				out.APIKeys = append(out.APIKeys, k)
+			}
+		}
+	}
+	switch s.ReadAccess {
+	case "open":
+	case "keyed":
+		out.KeyedReads = true
+		if len(out.APIKeys) == 0 {
+			bad("server.read_access", "keyed reads need at least one key in server.api_keys (or PROVCHECK_API_KEYS)")
+		}
+	default:
+		bad("server.read_access", "%q is not open or keyed", s.ReadAccess)
+	}
+	if n, err := ParseSize(s.MaxUpload); err != nil {
+		bad("server.max_upload", "%v", err)
+	} else {
+		out.MaxUpload = n
+	}
+	if s.Workers < 0 || s.Workers > 1024 {
+		bad("server.workers", "%d is outside 0..1024 (0: one per CPU)", s.Workers)
+	}
+	out.Workers = s.Workers
+	if s.QueueSize < 0 || s.QueueSize > 100_000 {
+		bad("server.queue_size", "%d is outside 0..100000", s.QueueSize)
+	}
+	out.QueueSize = s.QueueSize
+	if d, err := time.ParseDuration(s.RequestTimeout); err != nil || d < time.Second {
+		bad("server.request_timeout", "%q is not a duration of at least 1s (e.g. 30s, 2m)", s.RequestTimeout)
+	} else {
+		out.RequestTimeout = d
+	}
+	return out
 }
 
 // Error lists configuration problems.

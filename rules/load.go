@@ -29,6 +29,8 @@ func NewViper(file string) (*viper.Viper, error) {
 	v.SetEnvPrefix(EnvPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
+	// The keys of `provcheck serve` may also come from PROVCHECK_API_KEYS.
+	_ = v.BindEnv("server.api_keys", EnvPrefix+"_API_KEYS")
 	if file != "" {
 		if _, err := os.Stat(file); err != nil {
 			return nil, fmt.Errorf("configuration: %w", err)
