@@ -117,7 +117,10 @@ func (h *Hasher) coefficients(luma []float32, w, ht int) (quality int, ok bool) 
 	}
 	if w == 64 && ht == 64 {
 		// Already the working size (e.g. a video frame scaled by ffmpeg):
-		// the reference skips the blur.
+		// the reference hasher skips the blur. Its dihedral entry point
+		// runs the (window 1, identity) blur anyway, which can only change
+		// float rounding; here both skip it, so the dihedral original
+		// always equals the plain hash.
 		copy(h.b64[:], luma[:64*64])
 	} else {
 		n := w * ht
