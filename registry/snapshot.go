@@ -25,7 +25,7 @@ func NewSnapshot(cases []Case, minQuality int) *Snapshot {
 			}
 		}
 	}
-	idx := NewLinear(n)
+	idx := NewMIH(n)
 	for ci, c := range cases {
 		for mi, m := range c.Media {
 			for fi, f := range m.Fingerprint.Frames {
@@ -41,6 +41,7 @@ func NewSnapshot(cases []Case, minQuality int) *Snapshot {
 			}
 		}
 	}
+	idx.Build() // built before it is shared: searches only read it
 	return &Snapshot{Cases: cases, Index: idx}
 }
 
