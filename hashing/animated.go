@@ -138,6 +138,7 @@ type animator struct {
 	fn          func(t float64, img image.Image) error
 	info        AnimInfo
 	pixels      int64 // decoded and composited so far, against MaxTotalPixels
+	elapsedMS   int64 // start of the next frame; kept in integer ms so timestamps stay exact
 	out         *image.NRGBA
 }
 
@@ -177,28 +178,30 @@ func (a *animator) spend(n int64) error {
 	return nil
 }
 
-// emit delivers the canvas as the next frame, shown for delay seconds.
-func (a *animator) emit(canvas *image.NRGBA, delay float64) error {
+// emit delivers the canvas as the next frame, shown for delayMS
+// milliseconds.
+func (a *animator) emit(canvas *image.NRGBA, delayMS int64) error {
 	if err := a.spend(int64(len(canvas.Pix) / 4)); err != nil {
 		return err
 	}
 	copy(a.out.Pix, canvas.Pix)
 	setAlpha255(a.out.Pix)
-	if err := a.fn(a.info.Duration, a.out); err != nil {
+	if err := a.fn(float64(a.elapsedMS)/1000, a.out); err != nil {
 		return err
 	}
 	a.info.Frames++
-	a.info.Duration += delay
+	a.elapsedMS += delayMS
+	a.info.Duration = float64(a.elapsedMS) / 1000
 	return nil
 }
 
 // frameDelay applies the browser convention to a frame delay in
-// milliseconds and returns seconds.
-func frameDelay(ms int) float64 {
+// milliseconds: 10 ms or less counts as 100 ms.
+func frameDelay(ms int) int64 {
 	if ms <= 10 {
 		ms = 100
 	}
-	return float64(ms) / 1000
+	return int64(ms)
 }
 
 // --- GIF ---

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"image"
 	"image/color"
@@ -69,6 +70,26 @@ func main() {
 	run(true, "anim_alpha.webp", "-c:v", "libwebp_anim", "-quality", "90", "-pix_fmt", "yuva420p", "-loop", "0")
 	run(false, "still_lossy.webp", "-frames:v", "1", "-c:v", "libwebp", "-quality", "90")
 	run(true, "still_alpha_lossless.webp", "-frames:v", "1", "-c:v", "libwebp", "-lossless", "1")
+
+	// An animated GIF written by ffmpeg with its frame-difference
+	// optimisations (sub-rectangles, transparency), and the SHA-256 of each
+	// frame as ffmpeg itself decodes it (RGB, 3 bytes a pixel), one a line.
+	gifArgs := []string{"-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1",
+		"-gifflags", "+transdiff+offsetting", "-loop", "0", "ffmpeg_anim.gif"}
+	if out, err := exec.Command("ffmpeg", gifArgs...).CombinedOutput(); err != nil {
+		log.Fatalf("gif: %v\n%s", err, out)
+	}
+	raw, err := exec.Command("ffmpeg", "-loglevel", "error", "-i", "ffmpeg_anim.gif", "-f", "rawvideo", "-pix_fmt", "rgb24", "-").Output()
+	if err != nil {
+		log.Fatalf("gif decode: %v", err)
+	}
+	var sums []byte
+	for n := 64 * 48 * 3; len(raw) >= n; raw = raw[n:] {
+		sums = fmt.Appendf(sums, "%x\n", sha256.Sum256(raw[:n]))
+	}
+	if err := os.WriteFile("ffmpeg_anim.gif.sha256", sums, 0o644); err != nil {
+		log.Fatal(err)
+	}
 
 	// The first bytes of small videos in each container, for the sniffing
 	// tests (heads/<name>.bin).
