@@ -492,3 +492,75 @@ func TestDecodeAnimatedGIFMatchesFFmpeg(t *testing.T) {
 		}
 	}
 }
+
+// TestCompositeWebPBlend checks the non-premultiplied alpha blending of
+// the WebP container specification on single pixels.
+func TestCompositeWebPBlend(t *testing.T) {
+	tests := []struct {
+		dst, src, want color.NRGBA
+		blend          bool
+	}{
+		{color.NRGBA{0, 0, 255, 255}, color.NRGBA{255, 0, 0, 128}, color.NRGBA{128, 0, 127, 255}, true},
+		{color.NRGBA{0, 0, 255, 255}, color.NRGBA{255, 0, 0, 0}, color.NRGBA{0, 0, 255, 255}, true},
+		{color.NRGBA{0, 0, 255, 255}, color.NRGBA{255, 0, 0, 255}, color.NRGBA{255, 0, 0, 255}, true},
+		// Over a transparent canvas the source colour is kept as is.
+		{color.NRGBA{}, color.NRGBA{200, 100, 50, 100}, color.NRGBA{200, 100, 50, 100}, true},
+		// Half over half: alpha 128 + 128·127/255 = 191.
+		{color.NRGBA{0, 0, 200, 128}, color.NRGBA{200, 0, 0, 128}, color.NRGBA{134, 0, 66, 191}, true},
+		// Without blending the source replaces the canvas, alpha included.
+		{color.NRGBA{0, 0, 255, 255}, color.NRGBA{255, 0, 0, 0}, color.NRGBA{255, 0, 0, 0}, false},
+	}
+	for _, tt := range tests {
+		canvas := image.NewNRGBA(image.Rect(0, 0, 3, 3))
+		canvas.SetNRGBA(1, 1, tt.dst)
+		src := image.NewNRGBA(image.Rect(0, 0, 1, 1))
+		src.SetNRGBA(0, 0, tt.src)
+		compositeWebP(canvas, src, 1, 1, tt.blend)
+		if got := canvas.NRGBAAt(1, 1); got != tt.want {
+			t.Errorf("%v over %v (blend %v) = %v, want %v", tt.src, tt.dst, tt.blend, got, tt.want)
+		}
+		if got := canvas.NRGBAAt(0, 0); got != (color.NRGBA{}) {
+			t.Errorf("pixel outside the frame changed to %v", got)
+		}
+	}
+}
+
+// TestDecodeAnimatedWebPDispose sets the dispose-to-background flag on the
+// second frame of the lossless file: after it is shown, its rectangle is
+// cleared, so the third frame shows black where the second frame's
+// rectangle was and the third does not paint. (Where the third frame left
+// pixels "unchanged" as transparent, they show black too; those depend on
+// the encoder and are not checked.)
+func TestDecodeAnimatedWebPDispose(t *testing.T) {
+	data := readTestdata(t, "anim_lossless.webp")
+	n := 0
+	for p := 12; p+8 <= len(data); {
+		size := int(binary.LittleEndian.Uint32(data[p+4:]))
+		if string(data[p:p+4]) == "ANMF" {
+			if n == 1 {
+				data[p+8+15] |= 0x01
+			}
+			n++
+		}
+		p += 8 + size + size&1
+	}
+	frames, _, err := collect(t, data, Limits{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Frame 1's rectangle is x 4–27, y 8–23; frame 2 paints x 12–35.
+	for _, c := range []struct {
+		frame, x, y int
+		want        [3]int
+	}{
+		{1, 5, 10, [3]int{30, 60, 160}}, // background inside frame 1's rectangle
+		{1, 14, 10, [3]int{220, 40, 40}},
+		{2, 5, 10, [3]int{0, 0, 0}}, // cleared and not repainted
+		{2, 30, 10, [3]int{220, 40, 40}}, // newly red in frame 2: painted
+		{2, 40, 10, [3]int{30, 60, 160}}, // outside both rectangles
+	} {
+		if got := rgbAt(frames[c.frame].img, c.x, c.y); got != c.want {
+			t.Errorf("frame %d pixel (%d,%d) = %v, want %v", c.frame, c.x, c.y, got, c.want)
+		}
+	}
+}
