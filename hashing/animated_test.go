@@ -555,7 +555,7 @@ func TestDecodeAnimatedWebPDispose(t *testing.T) {
 	}{
 		{1, 5, 10, [3]int{30, 60, 160}}, // background inside frame 1's rectangle
 		{1, 14, 10, [3]int{220, 40, 40}},
-		{2, 5, 10, [3]int{0, 0, 0}}, // cleared and not repainted
+		{2, 5, 10, [3]int{0, 0, 0}},      // cleared and not repainted
 		{2, 30, 10, [3]int{220, 40, 40}}, // newly red in frame 2: painted
 		{2, 40, 10, [3]int{30, 60, 160}}, // outside both rectangles
 	} {
