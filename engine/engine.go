@@ -156,7 +156,9 @@ func (e *Engine) Snapshot(ctx context.Context) (*registry.Snapshot, error) {
 	if s := e.snap.Load(); s != nil && s.Generation == gen {
 		return s, nil
 	}
-	s, err := registry.LoadSnapshot(ctx, e.store, e.cfg.Thresholds.MinQuality)
+	s, err := registry.LoadSnapshot(ctx, e.store, registry.IndexOptions{
+		MinQuality: e.cfg.Thresholds.MinQuality, StopDistance: e.cfg.Thresholds.MatchDistance,
+	})
 	if err != nil {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
@@ -308,4 +310,25 @@ func FileDigest(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// StopFramesFromFile fingerprints unrelated material densely (every frame
+// as it is, no views) for the stop-list.
+func (e *Engine) StopFramesFromFile(ctx context.Context, path, source string) ([]registry.StopFrame, error) {
+	s := e.RegisterSampling()
+	s.Views = hashing.NoViews
+	fp, err := e.Fingerprint(ctx, path, s)
+	if err != nil {
+		return nil, err
+	}
+	var out []registry.StopFrame
+	for _, f := range fp.Frames {
+		if f.Quality >= e.cfg.Thresholds.MinQuality {
+			out = append(out, registry.StopFrame{Source: source, PDQ: f.PDQ})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no frame has enough detail (PDQ quality ≥ %d) to be a stop frame", e.cfg.Thresholds.MinQuality)
+	}
+	return out, nil
 }

@@ -126,7 +126,9 @@ func (fp *Fingerprinter) animation(ctx context.Context, path string, s Sampling)
 		sk.add(img, t)
 		return nil
 	})
-	if err != nil && !errors.Is(err, errStop) {
+	// A very long animation is cut at the decoder's frame cap, like a long
+	// video at max_frames: the frames before it are still evidence.
+	if err != nil && !errors.Is(err, errStop) && !(errors.Is(err, ErrTooManyFrames) && len(out.Frames)+len(sk.held) > 0) {
 		return nil, err
 	}
 	sk.finish()

@@ -16,6 +16,9 @@ type Bundle struct {
 	Version    int       `json:"version"`
 	ExportedAt time.Time `json:"exported_at,omitzero"`
 	Cases      []Case    `json:"cases"`
+	// StopFrames travel with the cases: a registry's stop-list protects
+	// whoever imports it too.
+	StopFrames []StopFrame `json:"stop_frames,omitempty"`
 }
 
 // Bundle format identifiers.
@@ -84,6 +87,7 @@ func (b *Bundle) Validate() error {
 		ids[c.ID] = i
 		c.validate(&p, prefix, false)
 	}
+	validateStopFrames(&p, "stop_frames", b.StopFrames)
 	if err := p.err(); err != nil {
 		return fmt.Errorf("bundle: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/provcheck/provcheck/hashing"
 	"github.com/provcheck/provcheck/hashing/pdq"
@@ -367,4 +368,92 @@ func BenchmarkLinearSearchMany1M(b *testing.B) {
 		idx.SearchMany(qs, 31, func(int, Hit) {})
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(qs)), "ns/query")
+}
+
+func TestStopFrames(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(21, 22))
+	s := openTemp(t)
+	c := testCase(r, "with-card")
+	card := c.Media[0].Fingerprint.Frames[0].PDQ
+	if _, err := s.Upsert(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	near := card
+	near[1] ^= 0xfff // 12 bits from the registered frame
+	n, err := s.AddStopFrames(ctx, []StopFrame{{Source: "channel-intro.mp4", PDQ: near}, {Source: "channel-intro.mp4", PDQ: near}})
+	if err != nil || n != 1 {
+		t.Fatalf("add: %d %v", n, err)
+	}
+	if _, err := s.AddStopFrames(ctx, []StopFrame{{PDQ: near}}); !IsValidation(err) {
+		t.Errorf("stop frame without source: %v", err)
+	}
+	snap, err := LoadSnapshot(ctx, s, IndexOptions{StopDistance: 31})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Stopped != 1 {
+		t.Errorf("stopped %d frames, want 1", snap.Stopped)
+	}
+	if hits := snap.Index.Search(card, 0, nil); len(hits) != 0 {
+		t.Errorf("a frame near a stop frame is still indexed: %+v", hits)
+	}
+	other := c.Media[0].Fingerprint.Frames[1].PDQ
+	if hits := snap.Index.Search(other, 0, nil); len(hits) != 1 {
+		t.Errorf("other frames must stay indexed: %+v", hits)
+	}
+	// Stop frames travel in bundles.
+	all, _ := s.All(ctx)
+	stops, _ := s.StopFrames(ctx)
+	b := NewBundle(all, time.Now())
+	b.StopFrames = stops
+	var buf bytes.Buffer
+	b.WriteJSON(&buf)
+	back, err := ReadBundle(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := openTemp(t)
+	if err := dst.ImportBundle(ctx, back); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := dst.StopFrames(ctx); len(got) != 1 || got[0].PDQ != near {
+		t.Errorf("imported stop frames %+v", got)
+	}
+	if n, err := s.ClearStopFrames(ctx); n != 1 || err != nil {
+		t.Errorf("clear: %d %v", n, err)
+	}
+}
+
+// TestMigrationFromSchema1 opens a registry written at schema version 1 and
+// checks it is brought up to date with its cases intact.
+func TestMigrationFromSchema1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(migrations[0]); err != nil {
+		t.Fatal(err)
+	}
+	db.Exec("PRAGMA user_version = 1")
+	db.Exec(`INSERT INTO cases (id, title, created_at, updated_at) VALUES ('old', 'An old case', '2025-12-01T00:00:00Z', '2025-12-01T00:00:00Z')`)
+	db.Close()
+	s, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var v int
+	s.db.QueryRow("PRAGMA user_version").Scan(&v)
+	if v != SchemaVersion {
+		t.Errorf("schema %d after migration, want %d", v, SchemaVersion)
+	}
+	if c, err := s.Get(ctx, "old"); err != nil || c.Title != "An old case" {
+		t.Errorf("case lost in migration: %v %+v", err, c)
+	}
+	if _, err := s.AddStopFrames(ctx, []StopFrame{{Source: "x", PDQ: pdq.Hash{1}}}); err != nil {
+		t.Errorf("new table missing: %v", err)
+	}
 }

@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+
+	"github.com/provcheck/provcheck/hashing/pdq"
 )
 
 // Snapshot is a read-only view of the registry for matching: every case with
@@ -11,12 +13,52 @@ type Snapshot struct {
 	Cases      []Case
 	Index      Index
 	Generation int64
+	// Stopped counts the registered frames and views left out of the index
+	// because they are near a stop frame.
+	Stopped int
+}
+
+// IndexOptions say which registered frames are evidence.
+type IndexOptions struct {
+	MinQuality   int         // frames and views below this PDQ quality are left out
+	Stop         []StopFrame // frames and views within StopDistance of one of these are left out
+	StopDistance int
 }
 
 // NewSnapshot indexes the frames of cases, and their views, whose PDQ
 // quality is at least minQuality (uniform or featureless frames match too
 // much to be evidence). Every view of a frame refers to that frame.
 func NewSnapshot(cases []Case, minQuality int) *Snapshot {
+	return BuildSnapshot(cases, IndexOptions{MinQuality: minQuality})
+}
+
+// BuildSnapshot indexes cases as NewSnapshot does, leaving out what the
+// options say is not evidence.
+func BuildSnapshot(cases []Case, o IndexOptions) *Snapshot {
+	minQuality := o.MinQuality
+	var stop *MIH
+	if len(o.Stop) > 0 {
+		stop = NewMIH(len(o.Stop))
+		for i, f := range o.Stop {
+			stop.Add(f.PDQ, Ref{Frame: int32(i)})
+		}
+		stop.Build()
+	}
+	stopped := 0
+	var scratch []Hit
+	evidence := func(h pdq.Hash, quality int) bool {
+		if quality < minQuality {
+			return false
+		}
+		if stop != nil {
+			scratch = stop.Search(h, o.StopDistance, scratch[:0])
+			if len(scratch) > 0 {
+				stopped++
+				return false
+			}
+		}
+		return true
+	}
 	n := 0
 	for _, c := range cases {
 		for _, m := range c.Media {
@@ -30,11 +72,11 @@ func NewSnapshot(cases []Case, minQuality int) *Snapshot {
 		for mi, m := range c.Media {
 			for fi, f := range m.Fingerprint.Frames {
 				ref := Ref{Case: int32(ci), Media: int32(mi), Frame: int32(fi)}
-				if f.Quality >= minQuality {
+				if evidence(f.PDQ, f.Quality) {
 					idx.Add(f.PDQ, ref)
 				}
 				for _, v := range f.Views {
-					if v.Quality >= minQuality {
+					if evidence(v.PDQ, v.Quality) {
 						idx.Add(v.PDQ, ref)
 					}
 				}
@@ -42,11 +84,12 @@ func NewSnapshot(cases []Case, minQuality int) *Snapshot {
 		}
 	}
 	idx.Build() // built before it is shared: searches only read it
-	return &Snapshot{Cases: cases, Index: idx}
+	return &Snapshot{Cases: cases, Index: idx, Stopped: stopped}
 }
 
-// LoadSnapshot reads the whole registry and indexes it.
-func LoadSnapshot(ctx context.Context, s Store, minQuality int) (*Snapshot, error) {
+// LoadSnapshot reads the whole registry, with its stop frames, and indexes
+// it. o.Stop is replaced by the store's stop frames.
+func LoadSnapshot(ctx context.Context, s Store, o IndexOptions) (*Snapshot, error) {
 	gen, err := s.Generation(ctx)
 	if err != nil {
 		return nil, err
@@ -55,7 +98,10 @@ func LoadSnapshot(ctx context.Context, s Store, minQuality int) (*Snapshot, erro
 	if err != nil {
 		return nil, err
 	}
-	snap := NewSnapshot(cases, minQuality)
+	if o.Stop, err = s.StopFrames(ctx); err != nil {
+		return nil, err
+	}
+	snap := BuildSnapshot(cases, o)
 	snap.Generation = gen
 	return snap, nil
 }

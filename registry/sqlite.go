@@ -19,7 +19,7 @@ import (
 )
 
 // SchemaVersion is the registry schema this build writes.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations[i] brings a registry from schema version i to i+1.
 var migrations = []string{
@@ -85,6 +85,14 @@ var migrations = []string{
 		quality INTEGER NOT NULL,
 		PRIMARY KEY (media_id, frame_seq, seq)
 	) WITHOUT ROWID;`,
+	// 2: stop frames, material known to be unrelated to every case.
+	`CREATE TABLE stop_frames (
+		id INTEGER PRIMARY KEY,
+		source TEXT NOT NULL,
+		pdq TEXT NOT NULL,
+		added_at TEXT NOT NULL,
+		UNIQUE (source, pdq)
+	);`,
 }
 
 // SQLite is the embedded registry: one file, WAL journal, pure Go driver.
@@ -197,12 +205,21 @@ func (s *SQLite) Upsert(ctx context.Context, c Case) (Case, error) {
 
 // Import implements Store: validated cases are merged in one transaction.
 func (s *SQLite) Import(ctx context.Context, cases []Case) error {
+	return s.ImportBundle(ctx, Bundle{Cases: cases})
+}
+
+// ImportBundle merges a bundle's cases and adds its stop frames, in one
+// transaction.
+func (s *SQLite) ImportBundle(ctx context.Context, b Bundle) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		now := time.Now().UTC()
-		for _, c := range cases {
+		for _, c := range b.Cases {
 			if _, err := upsert(ctx, tx, c, now); err != nil {
 				return fmt.Errorf("case %s: %w", c.ID, err)
 			}
+		}
+		if _, err := addStopFrames(ctx, tx, b.StopFrames, now); err != nil {
+			return fmt.Errorf("stop frames: %w", err)
 		}
 		return bumpGeneration(ctx, tx)
 	})

@@ -20,11 +20,15 @@ type Store interface {
 	Remove(ctx context.Context, id string) error
 	// Import merges many cases in one transaction.
 	Import(ctx context.Context, cases []Case) error
+	// ImportBundle merges a bundle's cases and stop frames in one
+	// transaction.
+	ImportBundle(ctx context.Context, b Bundle) error
 	// All returns every case with its media fingerprints, ordered by id.
 	All(ctx context.Context) ([]Case, error)
 	// Generation changes whenever the registry changes (in this process or
 	// another one sharing the store), so readers know when to reload.
 	Generation(ctx context.Context) (int64, error)
+	StopList
 	Close() error
 }
 

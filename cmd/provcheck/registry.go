@@ -23,7 +23,7 @@ func (a *app) registryCmd() *cobra.Command {
 		Short: "Manage the registry of debunked cases, their media and fact-checks",
 	}
 	cmd.AddCommand(a.registryAddCmd(), a.registryListCmd(), a.registryShowCmd(),
-		a.registryRemoveCmd(), a.registryExportCmd(), a.registryImportCmd())
+		a.registryRemoveCmd(), a.registryExportCmd(), a.registryImportCmd(), a.stopListCmd())
 	return cmd
 }
 
@@ -220,6 +220,9 @@ JSON bundle — no media files — that another registry can import.`,
 				return usageErr(err)
 			}
 			b := registry.NewBundle(cases, time.Now())
+			if b.StopFrames, err = e.Store().StopFrames(cmd.Context()); err != nil {
+				return usageErr(err)
+			}
 			if len(args) == 0 || args[0] == "-" {
 				return b.WriteJSON(cmd.OutOrStdout())
 			}
@@ -256,10 +259,10 @@ appended).`,
 				return err
 			}
 			defer e.Close()
-			if err := e.Store().Import(cmd.Context(), b.Cases); err != nil {
+			if err := e.Store().ImportBundle(cmd.Context(), b); err != nil {
 				return &exitError{exitInputFailed, fmt.Errorf("%s: nothing imported: %w", args[0], err)}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "imported %d case(s) from %s\n", len(b.Cases), args[0])
+			fmt.Fprintf(cmd.OutOrStdout(), "imported %d case(s) and %d stop frame(s) from %s\n", len(b.Cases), len(b.StopFrames), args[0])
 			return nil
 		},
 	}
