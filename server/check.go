@@ -1,0 +1,148 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/hashing/ffmpeg"
+)
+
+// handleCheck is POST /v1/check: one medium, as the multipart field "file"
+// or as the raw body. It answers the JSON of `provcheck check --format
+// json` with "reply" added.
+func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	info := infoFrom(ctx)
+	format, ok := ParseReplyFormat(r.URL.Query().Get("reply_format"))
+	if !ok {
+		s.fail(w, r, errBadRequest("bad_reply_format", "reply_format must be text or markdown"))
+		return
+	}
+	release, ok := s.queue.admit()
+	if !ok {
+		s.fail(w, r, s.busy())
+		return
+	}
+	defer release()
+	up, err := s.receive(w, r, uploadSpec{maxFiles: 1})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer up.cleanup()
+	if len(up.files) == 0 {
+		s.fail(w, r, errBadRequest("no_file", `send the image or video in the form field "file", or as the request body`))
+		return
+	}
+	f := up.files[0]
+	var (
+		rep    engine.Report
+		fpErr  error
+		regErr error
+	)
+	err = s.queue.do(ctx, func() { rep, fpErr, regErr = s.check(ctx, f.path) })
+	switch {
+	case err != nil:
+		s.fail(w, r, s.waitError(ctx))
+		return
+	case regErr != nil:
+		s.fail(w, r, regErr)
+		return
+	}
+	rep.File = f.name
+	if fpErr != nil {
+		ae := s.fileProblem(ctx, fpErr, up)
+		s.metrics.check("", "", ae.Code, 0)
+		rep.Error = ae.Msg
+		s.failWith(w, r, ae, errorBody{File: f.name, Reply: Reply(rep, format)})
+		return
+	}
+	info.verdict = string(rep.Verdict)
+	s.metrics.check(string(rep.Kind), rep.Verdict, "", time.Duration(rep.ElapsedMS)*time.Millisecond)
+	b, err := checkJSON(rep, Reply(rep, format))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeRawJSON(w, http.StatusOK, b)
+}
+
+// check fingerprints the file and matches it against the current registry
+// snapshot, which the engine reloads whenever the registry has changed.
+func (s *Server) check(ctx context.Context, path string) (rep engine.Report, fileErr, regErr error) {
+	start := time.Now()
+	fp, err := s.e.Fingerprint(ctx, path, s.e.QuerySampling())
+	if err != nil {
+		return engine.Report{}, err, nil
+	}
+	snap, err := s.e.Snapshot(ctx)
+	if err != nil {
+		return engine.Report{}, nil, err
+	}
+	rep = s.e.Evaluate(snap, fp)
+	rep.ElapsedMS = time.Since(start).Milliseconds()
+	return rep, nil, nil
+}
+
+// checkJSON is the report's JSON with "reply" added as the last key.
+func checkJSON(rep engine.Report, reply string) ([]byte, error) {
+	b, err := json.Marshal(rep)
+	if err != nil {
+		return nil, err
+	}
+	rb, err := json.Marshal(reply)
+	if err != nil {
+		return nil, err
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[len(b)-1] != '}' {
+		return nil, fmt.Errorf("report JSON is not an object: %.40q", b)
+	}
+	out := append(b[:len(b)-1:len(b)-1], `,"reply":`...)
+	out = append(out, rb...)
+	return append(out, '}'), nil
+}
+
+// busy is the 503 of a full queue.
+func (s *Server) busy() *apiError {
+	return &apiError{Status: http.StatusServiceUnavailable, Code: "busy", RetryAfter: s.queue.retryAfter(),
+		Msg: "the server is busy checking other files; retry after the time in Retry-After"}
+}
+
+// waitError is the answer for a request whose deadline passed while it
+// waited for a worker.
+func (s *Server) waitError(ctx context.Context) error {
+	if errors.Is(context.Cause(ctx), context.Canceled) {
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "canceled", Msg: "the request was canceled"}
+	}
+	return s.busy()
+}
+
+// fileProblem turns a fingerprinting error into an answer. The message says
+// what is wrong with the file, with the temporary paths taken out.
+func (s *Server) fileProblem(ctx context.Context, err error, up *upload) *apiError {
+	msg := up.redact(err.Error())
+	switch {
+	case ctx.Err() != nil || errors.Is(err, ffmpeg.ErrTimeout) || strings.HasPrefix(err.Error(), "timed out"):
+		return &apiError{Status: http.StatusGatewayTimeout, Code: "deadline_exceeded",
+			Msg: fmt.Sprintf("checking the file took longer than this server allows (%s)", s.cfg.RequestTimeout)}
+	case errors.Is(err, ffmpeg.ErrNotInstalled):
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "video_unavailable",
+			Msg: "this server cannot decode videos (ffmpeg is not installed); images still work"}
+	case errors.Is(err, hashing.ErrUnsupported), errors.Is(err, hashing.ErrNotMedia), errors.Is(err, ffmpeg.ErrNoVideo):
+		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media", Msg: msg}
+	case errors.Is(err, hashing.ErrTooLarge), errors.Is(err, ffmpeg.ErrTooLarge):
+		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: msg}
+	case errors.Is(err, hashing.ErrEmpty), errors.Is(err, ffmpeg.ErrEmpty):
+		return errBadRequest("empty_upload", msg)
+	}
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: "unreadable_media", Msg: msg}
+}

@@ -1,0 +1,283 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/provcheck/provcheck/registry"
+)
+
+// The registry over HTTP. Every write goes through the engine's store in
+// one transaction and bumps the registry's generation, so the next check —
+// in this process or any other using the same registry file — sees it.
+
+// entryFields are the form fields of POST /v1/entries (multipart), named
+// as the flags of `provcheck registry add`.
+var entryFields = []string{"id", "title", "claim", "rating", "category", "first_seen", "tag", "note",
+	"fact_check", "publisher", "fact_check_title", "published", "language"}
+
+// maxEntryFiles bounds the media of one registration request.
+const maxEntryFiles = 16
+
+// listBody is the answer of GET /v1/entries.
+type listBody struct {
+	Entries []registry.Summary `json:"entries"`
+}
+
+func (s *Server) handleListEntries(w http.ResponseWriter, r *http.Request) {
+	list, err := s.e.Store().List(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []registry.Summary{}
+	}
+	writeJSON(w, http.StatusOK, listBody{Entries: list})
+}
+
+func (s *Server) handleGetEntry(w http.ResponseWriter, r *http.Request) {
+	frames, err := boolParam(r, "frames")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.e.Store().Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, registryError(err, r.PathValue("id")))
+		return
+	}
+	writeJSON(w, http.StatusOK, entryView(c, frames))
+}
+
+func (s *Server) handleDeleteEntry(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := s.e.Store().Remove(r.Context(), id); err != nil {
+		s.fail(w, r, registryError(err, id))
+		return
+	}
+	s.log.Info("entry removed", "request_id", infoFrom(r.Context()).id, "entry_id", id)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// importBody is the answer to a bundle import.
+type importBody struct {
+	Imported int      `json:"imported"`
+	Entries  []string `json:"entries"`
+}
+
+// handlePostEntries is POST /v1/entries: multipart media with the case's
+// fields (create the case or append to it), or a registry bundle as JSON.
+func (s *Server) handlePostEntries(w http.ResponseWriter, r *http.Request) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/json":
+		s.importBundle(w, r)
+	case "multipart/form-data":
+		s.registerMedia(w, r)
+	default:
+		s.fail(w, r, &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media",
+			Msg: "send multipart/form-data (media and case fields) or application/json (a registry bundle)"})
+	}
+}
+
+func (s *Server) importBundle(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > s.cfg.MaxUpload {
+		s.fail(w, r, s.tooLarge())
+		return
+	}
+	b, err := registry.ReadBundle(http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.fail(w, r, s.tooLarge())
+			return
+		}
+		s.fail(w, r, &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_bundle", Msg: "nothing imported: " + err.Error()})
+		return
+	}
+	if err := s.e.Store().Import(r.Context(), b.Cases); err != nil {
+		s.fail(w, r, registryError(err, ""))
+		return
+	}
+	ids := make([]string, len(b.Cases))
+	for i, c := range b.Cases {
+		ids[i] = c.ID
+	}
+	s.log.Info("bundle imported", "request_id", infoFrom(r.Context()).id, "cases", len(ids))
+	writeJSON(w, http.StatusOK, importBody{Imported: len(ids), Entries: ids})
+}
+
+// registerMedia fingerprints the uploaded media densely and stores them
+// with the case's fields, as `provcheck registry add` does: all or nothing.
+func (s *Server) registerMedia(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	release, ok := s.queue.admit()
+	if !ok {
+		s.fail(w, r, s.busy())
+		return
+	}
+	defer release()
+	up, err := s.receive(w, r, uploadSpec{maxFiles: maxEntryFiles, fields: entryFields})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer up.cleanup()
+	c, note, err := caseFromForm(up.fields)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if c.ID == "" && c.Title == "" {
+		s.fail(w, r, errBadRequest("bad_form", "give the id of an existing case, or a title for a new one"))
+		return
+	}
+	if c.ID == "" {
+		c.ID = registry.Slug(c.Title)
+	}
+	_, err = s.e.Store().Get(ctx, c.ID)
+	exists := err == nil
+	switch {
+	case err != nil && !errors.Is(err, registry.ErrNotFound):
+		s.fail(w, r, err)
+		return
+	case !exists && c.Title == "":
+		s.fail(w, r, &apiError{Status: http.StatusNotFound, Code: "not_found",
+			Msg: fmt.Sprintf("case %q does not exist yet: give a title to create it", c.ID)})
+		return
+	case !exists && len(up.files) == 0:
+		s.fail(w, r, errBadRequest("no_file", `a new case needs at least one image or video in the form field "file"`))
+		return
+	}
+	var fileErr error
+	err = s.queue.do(ctx, func() {
+		var errs []string
+		for _, f := range up.files {
+			m, err := s.e.MediaFromFile(ctx, f.path, note)
+			if err != nil {
+				ae := s.fileProblem(ctx, err, up)
+				if ae.Code == "deadline_exceeded" || ae.Code == "video_unavailable" {
+					fileErr = ae
+					return
+				}
+				errs = append(errs, f.name+": "+ae.Msg)
+				continue
+			}
+			m.Name = f.name
+			c.Media = append(c.Media, m)
+		}
+		if len(errs) > 0 {
+			fileErr = &apiError{Status: http.StatusUnprocessableEntity, Code: "unreadable_media",
+				Msg: "nothing registered: " + strings.Join(errs, "; ")}
+		}
+	})
+	switch {
+	case err != nil:
+		s.fail(w, r, s.waitError(ctx))
+		return
+	case fileErr != nil:
+		s.fail(w, r, fileErr)
+		return
+	}
+	saved, err := s.e.Store().Upsert(ctx, c)
+	if err != nil {
+		s.fail(w, r, registryError(err, c.ID))
+		return
+	}
+	status := http.StatusOK
+	if !exists {
+		status = http.StatusCreated
+	}
+	s.log.Info("entry saved", "request_id", infoFrom(ctx).id, "entry_id", saved.ID, "new", !exists,
+		"media_added", len(c.Media), "media", len(saved.Media))
+	w.Header().Set("Location", "/v1/entries/"+url.PathEscape(saved.ID))
+	writeJSON(w, status, entryView(saved, false))
+}
+
+// caseFromForm reads the case's fields; a fact-check is added when any of
+// its fields is given.
+func caseFromForm(form map[string][]string) (registry.Case, string, error) {
+	get := func(k string) string {
+		if v := form[k]; len(v) > 0 {
+			return strings.TrimSpace(v[len(v)-1])
+		}
+		return ""
+	}
+	c := registry.Case{ID: get("id"), Title: get("title"), Claim: get("claim"), Rating: get("rating"), FirstSeen: get("first_seen")}
+	if c.ID != "" && !registry.ValidID(c.ID) {
+		return c, "", errBadRequest("bad_form", fmt.Sprintf("id %q: use lower-case letters, digits, '.', '_' and '-' (at most 100)", c.ID))
+	}
+	cat, err := registry.ParseCategory(get("category"))
+	if err != nil {
+		return c, "", errBadRequest("bad_form", "category: "+err.Error())
+	}
+	c.Category = cat
+	for _, t := range form["tag"] {
+		for _, tag := range strings.Split(t, ",") {
+			if tag = strings.TrimSpace(tag); tag != "" {
+				c.Tags = append(c.Tags, tag)
+			}
+		}
+	}
+	fc := registry.FactCheck{URL: get("fact_check"), Publisher: get("publisher"), Title: get("fact_check_title"),
+		Date: get("published"), Language: get("language")}
+	if fc != (registry.FactCheck{}) {
+		if fc.Publisher == "" {
+			return c, "", errBadRequest("bad_form", "a fact-check needs its publisher")
+		}
+		if fc.Rating == "" {
+			fc.Rating = c.Rating
+		}
+		c.FactChecks = []registry.FactCheck{fc}
+	}
+	return c, get("note"), nil
+}
+
+// entryView is a case as answered: fingerprints only when asked for.
+func entryView(c registry.Case, frames bool) registry.Case {
+	if !frames {
+		media := make([]registry.Media, len(c.Media))
+		copy(media, c.Media)
+		for i := range media {
+			media[i].Fingerprint.Frames = nil
+		}
+		c.Media = media
+	}
+	if c.Media == nil {
+		c.Media = []registry.Media{}
+	}
+	if c.FactChecks == nil {
+		c.FactChecks = []registry.FactCheck{}
+	}
+	return c
+}
+
+// registryError turns store errors into answers: unknown ids into 404,
+// invalid data into 422 with every problem listed.
+func registryError(err error, id string) error {
+	switch {
+	case errors.Is(err, registry.ErrNotFound):
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Msg: fmt.Sprintf("no case %q", id)}
+	case registry.IsValidation(err):
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_entry", Msg: "nothing saved: " + err.Error()}
+	}
+	return err
+}
+
+func boolParam(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, errBadRequest("bad_parameter", fmt.Sprintf("%s must be true or false", name))
+	}
+	return b, nil
+}

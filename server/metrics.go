@@ -1,0 +1,227 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/provcheck/provcheck/rules"
+)
+
+// The service's metrics, written in the Prometheus text exposition format
+// (version 0.0.4). A handful of counters, gauges and two histograms do not
+// need a client library.
+
+// latencyBuckets are the upper bounds, in seconds, of the latency
+// histograms: image checks take milliseconds, video checks seconds.
+var latencyBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
+
+type histogram struct {
+	counts []uint64 // per bucket, not cumulative; the last is +Inf
+	sum    float64
+	n      uint64
+}
+
+func newHistogram() *histogram { return &histogram{counts: make([]uint64, len(latencyBuckets)+1)} }
+
+func (h *histogram) observe(v float64) {
+	i, _ := slices.BinarySearch(latencyBuckets, v)
+	h.counts[i]++
+	h.sum += v
+	h.n++
+}
+
+type requestKey struct {
+	route string
+	code  int
+}
+
+type metrics struct {
+	mu       sync.Mutex
+	requests map[requestKey]uint64
+	latency  map[string]*histogram // by route
+	checks   map[rules.Verdict]uint64
+	failures map[string]uint64 // checks that failed, by error code
+	checkDur map[string]*histogram
+	started  time.Time
+}
+
+func newMetrics(routes []string) *metrics {
+	m := &metrics{
+		requests: map[requestKey]uint64{},
+		latency:  map[string]*histogram{},
+		checks:   map[rules.Verdict]uint64{rules.Match: 0, rules.PossibleMatch: 0, rules.NoMatch: 0},
+		failures: map[string]uint64{},
+		checkDur: map[string]*histogram{"image": newHistogram(), "video": newHistogram()},
+		started:  time.Now(),
+	}
+	for _, r := range routes {
+		m.latency[r] = newHistogram()
+	}
+	return m
+}
+
+func (m *metrics) request(route string, code int, d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.requests[requestKey{route, code}]++
+	h, ok := m.latency[route]
+	if !ok {
+		h = newHistogram()
+		m.latency[route] = h
+	}
+	h.observe(d.Seconds())
+}
+
+// check counts a finished check: its verdict, or the code of its failure,
+// and how long fingerprinting and matching took.
+func (m *metrics) check(kind string, v rules.Verdict, failure string, d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if failure != "" {
+		m.failures[failure]++
+		return
+	}
+	m.checks[v]++
+	if h, ok := m.checkDur[kind]; ok {
+		h.observe(d.Seconds())
+	}
+}
+
+// gauges are read when the metrics are scraped.
+type gauges struct {
+	queueWaiting, queueInFlight, queueCapacity, workersBusy, workers int
+	rejected                                                        int64
+	ready                                                           bool
+	registryLoaded                                                  bool
+	cases, hashes                                                   int
+	generation                                                      int64
+	version                                                         string
+}
+
+func (m *metrics) write(w io.Writer, g gauges) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var b strings.Builder
+	head := func(name, typ, help string) {
+		fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
+	}
+	sample := func(name string, labels []string, v float64) {
+		b.WriteString(name)
+		if len(labels) > 0 {
+			b.WriteByte('{')
+			for i := 0; i < len(labels); i += 2 {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(labels[i] + `="` + escapeLabel(labels[i+1]) + `"`)
+			}
+			b.WriteByte('}')
+		}
+		b.WriteByte(' ')
+		b.WriteString(formatValue(v))
+		b.WriteByte('\n')
+	}
+	hist := func(name string, label string, hs map[string]*histogram) {
+		for _, key := range sortedKeys(hs) {
+			h := hs[key]
+			var cum uint64
+			for i, le := range latencyBuckets {
+				cum += h.counts[i]
+				sample(name+"_bucket", []string{label, key, "le", formatValue(le)}, float64(cum))
+			}
+			sample(name+"_bucket", []string{label, key, "le", "+Inf"}, float64(h.n))
+			sample(name+"_sum", []string{label, key}, h.sum)
+			sample(name+"_count", []string{label, key}, float64(h.n))
+		}
+	}
+
+	head("provcheck_http_requests_total", "counter", "HTTP requests answered, by route and status code.")
+	keys := make([]requestKey, 0, len(m.requests))
+	for k := range m.requests {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b requestKey) int {
+		if c := strings.Compare(a.route, b.route); c != 0 {
+			return c
+		}
+		return a.code - b.code
+	})
+	for _, k := range keys {
+		sample("provcheck_http_requests_total", []string{"route", k.route, "code", strconv.Itoa(k.code)}, float64(m.requests[k]))
+	}
+	head("provcheck_http_request_duration_seconds", "histogram", "Time from a request's arrival to its answer, by route.")
+	hist("provcheck_http_request_duration_seconds", "route", m.latency)
+
+	head("provcheck_checks_total", "counter", "Files checked, by verdict.")
+	for _, v := range []rules.Verdict{rules.Match, rules.PossibleMatch, rules.NoMatch} {
+		sample("provcheck_checks_total", []string{"verdict", string(v)}, float64(m.checks[v]))
+	}
+	head("provcheck_check_failures_total", "counter", "Files that could not be checked, by error code.")
+	for _, code := range sortedKeys(m.failures) {
+		sample("provcheck_check_failures_total", []string{"code", code}, float64(m.failures[code]))
+	}
+	head("provcheck_check_duration_seconds", "histogram", "Time to fingerprint and match one file, by kind.")
+	hist("provcheck_check_duration_seconds", "kind", m.checkDur)
+
+	gauge := func(name, help string, v float64) {
+		head(name, "gauge", help)
+		sample(name, nil, v)
+	}
+	gauge("provcheck_queue_depth", "Requests admitted and waiting for a fingerprinting worker.", float64(g.queueWaiting))
+	gauge("provcheck_queue_in_flight", "Requests admitted to the fingerprinting queue: uploading, waiting or running.", float64(g.queueInFlight))
+	gauge("provcheck_queue_capacity", "Requests the fingerprinting queue admits at once (workers plus queue size).", float64(g.queueCapacity))
+	gauge("provcheck_workers", "Fingerprinting workers.", float64(g.workers))
+	gauge("provcheck_workers_busy", "Fingerprinting workers running a job.", float64(g.workersBusy))
+	head("provcheck_queue_rejected_total", "counter", "Requests refused with 503 because the fingerprinting queue was full.")
+	sample("provcheck_queue_rejected_total", nil, float64(g.rejected))
+	gauge("provcheck_ready", "1 when the registry is loaded and the service takes requests.", bool01(g.ready))
+	if g.registryLoaded {
+		gauge("provcheck_registry_cases", "Cases in the registry snapshot in use.", float64(g.cases))
+		gauge("provcheck_registry_hashes", "Frame hashes indexed in the registry snapshot in use.", float64(g.hashes))
+		gauge("provcheck_registry_generation", "Generation of the registry snapshot in use.", float64(g.generation))
+	}
+	gauge("provcheck_start_time_seconds", "When the service started, in seconds since the Unix epoch.", float64(m.started.UnixMilli())/1000)
+	head("provcheck_build_info", "gauge", "The provcheck version and Go version, as labels.")
+	sample("provcheck_build_info", []string{"version", g.version, "go_version", runtime.Version()}, 1)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func escapeLabel(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
+}
+
+func formatValue(v float64) string {
+	switch {
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	case math.IsNaN(v):
+		return "NaN"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+func bool01(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
