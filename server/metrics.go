@@ -97,12 +97,12 @@ func (m *metrics) check(kind string, v rules.Verdict, failure string, d time.Dur
 // gauges are read when the metrics are scraped.
 type gauges struct {
 	queueWaiting, queueInFlight, queueCapacity, workersBusy, workers int
-	rejected                                                        int64
-	ready                                                           bool
-	registryLoaded                                                  bool
-	cases, hashes                                                   int
-	generation                                                      int64
-	version                                                         string
+	rejected                                                         int64
+	ready                                                            bool
+	registryLoaded                                                   bool
+	cases, hashes                                                    int
+	generation                                                       int64
+	version                                                          string
 }
 
 func (m *metrics) write(w io.Writer, g gauges) error {
