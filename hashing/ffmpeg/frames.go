@@ -1,0 +1,364 @@
+package ffmpeg
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// keyframeSlack lets a keyframe that is a hair early still count as 1/FPS
+// after the previous one.
+const keyframeSlack = 0.001
+
+// slotSlack keeps a frame at k/FPS, computed as a hair less, in slot k.
+const slotSlack = 1e-6
+
+// Frames probes the file at path, then decodes the frames opt selects and
+// calls fn with each, in presentation order. It returns the probed Info.
+//
+// How frames are chosen:
+//
+//   - FPS > 0 (below the stream's rate): the first frame in each slot
+//     [k/FPS, (k+1)/FPS), with its own timestamp. All frames are decoded
+//     (the decoder needs them); only the sampled ones are scaled and copied.
+//   - FPS == 0, or FPS at or above the stream's rate: every decoded frame,
+//     once, with its own timestamp (variable frame rates stay variable).
+//   - KeyframesOnly: only keyframes are decoded (-skip_frame nokey); FPS,
+//     if set, thins them so kept keyframes are at least 1/FPS apart.
+//     Streams without keyframe flags (rare; e.g. periodic intra refresh)
+//     yield no frames and the error wraps ErrNoFrames.
+//
+// The frame size is the display size (Info.Width×Info.Height) scaled down
+// so the longer side is at most opt.MaxSide, with even sides. fn must not
+// keep Frame.Img after it returns. If fn returns an error Frames stops
+// ffmpeg and returns that error, except ErrStop, which ends without error.
+// Frames needs a Unix system (timestamps arrive on file descriptor 3).
+func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn func(Frame) error) (Info, error) {
+	if fn == nil {
+		return Info{}, errors.New("ffmpeg: Frames needs a callback")
+	}
+	if opt.FPS < 0 || math.IsNaN(opt.FPS) || math.IsInf(opt.FPS, 0) || opt.MaxSide < 0 || opt.MaxFrames < 0 {
+		return Info{}, fmt.Errorf("ffmpeg: bad sample options %+v", opt)
+	}
+	ctx, cancel := f.withTimeout(ctx)
+	defer cancel()
+	p, err := f.probe(ctx, path)
+	if err != nil {
+		return Info{}, err
+	}
+	in, err := inputURL(path)
+	if err != nil {
+		return p.Info, &Error{Tool: "ffmpeg", Path: path, Err: err}
+	}
+	f.detectVersion(ctx)
+	w, h := fitSize(p.Width, p.Height, opt.MaxSide)
+	if w*h > f.maxPixels {
+		return p.Info, &Error{Tool: "ffmpeg", Path: path,
+			Err: fmt.Errorf("%w: %dx%d frames are more than %d pixels", ErrTooLarge, w, h, f.maxPixels)}
+	}
+	args := f.frameArgs(in, p, opt, w, h)
+	return p.Info, f.stream(ctx, path, args, w, h, opt.MaxFrames, fn)
+}
+
+// stream runs ffmpeg with args and hands each frame to fn.
+func (f *FFmpeg) stream(ctx context.Context, path string, args []string, w, h, maxFrames int, fn func(Frame) error) error {
+	fail := func(err error) error { return &Error{Tool: "ffmpeg", Path: path, Err: err} }
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return fail(err)
+	}
+	defer outR.Close()
+	tsR, tsW, err := os.Pipe()
+	if err != nil {
+		outW.Close()
+		return fail(err)
+	}
+	defer tsR.Close()
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	stderr := &tailBuffer{}
+	cmd := command(runCtx, f.ffmpeg, args, stderr)
+	cmd.Stdout = outW
+	cmd.ExtraFiles = []*os.File{tsW} // fd 3 in ffmpeg: "pipe:3"
+	err = cmd.Start()
+	// The child has its copies; closing ours lets reads end at its exit.
+	outW.Close()
+	tsW.Close()
+	if err != nil {
+		return fail(err)
+	}
+	if testHookStarted != nil {
+		testHookStarted(cmd)
+	}
+
+	// ffmpeg writes a frame's time (in the filter graph) before the frame's
+	// pixels (at the output), so once a frame is read its time has been
+	// written and next() cannot wait on ffmpeg.
+	q := newTimestamps()
+	go q.read(tsR)
+
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	var (
+		n       int
+		stopped bool  // ended by fn or maxFrames: ffmpeg is killed
+		fnErr   error // fn's error, returned as is
+		readErr error // a broken stream
+	)
+	for {
+		if _, err := io.ReadFull(outR, img.Pix); err != nil {
+			if err != io.EOF {
+				readErr = fmt.Errorf("reading frame %d: %w", n, err)
+			}
+			break
+		}
+		t, err := q.next()
+		if err != nil {
+			readErr = fmt.Errorf("frame %d: %w", n, err)
+			break
+		}
+		n++
+		if err := fn(Frame{T: t, Img: img}); err != nil {
+			stopped = true
+			if !errors.Is(err, ErrStop) {
+				fnErr = err
+			}
+			break
+		}
+		if maxFrames > 0 && n >= maxFrames {
+			stopped = true
+			break
+		}
+	}
+	if stopped {
+		stop() // kills the process group
+	}
+	outR.Close() // an ffmpeg still writing gets EPIPE
+	waitErr := cmd.Wait()
+	<-q.done
+
+	switch {
+	case stopped:
+		return fnErr
+	case ctx.Err() != nil:
+		return f.runError(ctx, "ffmpeg", path, waitErr, stderr)
+	case waitErr != nil:
+		return &Error{Tool: "ffmpeg", Path: path, Err: waitErr, Stderr: stderr.Fold()}
+	case readErr != nil:
+		return &Error{Tool: "ffmpeg", Path: path, Err: readErr, Stderr: stderr.Fold()}
+	case n == 0:
+		return &Error{Tool: "ffmpeg", Path: path, Err: ErrNoFrames, Stderr: stderr.Fold()}
+	}
+	return nil
+}
+
+// tsKey marks every frame so that the metadata filter prints each one.
+const tsKey = "provcheck"
+
+// frameArgs builds the ffmpeg command line: the chosen video stream, the
+// sampling filter, a scale to w×h RGBA, timestamps in µs printed to fd 3 by
+// the metadata filter, and the raw pixels on stdout.
+func (f *FFmpeg) frameArgs(in string, p probed, opt SampleOptions, w, h int) []string {
+	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error"}
+	if f.threads > 0 {
+		args = append(args, "-threads", strconv.Itoa(f.threads))
+	}
+	if opt.KeyframesOnly {
+		args = append(args, "-skip_frame", "nokey")
+	}
+	args = append(args,
+		"-protocol_whitelist", "file,pipe",
+		"-format_whitelist", f.formats,
+		"-i", in)
+	if f.threads > 0 {
+		args = append(args, "-filter_complex_threads", strconv.Itoa(f.threads))
+	}
+
+	var chain []string
+	switch {
+	case opt.KeyframesOnly && opt.FPS > 0:
+		// Keep a keyframe only if it is 1/FPS after the last kept one.
+		gap := formatFloat(max(1/opt.FPS-keyframeSlack, 0))
+		chain = append(chain, "select='key*if(isnan(prev_selected_t),1,gte(t-prev_selected_t,"+gap+"))'")
+	case opt.KeyframesOnly:
+		// Decoders that ignore -skip_frame still only pass keyframes.
+		chain = append(chain, "select='key'")
+	case opt.FPS > 0 && (p.FPS <= 0 || opt.FPS < p.FPS*0.999):
+		// The first frame of each slot [k/FPS, (k+1)/FPS).
+		r := formatFloat(opt.FPS)
+		slot := func(v string) string { return "floor(" + v + "*" + r + "+" + formatFloat(slotSlack) + ")" }
+		chain = append(chain, "select='if(isnan(prev_selected_t),1,gte("+slot("t")+","+slot("prev_selected_t")+"+1))'")
+	}
+	chain = append(chain,
+		fmt.Sprintf("scale=%d:%d:flags=area", w, h),
+		"setsar=1",
+		"format=rgba",
+		"settb=1/1000000",
+		"metadata=mode=add:key="+tsKey+":value=1",
+		`metadata=mode=print:file='pipe\:3':direct=1`)
+	args = append(args, "-filter_complex", fmt.Sprintf("[0:%d]", p.stream)+strings.Join(chain, ","))
+
+	// The output must pass frames as they are: no frame-rate conversion,
+	// no drops, no duplicates.
+	if f.legacy {
+		args = append(args, "-vsync", "passthrough")
+	} else {
+		args = append(args, "-fps_mode", "passthrough")
+	}
+	if opt.MaxFrames > 0 {
+		args = append(args, "-frames:v", strconv.Itoa(opt.MaxFrames))
+	}
+	return append(args, "-c:v", "rawvideo", "-f", "rawvideo", "pipe:1")
+}
+
+// fitSize scales w×h so the longer side is at most maxSide (0: no limit),
+// keeping the aspect ratio, and rounds both sides to even numbers ≥ 2.
+func fitSize(w, h, maxSide int) (int, int) {
+	fw, fh := float64(w), float64(h)
+	if maxSide > 0 && max(w, h) > maxSide {
+		s := float64(maxSide) / float64(max(w, h))
+		fw, fh = fw*s, fh*s
+	}
+	even := func(v float64) int { return max(2, 2*int(math.Round(v/2))) }
+	ew, eh := even(fw), even(fh)
+	if maxSide >= 2 {
+		// Rounding up to even must not break the limit.
+		ew, eh = min(ew, maxSide&^1), min(eh, maxSide&^1)
+	}
+	return ew, eh
+}
+
+func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// detectVersion notes whether ffmpeg predates 5.1, which lacks -fps_mode.
+func (f *FFmpeg) detectVersion(ctx context.Context) {
+	f.versionOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		stderr := &tailBuffer{}
+		cmd := command(ctx, f.ffmpeg, []string{"-hide_banner", "-version"}, stderr)
+		out := &capBuffer{limit: 4096}
+		cmd.Stdout = out
+		if cmd.Run() == nil {
+			f.legacy = isLegacyVersion(out.buf.String())
+		}
+	})
+}
+
+// isLegacyVersion reads "ffmpeg version 4.4.2-…" and reports versions
+// before 5.1. Unparsable versions (git builds "N-…") count as current.
+func isLegacyVersion(out string) bool {
+	fields := strings.Fields(out)
+	if len(fields) < 3 || fields[0] != "ffmpeg" || fields[1] != "version" {
+		return false
+	}
+	v := strings.TrimPrefix(fields[2], "n")
+	majStr, rest, _ := strings.Cut(v, ".")
+	major, err := strconv.Atoi(majStr)
+	if err != nil {
+		return false
+	}
+	minor := 0
+	if i := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+		rest = rest[:i]
+	}
+	if m, err := strconv.Atoi(rest); err == nil {
+		minor = m
+	}
+	return major < 5 || (major == 5 && minor < 1)
+}
+
+// timestamps collects the frame times the metadata filter prints on fd 3,
+// without ever blocking ffmpeg.
+type timestamps struct {
+	done chan struct{}
+
+	mu   sync.Mutex
+	cond *sync.Cond
+	ts   []float64
+	end  bool
+	err  error
+}
+
+func newTimestamps() *timestamps {
+	q := &timestamps{done: make(chan struct{})}
+	q.cond = sync.NewCond(&q.mu)
+	return q
+}
+
+// read parses the metadata filter's listing; settb made the unit 1 µs:
+//
+//	frame:0    pts:0       pts_time:0
+//	provcheck=1
+//	frame:1    pts:500000  pts_time:0.5
+//	provcheck=1
+//
+// A frame without a timestamp (pts:NOPTS) gets the previous one's.
+func (q *timestamps) read(r io.Reader) {
+	defer close(q.done)
+	sc := bufio.NewScanner(r)
+	var err error
+	last := 0.0
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "frame:") {
+			continue
+		}
+		_, rest, ok := strings.Cut(line, " pts:")
+		if !ok {
+			err = fmt.Errorf("bad timestamp line %q", line)
+			break
+		}
+		ptsStr, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		t := last
+		if ptsStr != "NOPTS" {
+			pts, perr := strconv.ParseInt(ptsStr, 10, 64)
+			if perr != nil {
+				err = fmt.Errorf("bad timestamp line %q", line)
+				break
+			}
+			t = float64(pts) / 1e6
+		}
+		last = t
+		q.mu.Lock()
+		q.ts = append(q.ts, t)
+		q.mu.Unlock()
+		q.cond.Signal()
+	}
+	if err == nil {
+		err = sc.Err()
+	}
+	// Drain so that ffmpeg never blocks on a full pipe after an error.
+	_, _ = io.Copy(io.Discard, r)
+	q.mu.Lock()
+	q.end, q.err = true, err
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+// next returns the next frame's time, waiting if it has not been read yet.
+func (q *timestamps) next() (float64, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.ts) == 0 && !q.end {
+		q.cond.Wait()
+	}
+	if len(q.ts) > 0 {
+		t := q.ts[0]
+		q.ts = q.ts[1:]
+		return t, nil
+	}
+	if q.err != nil {
+		return 0, q.err
+	}
+	return 0, errors.New("no timestamp")
+}

@@ -1,0 +1,362 @@
+package ffmpeg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// sampled is what a test keeps of one frame.
+type sampled struct {
+	t    float64
+	gray float64
+	size image.Point
+}
+
+func collect(t *testing.T, f *FFmpeg, path string, opt SampleOptions) (Info, []sampled) {
+	t.Helper()
+	var got []sampled
+	info, err := f.Frames(context.Background(), path, opt, func(fr Frame) error {
+		got = append(got, sampled{fr.T, meanGray(fr.Img), fr.Img.Bounds().Size()})
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Frames(%+v): %v", opt, err)
+	}
+	return info, got
+}
+
+// keyframeTimes asks ffprobe, independently of the code under test, where
+// the keyframes of the first video stream are.
+func keyframeTimes(t *testing.T, path string) []float64 {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0",
+		"-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts []float64
+	for _, line := range strings.Fields(string(out)) {
+		pts, flags, _ := strings.Cut(line, ",")
+		if strings.Contains(flags, "K") {
+			v, err := strconv.ParseFloat(pts, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts = append(ts, v)
+		}
+	}
+	return ts
+}
+
+func grid(n int, step float64) []float64 {
+	ts := make([]float64, n)
+	for i := range ts {
+		ts[i] = float64(i) * step
+	}
+	return ts
+}
+
+// slots lists the times of the first 25 fps frame at or after each of
+// 0, 1/rate, 2/rate, … (n of them).
+func slots(n int, rate float64) []float64 {
+	ts := make([]float64, n)
+	for k := range ts {
+		ts[k] = math.Ceil(float64(k)/rate*25-1e-6) / 25
+	}
+	return ts
+}
+
+func TestFramesSampling(t *testing.T) {
+	f := newFF(t, Config{})
+	path := gradientClip(t) // 10 s, 25 fps, keyframes every 2 s
+	keys := keyframeTimes(t, path)
+	if fmt.Sprint(keys) != "[0 2 4 6 8]" {
+		t.Fatalf("fixture keyframes %v, want every 2 s", keys)
+	}
+	cases := []struct {
+		name string
+		opt  SampleOptions
+		want []float64
+	}{
+		{"2 fps", SampleOptions{FPS: 2}, slots(20, 2)}, // 0, 0.52, 1, 1.52, …
+		{"1 fps", SampleOptions{FPS: 1}, grid(10, 1)},
+		{"0.25 fps", SampleOptions{FPS: 0.25}, grid(3, 4)},
+		{"7 fps", SampleOptions{FPS: 7}, slots(70, 7)},
+		{"24.9 fps", SampleOptions{FPS: 24.9}, slots(249, 24.9)},
+		{"every frame", SampleOptions{}, grid(250, 0.04)},
+		{"stream rate means every frame", SampleOptions{FPS: 25}, grid(250, 0.04)},
+		{"above stream rate, no duplicates", SampleOptions{FPS: 60}, grid(250, 0.04)},
+		{"keyframes", SampleOptions{KeyframesOnly: true}, keys},
+		{"keyframes at most 1 fps", SampleOptions{KeyframesOnly: true, FPS: 1}, keys},
+		{"keyframes at most every 4 s", SampleOptions{KeyframesOnly: true, FPS: 0.25}, []float64{0, 4, 8}},
+		{"keyframes at most every 3 s", SampleOptions{KeyframesOnly: true, FPS: 1.0 / 3}, []float64{0, 4, 8}},
+		{"max frames", SampleOptions{FPS: 2, MaxFrames: 3}, slots(3, 2)},
+		{"max frames, every frame", SampleOptions{MaxFrames: 5}, grid(5, 0.04)},
+		{"max frames above count", SampleOptions{KeyframesOnly: true, MaxFrames: 50}, keys},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			info, got := collect(t, f, path, c.opt)
+			if info.Width != 160 || info.Height != 120 || info.FPS != 25 {
+				t.Errorf("info %+v", info)
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("%d frames, want %d: %v", len(got), len(c.want), got)
+			}
+			for i, s := range got {
+				if math.Abs(s.t-c.want[i]) > 1e-3 {
+					t.Errorf("frame %d at %.4f s, want %.4f", i, s.t, c.want[i])
+				}
+				// The picture is the one shown at that time: grey 24·t.
+				if want := math.Min(255, 24*c.want[i]); math.Abs(s.gray-want) > 3 {
+					t.Errorf("frame %d at %.3f s has grey %.1f, want %.1f", i, s.t, s.gray, want)
+				}
+				if s.size != image.Pt(160, 120) {
+					t.Errorf("frame %d is %v", i, s.size)
+				}
+			}
+		})
+	}
+}
+
+// TestFramesVariableRate: every-frame mode reports each frame's own
+// timestamp, however irregular.
+func TestFramesVariableRate(t *testing.T) {
+	f := newFF(t, Config{})
+	// Frame n at (n + n²/20)/10 s: 0, 0.105, 0.22, 0.345, … (in the
+	// millisecond time base of Matroska).
+	path := clip(t, "vfr.mkv", "-f", "lavfi", "-i", "testsrc=s=64x48:r=10:d=2",
+		"-vf", "settb=1/1000,setpts='(N+N*N/20)/10/TB'", "-fps_mode", "vfr", "-enc_time_base", "1:1000",
+		"-c:v", "libx264", "-preset", "ultrafast", "-bf", "0")
+	_, got := collect(t, f, path, SampleOptions{})
+	if len(got) != 20 {
+		t.Fatalf("%d frames, want 20", len(got))
+	}
+	for n, s := range got {
+		want := math.Round((float64(n)+float64(n*n)/20)/10*1000) / 1000
+		if math.Abs(s.t-want) > 1.5e-3 {
+			t.Errorf("frame %d at %.4f s, want %.4f", n, s.t, want)
+		}
+	}
+}
+
+func TestFramesSize(t *testing.T) {
+	f := newFF(t, Config{})
+	cases := []struct {
+		name    string
+		path    func(testing.TB) string
+		maxSide int
+		want    image.Point
+	}{
+		{"scaled down", gradientClip, 100, image.Pt(100, 76)},
+		{"display size", gradientClip, 0, image.Pt(160, 120)},
+		{"anamorphic at display aspect", anamorphicClip, 0, image.Pt(192, 64)},
+		{"anamorphic scaled", anamorphicClip, 96, image.Pt(96, 32)},
+		{"rotated scaled", func(tb testing.TB) string { return rotatedBoxClip(tb, "270") }, 32, image.Pt(16, 32)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			info, got := collect(t, f, c.path(t), SampleOptions{MaxSide: c.maxSide, MaxFrames: 2})
+			if len(got) != 2 {
+				t.Fatalf("%d frames, want 2", len(got))
+			}
+			for _, s := range got {
+				if s.size != c.want {
+					t.Fatalf("frame size %v, want %v (info %+v)", s.size, c.want, info)
+				}
+			}
+			// The frame keeps the display aspect ratio up to even rounding.
+			da := float64(info.Width) / float64(info.Height)
+			fa := float64(c.want.X) / float64(c.want.Y)
+			if math.Abs(da-fa)/da > 0.03 {
+				t.Errorf("aspect %.3f, display aspect %.3f", fa, da)
+			}
+		})
+	}
+}
+
+// TestFramesRotation: decoded frames are turned the way Info.Rotation says
+// and have Info's size.
+func TestFramesRotation(t *testing.T) {
+	f := newFF(t, Config{})
+	first := func(path string) (Info, *image.RGBA) {
+		var img *image.RGBA
+		info, err := f.Frames(context.Background(), path, SampleOptions{MaxFrames: 1}, func(fr Frame) error {
+			img = image.NewRGBA(fr.Img.Rect)
+			copy(img.Pix, fr.Img.Pix)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info, img
+	}
+	_, upright := first(boxClip(t))
+	seen := map[int]bool{}
+	for _, deg := range []string{"90", "180", "270"} {
+		t.Run(deg, func(t *testing.T) {
+			info, img := first(rotatedBoxClip(t, deg))
+			if img.Rect.Dx() != info.Width || img.Rect.Dy() != info.Height {
+				t.Fatalf("frame %v, info %d×%d", img.Rect, info.Width, info.Height)
+			}
+			want := rotateCW(upright, info.Rotation)
+			if want.Rect != img.Rect {
+				t.Fatalf("rotation %d: frame %v, want %v", info.Rotation, img.Rect, want.Rect)
+			}
+			if d := meanAbsDiff(img, want); d > 6 {
+				t.Fatalf("rotation %d: frame differs from the upright one turned by it (mean diff %.1f)", info.Rotation, d)
+			}
+			seen[info.Rotation] = true
+		})
+	}
+	if len(seen) != 3 || seen[0] {
+		t.Fatalf("rotations seen %v, want 90, 180 and 270", seen)
+	}
+}
+
+// rotateCW turns img clockwise by deg (a multiple of 90).
+func rotateCW(img *image.RGBA, deg int) *image.RGBA {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	if deg == 90 || deg == 270 {
+		out = image.NewRGBA(image.Rect(0, 0, h, w))
+	}
+	for y := range h {
+		for x := range w {
+			var nx, ny int
+			switch deg {
+			case 0:
+				nx, ny = x, y
+			case 90:
+				nx, ny = h-1-y, x
+			case 180:
+				nx, ny = w-1-x, h-1-y
+			case 270:
+				nx, ny = y, w-1-x
+			}
+			out.SetRGBA(nx, ny, img.RGBAAt(x, y))
+		}
+	}
+	return out
+}
+
+func meanAbsDiff(a, b *image.RGBA) float64 {
+	var sum float64
+	for i := range a.Pix {
+		sum += math.Abs(float64(a.Pix[i]) - float64(b.Pix[i]))
+	}
+	return sum / float64(len(a.Pix))
+}
+
+func TestFramesStopEarly(t *testing.T) {
+	f := newFF(t, Config{})
+	path := gradientClip(t)
+	n := 0
+	_, err := f.Frames(context.Background(), path, SampleOptions{}, func(Frame) error {
+		n++
+		if n == 3 {
+			return ErrStop
+		}
+		return nil
+	})
+	if err != nil || n != 3 {
+		t.Fatalf("ErrStop after 3 frames: err %v, %d frames", err, n)
+	}
+	mine := errors.New("enough")
+	n = 0
+	_, err = f.Frames(context.Background(), path, SampleOptions{}, func(Frame) error {
+		n++
+		return mine
+	})
+	if err != mine || n != 1 {
+		t.Fatalf("callback error: got %v after %d frames, want it as is after 1", err, n)
+	}
+}
+
+func TestFramesContextCanceled(t *testing.T) {
+	f := newFF(t, Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	_, err := f.Frames(ctx, gradientClip(t), SampleOptions{}, func(Frame) error {
+		n++
+		if n == 2 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if n >= 250 {
+		t.Fatalf("all %d frames delivered despite the cancel", n)
+	}
+}
+
+func TestFramesBadOptions(t *testing.T) {
+	f := newFF(t, Config{})
+	for _, opt := range []SampleOptions{{FPS: -1}, {FPS: math.NaN()}, {FPS: math.Inf(1)}, {MaxSide: -1}, {MaxFrames: -2}} {
+		if _, err := f.Frames(context.Background(), gradientClip(t), opt, func(Frame) error { return nil }); err == nil {
+			t.Errorf("options %+v accepted", opt)
+		}
+	}
+	if _, err := f.Frames(context.Background(), gradientClip(t), SampleOptions{}, nil); err == nil {
+		t.Error("nil callback accepted")
+	}
+}
+
+func TestFramesTooLarge(t *testing.T) {
+	f := newFF(t, Config{MaxPixels: 100 * 100})
+	_, err := f.Frames(context.Background(), gradientClip(t), SampleOptions{}, func(Frame) error { return nil })
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+}
+
+// TestFramesThreadsAndLegacy: single-threaded decoding and the pre-5.1
+// command line (-vsync instead of -fps_mode) give the same frames.
+func TestFramesThreadsAndLegacy(t *testing.T) {
+	path := gradientClip(t)
+	_, want := collect(t, newFF(t, Config{}), path, SampleOptions{FPS: 1, MaxSide: 64})
+	one := newFF(t, Config{Threads: 1})
+	_, got := collect(t, one, path, SampleOptions{FPS: 1, MaxSide: 64})
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Threads 1:\n%v\nwant\n%v", got, want)
+	}
+	legacy := newFF(t, Config{})
+	legacy.versionOnce.Do(func() {})
+	legacy.legacy = true
+	_, got = collect(t, legacy, path, SampleOptions{FPS: 1, MaxSide: 64})
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("legacy:\n%v\nwant\n%v", got, want)
+	}
+}
+
+func TestFramesConcurrent(t *testing.T) {
+	f := newFF(t, Config{Threads: 1})
+	path := gradientClip(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	counts := make([]int, 4)
+	for i := range 4 {
+		wg.Go(func() {
+			_, errs[i] = f.Frames(context.Background(), path, SampleOptions{FPS: 2, MaxSide: 32}, func(Frame) error {
+				counts[i]++
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for i := range 4 {
+		if errs[i] != nil || counts[i] != 20 {
+			t.Errorf("run %d: %v, %d frames", i, errs[i], counts[i])
+		}
+	}
+}
