@@ -1,0 +1,13 @@
+//go:build !unix
+
+package scan
+
+import "os"
+
+// fileID identifies a file or directory on this machine. Without inode
+// numbers it is unavailable, and symlink loops are caught by depth only.
+type fileID struct{ dev, ino uint64 }
+
+func idOf(os.FileInfo) (fileID, bool) { return fileID{}, false }
+
+func openInput(path string) (*os.File, error) { return os.Open(path) }
