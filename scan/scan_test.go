@@ -169,7 +169,7 @@ func resumeDir(t *testing.T, f *fixture) string {
 		"b/other2.jpg": "other2.jpg", "b/other2-copy.jpg": "other2.jpg", "b/corrupt.jpg": "corrupt.jpg",
 		"b/empty.jpg": "", "c/one.png": "other1.png",
 		"c/odd \"name\"\nwith a line break.jpg": "photo.jpg",
-		"d/x4.png": "other1.png",
+		"d/x4.png":                              "other1.png",
 	}
 	for i := range 10 {
 		files[fmt.Sprintf("e/pic%d.jpg", i)] = fmt.Sprintf("pic%d.jpg", i)
