@@ -12,8 +12,8 @@ import (
 
 // MIH is an exact multi-index hashing index (Norouzi, Punjani and Fleet,
 // "Fast Search in Hamming Space with Multi-Index Hashing", CVPR 2012). It
-// returns exactly the hits Linear returns, usually after looking at a small
-// fraction of the hashes.
+// returns exactly the hits Linear returns; at small distances it looks at a
+// small fraction of the hashes (see the benchmarks in mih_test.go).
 //
 // Each 256-bit hash is cut into m = 16 substrings of 16 bits (the 16-bit
 // words of pdq.Hash; in PDQ's layout one word is one row of the 16×16 DCT
@@ -28,29 +28,34 @@ import (
 // Σ(r_k+1) away). r_k = -1 leaves table k out. Candidates are deduplicated
 // with a generation-stamped array and verified with the full distance.
 //
-// The radii are chosen per query, greedily: each step raises by one the radius
-// of the table whose next ring of values is cheapest, costed by the actual
-// bucket sizes read from the offsets (a ring not looked at yet is costed at
-// the average bucket size and looked at before it is taken). The textbook
-// choice (r = ⌊maxDist/m⌋ for ⌊maxDist mod m⌋+1 tables, r-1 for the rest) is
-// what this gives on uniform data; on real data, where video frames cluster
-// and some substring values are very common, a hot bucket costs its real size
-// and the plan steers around it, to other tables or wider rings. m = 16 suits
-// registries of 2^16 to 2^22 hashes (the paper's best m is about 256/log2 N)
-// and 16-bit keys index the offsets directly. Small distances use fewer
-// tables (maxDist 10 probes 11 single buckets).
+// The radii are chosen per query, greedily: each step raises by one the
+// radius of the table whose next ring of values (those exactly r_k+1 bits
+// from the query's substring) is cheapest, costed by the actual bucket sizes
+// read from the offsets (a ring not read yet is costed at the average bucket
+// size, and read before it is taken). On uniform data this gives the
+// textbook radii, ⌊maxDist/m⌋ for (maxDist mod m)+1 tables and one less for
+// the rest; on real data, where video frames cluster and some substring
+// values are very common, a hot bucket costs its real size and the plan
+// steers around it, to other tables or wider rings. Distances below 16 use
+// only maxDist+1 tables, each probed with one bucket. m = 16 suits
+// registries of 2^16 to 2^22 hashes (the paper's best m is about
+// 256/log2 N), and 16-bit keys index the offsets directly.
 //
-// When the plan costs more than scanning every hash (large maxDist, a small
-// index, or a query in crowded buckets), the query falls back to the linear
-// scan: the estimate for uniform data is checked before any probe, and the
-// real cost is checked while planning, so a query costs at most about two
-// linear scans and usually far less. The cost weights (mihProbeCost,
-// mihCandCost, mihScanCost) were measured with the benchmarks in
-// mih_test.go.
+// When the plan costs more than scanning every hash (a large maxDist, a
+// small index, a query in crowded buckets), the query falls back to the
+// linear scan. The plan's cost for uniform data is estimated from the probe
+// counts before any bucket is read; the real cost is tracked while planning,
+// and planning stops once it passes the cost of a scan. So a query costs at
+// most about two scans, and on a million hashes maxDist 31 costs about a
+// tenth of one. The cost weights (mihProbeCost, mihCandCost, mihScanCost)
+// come from the benchmarks in mih_test.go. An index of fewer than
+// mihMinTables hashes has no tables: it is always scanned.
 //
 // Memory: 32 bytes a hash, 12 a Ref, 64 of table ids (16 tables × 4), plus
-// 4 MiB of offsets; each concurrent search holds 4 bytes a hash of scratch
-// (pooled).
+// 4 MiB of offsets. Each search needs 4 bytes a hash of scratch; scratch is
+// kept for reuse, so the index holds as many as the most searches that ran
+// at once (unlike a sync.Pool, which drops them at each GC and would
+// reallocate megabytes).
 //
 // Concurrency: the tables are built by Build, or by the first search after
 // an Add. Once built, Search and SearchMany are safe for concurrent use (a
@@ -58,19 +63,21 @@ import (
 // too). Add must not run concurrently with any other method: a snapshot adds
 // everything, builds, and is then only read.
 //
-// Order: hits are the same set as Linear's, each registered hash once per
-// query, but not in index order (they come table by table). SearchMany calls
-// fn from the calling goroutine, for one query after another, except that
-// queries answered by the linear fallback are scanned together at the end.
+// Order: the hits are the same set as Linear's, each indexed hash at most
+// once per query, but not in index order (they come table by table).
+// SearchMany calls fn from the calling goroutine, query after query, except
+// that queries answered by the linear fallback come last, together.
 type MIH struct {
 	hashes []pdq.Hash
 	refs   []Ref
 
 	mu      sync.Mutex  // serialises building
-	ready   atomic.Bool // tables cover every hash
+	ready   atomic.Bool // tables cover every hash, or are not wanted
+	tables  bool        // built tables (false: index too small, scan)
 	offsets []uint32    // mihTables × (mihKeys+1): table k's bucket v is ids[k*n+offsets[k*(mihKeys+1)+v] : …+v+1]
 	ids     []uint32    // mihTables × n hash ids, each table's grouped by substring value
-	scratch sync.Pool   // *mihScratch
+	freeMu  sync.Mutex
+	free    []*mihScratch // scratch not in use
 
 	noFallback bool // tests: always search the tables
 }
@@ -83,9 +90,13 @@ const (
 	// Cost weights, in nanoseconds on the reference machine: reading one
 	// bucket's bounds, visiting one candidate id (stamp, fetch, distance),
 	// and scanning one hash linearly.
-	mihProbeCost = 4.0
-	mihCandCost  = 20.0
-	mihScanCost  = 2.5
+	mihProbeCost = 8.0
+	mihCandCost  = 40.0
+	mihScanCost  = 1.7
+
+	// mihMinTables: below this many hashes a scan takes a few
+	// microseconds and the tables (4 MiB of offsets) are not built.
+	mihMinTables = 4096
 )
 
 // mihMasks lists every 16-bit value by popcount; the values of popcount w
@@ -141,7 +152,10 @@ func (x *MIH) Build() {
 	if x.ready.Load() {
 		return
 	}
-	x.build()
+	x.tables = len(x.hashes) >= mihMinTables || x.noFallback
+	if x.tables {
+		x.build()
+	}
 	x.ready.Store(true)
 }
 
@@ -210,15 +224,30 @@ type mihHit struct {
 }
 
 func (x *MIH) getScratch() *mihScratch {
-	s, _ := x.scratch.Get().(*mihScratch)
+	var s *mihScratch
+	x.freeMu.Lock()
+	if k := len(x.free); k > 0 {
+		s = x.free[k-1]
+		x.free = x.free[:k-1]
+	}
+	x.freeMu.Unlock()
 	if s == nil {
 		s = &mihScratch{}
 	}
-	if len(s.seen) != len(x.hashes) {
+	switch {
+	case !x.tables:
+		s.seen = nil // scanned: nothing to deduplicate
+	case len(s.seen) != len(x.hashes):
 		s.seen = make([]uint32, len(x.hashes))
 		s.gen = 0
 	}
 	return s
+}
+
+func (x *MIH) putScratch(s *mihScratch) {
+	x.freeMu.Lock()
+	x.free = append(x.free, s)
+	x.freeMu.Unlock()
 }
 
 // nextGen starts a new query's deduplication.
@@ -235,6 +264,8 @@ func (s *mihScratch) nextGen() uint32 {
 type mihPlan struct {
 	radius [mihTables]int                   // r_k, -1: table not probed
 	span   [mihTables][mihBits + 1][2]int32 // ring w of table k: ranges[span[0]:span[1]]
+	probes int                              // buckets looked up while planning
+	cands  int                              // ids in the rings taken
 }
 
 // uniformCost estimates the cost of an MIH search for maxDist over n uniform
@@ -256,13 +287,15 @@ func (x *MIH) plan(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) bool {
 	if x.noFallback {
 		budget = math.Inf(1)
 	}
-	if maxDist >= pdq.Bits || uniformCost(n, maxDist) > budget {
+	if !x.tables || maxDist >= pdq.Bits || uniformCost(n, maxDist) > budget {
 		return false
 	}
 	avg := float64(n) / mihKeys
 	var key [mihTables]uint16
 	var cost [mihTables]float64 // cost of table k's next ring
 	var exact [mihTables]bool   // cost[k] is from real bucket sizes
+	var ring [mihTables]int     // ids in table k's next ring, once exact
+	p.probes, p.cands = 0, 0
 	for k := range p.radius {
 		key[k] = mihKey(q, k)
 		p.radius[k] = -1
@@ -297,6 +330,8 @@ func (x *MIH) plan(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) bool {
 					}
 				}
 				p.span[k][w] = [2]int32{int32(lo), int32(len(s.ranges))}
+				p.probes += len(masks)
+				ring[k] = c
 				spent += float64(len(masks)) * mihProbeCost
 				cost[k] = float64(c) * mihCandCost
 				exact[k] = true
@@ -306,6 +341,7 @@ func (x *MIH) plan(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) bool {
 				continue
 			}
 			p.radius[k] = w
+			p.cands += ring[k]
 			spent += cost[k]
 			if w+1 <= mihBits {
 				probes := float64(mihMaskStart[w+2] - mihMaskStart[w+1])
@@ -358,7 +394,7 @@ func (x *MIH) Search(q pdq.Hash, maxDist int, dst []Hit) []Hit {
 	}
 	x.Build()
 	s := x.getScratch()
-	defer x.scratch.Put(s)
+	defer x.putScratch(s)
 	var p mihPlan
 	if !x.plan(&q, maxDist, s, &p) {
 		scan(x.hashes, q, maxDist, func(j, d int) {
@@ -383,7 +419,7 @@ func (x *MIH) SearchMany(qs []pdq.Hash, maxDist int, fn func(i int, h Hit)) {
 	}
 	x.Build()
 	s := x.getScratch()
-	defer x.scratch.Put(s)
+	defer x.putScratch(s)
 	var p mihPlan
 	s.linear = s.linear[:0]
 	for i := range qs {

@@ -3,10 +3,10 @@ package registry
 import (
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/provcheck/provcheck/hashing/pdq"
 )
@@ -240,6 +240,9 @@ func TestMIHEdges(t *testing.T) {
 		t.Fatalf("after Add: %v", got)
 	}
 	x.SearchMany(nil, 45, func(int, Hit) { t.Fatal("no queries: hit") })
+	if x.tables || x.offsets != nil {
+		t.Errorf("%d hashes: tables built (%d offsets), a scan is cheaper", x.Len(), len(x.offsets))
+	}
 }
 
 // TestMIHConcurrentSearch: concurrent first searches share one lazy build
@@ -291,10 +294,9 @@ func TestSnapshotIndexIsBuilt(t *testing.T) {
 var benchSink int
 
 // benchSets builds the benchmark registries once: one million uniform
-// hashes, and one million as 10,000 clips of 100 near-duplicate frames
-// (within 24 bits of the clip's base, as consecutive frames of one shot
-// are), with queries drawn like a clip under test: half near a registered
-// frame, half unrelated.
+// hashes, and one million as 10,000 clips of 100 near-duplicate frames, each
+// within 24 bits of its clip's base hash (frames of one shot), stored clip
+// by clip as a registry adds them.
 var benchSets = sync.OnceValue(func() map[string][]pdq.Hash {
 	r := rand.New(rand.NewPCG(33, 34))
 	uni := make([]pdq.Hash, 1_000_000)
@@ -304,6 +306,8 @@ var benchSets = sync.OnceValue(func() map[string][]pdq.Hash {
 	return map[string][]pdq.Hash{"uniform": uni, "clips": clustered(r, 10_000, 100, 24)}
 })
 
+// benchQueries: 64 unrelated query hashes, half within 0..32 bits of a
+// registered hash, half random.
 func benchQueries(hs []pdq.Hash) []pdq.Hash {
 	r := rand.New(rand.NewPCG(35, 36))
 	qs := make([]pdq.Hash, 64)
@@ -317,40 +321,83 @@ func benchQueries(hs []pdq.Hash) []pdq.Hash {
 	return qs
 }
 
+// clipQueries: batches of 64 frames of one query clip, as a video check
+// sends them: frames within 24 bits of the clip's base, the base 0..16 bits
+// from a registered frame for half of the batches (a re-upload) and random
+// for the other half (an unrelated video).
+func clipQueries(hs []pdq.Hash) [][]pdq.Hash {
+	r := rand.New(rand.NewPCG(37, 38))
+	batches := make([][]pdq.Hash, 8)
+	for i := range batches {
+		base := randHash(r)
+		if i%2 == 0 {
+			base = flipBits(r, hs[r.IntN(len(hs))], r.IntN(17))
+		}
+		for j := 0; j < 64; j++ {
+			batches[i] = append(batches[i], flipBits(r, base, r.IntN(25)))
+		}
+	}
+	return batches
+}
+
 var benchIndexes = map[string]Index{}
 
-func benchIndexFor(b *testing.B, kind, set string) (Index, []pdq.Hash) {
-	hs := benchSets()[set]
+// mihBenchIndex returns the linear or MIH index (built) of a benchmark set,
+// made once per test binary.
+func mihBenchIndex(kind, set string) Index {
 	key := kind + "/" + set
-	idx, ok := benchIndexes[key]
-	if !ok {
-		var x Index
-		if kind == "linear" {
-			x = NewLinear(len(hs))
-		} else {
-			x = NewMIH(len(hs))
-		}
-		for i, h := range hs {
-			x.Add(h, Ref{Frame: int32(i)})
-		}
-		if m, ok := x.(*MIH); ok {
-			m.Build()
-		}
-		benchIndexes[key] = x
-		idx = x
+	if idx, ok := benchIndexes[key]; ok {
+		return idx
 	}
-	return idx, benchQueries(hs)
+	hs := benchSets()[set]
+	var idx Index = NewLinear(len(hs))
+	if kind == "mih" {
+		idx = NewMIH(len(hs))
+	}
+	for i, h := range hs {
+		idx.Add(h, Ref{Frame: int32(i)})
+	}
+	if x, ok := idx.(*MIH); ok {
+		x.Build()
+	}
+	benchIndexes[key] = idx
+	return idx
+}
+
+// reportPlan reports what the plans for qs cost, independently of timing:
+// buckets looked up and candidate ids per query, and the share of queries
+// left to the linear scan.
+func reportPlan(b *testing.B, idx Index, qs []pdq.Hash, d int) {
+	x, ok := idx.(*MIH)
+	if !ok {
+		return
+	}
+	s := x.getScratch()
+	probes, cands, linear := 0, 0, 0
+	for i := range qs {
+		var p mihPlan
+		if x.plan(&qs[i], d, s, &p) {
+			probes += p.probes
+			cands += p.cands
+		} else {
+			linear++
+		}
+	}
+	b.ReportMetric(float64(probes)/float64(len(qs)), "probes/q")
+	b.ReportMetric(float64(cands)/float64(len(qs)), "cands/q")
+	b.ReportMetric(float64(linear)/float64(len(qs)), "linear/q")
 }
 
 // BenchmarkMIHSearch1M: one query against a million hashes, MIH and Linear
-// side by side (ns/op per query), at the default possible_distance (45) and
-// at 31, on uniform and on clip-clustered data.
+// side by side, at 31, the default possible_distance 45, and 64, on uniform
+// and on clip-clustered hashes. ns/op is per query.
 func BenchmarkMIHSearch1M(b *testing.B) {
 	for _, set := range []string{"uniform", "clips"} {
 		for _, d := range []int{31, 45, 64} {
 			for _, kind := range []string{"mih", "linear"} {
 				b.Run(fmt.Sprintf("%s/d=%d/%s", set, d, kind), func(b *testing.B) {
-					idx, qs := benchIndexFor(b, kind, set)
+					idx := mihBenchIndex(kind, set)
+					qs := benchQueries(benchSets()[set])
 					var hits []Hit
 					n := 0
 					b.ResetTimer()
@@ -358,37 +405,50 @@ func BenchmarkMIHSearch1M(b *testing.B) {
 						hits = idx.Search(qs[i%len(qs)], d, hits[:0])
 						n += len(hits)
 					}
+					b.StopTimer()
 					benchSink += n
-					b.ReportMetric(float64(n)/float64(b.N), "hits/op")
+					b.ReportMetric(float64(n)/float64(b.N), "hits/q")
+					reportPlan(b, idx, qs, d)
 				})
 			}
 		}
 	}
 }
 
-// BenchmarkMIHSearchMany1M: 64 queries (a sampled clip) per call.
+// BenchmarkMIHSearchMany1M: 64 queries per call, as match.Find sends a
+// sampled clip: 64 unrelated hashes ("mixed"), and the frames of one query
+// clip ("clip"), against a million hashes. ns/query is per query hash.
 func BenchmarkMIHSearchMany1M(b *testing.B) {
 	for _, set := range []string{"uniform", "clips"} {
-		for _, d := range []int{31, 45} {
-			for _, kind := range []string{"mih", "linear"} {
-				b.Run(fmt.Sprintf("%s/d=%d/%s", set, d, kind), func(b *testing.B) {
-					idx, qs := benchIndexFor(b, kind, set)
-					n := 0
-					b.ResetTimer()
-					for i := 0; i < b.N; i++ {
-						idx.SearchMany(qs, d, func(int, Hit) { n++ })
-					}
-					benchSink += n
-					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(qs)), "ns/query")
-				})
+		for _, queries := range []string{"mixed", "clip"} {
+			for _, d := range []int{31, 45} {
+				for _, kind := range []string{"mih", "linear"} {
+					b.Run(fmt.Sprintf("%s/%s/d=%d/%s", set, queries, d, kind), func(b *testing.B) {
+						idx := mihBenchIndex(kind, set)
+						batches := [][]pdq.Hash{benchQueries(benchSets()[set])}
+						if queries == "clip" {
+							batches = clipQueries(benchSets()[set])
+						}
+						n := 0
+						b.ResetTimer()
+						for i := 0; i < b.N; i++ {
+							idx.SearchMany(batches[i%len(batches)], d, func(int, Hit) { n++ })
+						}
+						b.StopTimer()
+						benchSink += n
+						b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*64), "ns/query")
+						b.ReportMetric(float64(n)/float64(b.N*64), "hits/q")
+						reportPlan(b, idx, slices.Concat(batches...), d)
+					})
+				}
 			}
 		}
 	}
 }
 
-// BenchmarkMIHBuild1M: building the tables for a million hashes, and the
-// index's memory per hash (hashes, refs, tables and offsets; not the
-// per-search scratch).
+// BenchmarkMIHBuild1M: building the tables for a million hashes. Reports
+// the index's memory per hash (hashes, refs, table ids and offsets) next to
+// Linear's; each concurrent search adds 4 bytes a hash of pooled scratch.
 func BenchmarkMIHBuild1M(b *testing.B) {
 	hs := benchSets()["uniform"]
 	x := NewMIH(len(hs))
@@ -401,8 +461,9 @@ func BenchmarkMIHBuild1M(b *testing.B) {
 		x.Build()
 	}
 	b.StopTimer()
-	bytes := cap(x.hashes)*32 + cap(x.refs)*12 + cap(x.offsets)*4 + cap(x.ids)*4
-	b.ReportMetric(float64(bytes)/float64(len(hs)), "bytes/hash")
-	b.ReportMetric(float64(cap(x.hashes)*32+cap(x.refs)*12)/float64(len(hs)), "linear-bytes/hash")
-	runtime.KeepAlive(x)
+	size := func(n int, elem uintptr) float64 { return float64(uintptr(n) * elem) }
+	linear := size(cap(x.hashes), unsafe.Sizeof(pdq.Hash{})) + size(cap(x.refs), unsafe.Sizeof(Ref{}))
+	tables := size(cap(x.offsets), 4) + size(cap(x.ids), 4)
+	b.ReportMetric((linear+tables)/float64(len(hs)), "bytes/hash")
+	b.ReportMetric(linear/float64(len(hs)), "linear-bytes/hash")
 }
