@@ -85,6 +85,9 @@ files could not be checked, or the scan was interrupted.`,
 			}
 			defer e.Close()
 
+			errf, isFile := a.stderr.(*os.File)
+			showProgress := isFile && !quiet && output.IsTerminal(errf)
+
 			// A first signal cancels ctx (main): no new files. A second one
 			// abandons the files in progress.
 			abandon := make(chan struct{})
@@ -111,7 +114,10 @@ files could not be checked, or the scan was interrupted.`,
 				select {
 				case <-ctx.Done():
 					if !quiet {
-						fmt.Fprintf(a.stderr, "\nprovcheck: stopping: no new files; files in progress get %s to finish (interrupt again to abandon them)\n", scanGrace)
+						if showProgress {
+							fmt.Fprintln(a.stderr)
+						}
+						fmt.Fprintf(a.stderr, "provcheck: stopping: no new files; files in progress get %s to finish (interrupt again to abandon them)\n", scanGrace)
 					}
 				case <-finished:
 				}
@@ -127,7 +133,7 @@ files could not be checked, or the scan was interrupted.`,
 				Grace: scanGrace, Abandon: abandon,
 				Log: a.log,
 			}
-			if errf, ok := a.stderr.(*os.File); ok && !quiet && output.IsTerminal(errf) {
+			if showProgress {
 				opt.Progress = errf
 			}
 			sum, err := scan.Run(ctx, e, opt)
