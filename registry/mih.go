@@ -152,7 +152,8 @@ func (x *MIH) Build() {
 	if x.ready.Load() {
 		return
 	}
-	x.tables = len(x.hashes) >= mihMinTables || x.noFallback
+	// Table ids are uint32: a larger index (128 GiB of hashes) is scanned.
+	x.tables = (len(x.hashes) >= mihMinTables || x.noFallback) && uint64(len(x.hashes)) <= math.MaxUint32
 	if x.tables {
 		x.build()
 	}
@@ -162,9 +163,6 @@ func (x *MIH) Build() {
 // build fills the tables by counting sort, one table per worker at a time.
 func (x *MIH) build() {
 	n := len(x.hashes)
-	if uint64(n) > math.MaxUint32 {
-		panic("registry: MIH holds at most 2^32-1 hashes")
-	}
 	if cap(x.offsets) < mihTables*(mihKeys+1) {
 		x.offsets = make([]uint32, mihTables*(mihKeys+1))
 	}
