@@ -61,9 +61,11 @@ type SampleOptions struct {
 	// 0, 1/FPS, 2/FPS, … (from the start of the file): frame times are
 	// within one source frame of that grid, and a slot without a frame of
 	// its own is skipped, never filled with a duplicate. A rate at or above
-	// the stream's own gives every frame. With KeyframesOnly, FPS is an
-	// upper bound instead: a keyframe is kept only if it is at least 1/FPS
-	// seconds after the last one kept.
+	// the stream's own gives every frame. At a fifth of the stream's rate
+	// or less, frames that no other frame refers to (most B-frames) are not
+	// even decoded, so a slot may start a frame or two late. With
+	// KeyframesOnly, FPS is an upper bound instead: a keyframe is kept only
+	// if it is at least 1/FPS seconds after the last one kept.
 	FPS float64
 	// MaxSide scales frames so that the longer side is at most this many
 	// pixels, keeping the display aspect ratio, with even dimensions. 0 keeps

@@ -22,14 +22,23 @@ const keyframeSlack = 0.001
 // slotSlack keeps a frame at k/FPS, computed as a hair less, in slot k.
 const slotSlack = 1e-6
 
+// nonRefFrames: when a sampling slot spans at least this many source
+// frames, frames that no other frame refers to are not decoded. x264's
+// default of at most 3 consecutive B-frames leaves a reference frame in
+// every 4.
+const nonRefFrames = 5
+
 // Frames probes the file at path, then decodes the frames opt selects and
 // calls fn with each, in presentation order. It returns the probed Info.
 //
 // How frames are chosen:
 //
 //   - FPS > 0 (below the stream's rate): the first frame in each slot
-//     [k/FPS, (k+1)/FPS), with its own timestamp. All frames are decoded
-//     (the decoder needs them); only the sampled ones are scaled and copied.
+//     [k/FPS, (k+1)/FPS), with its own timestamp. Only sampled frames are
+//     scaled and copied. Frames are decoded as the decoder needs them; at
+//     FPS of a fifth of the stream's rate or less, frames nothing refers to
+//     (most B-frames) are not decoded at all (-skip_frame noref), so a slot
+//     then starts at its first reference frame.
 //   - FPS == 0, or FPS at or above the stream's rate: every decoded frame,
 //     once, with its own timestamp (variable frame rates stay variable).
 //   - KeyframesOnly: only keyframes are decoded (-skip_frame nokey); FPS,
@@ -65,8 +74,16 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn 
 		return p.Info, &Error{Tool: "ffmpeg", Path: path,
 			Err: fmt.Errorf("%w: %dx%d frames are more than %d pixels", ErrTooLarge, w, h, f.maxPixels)}
 	}
-	args := f.frameArgs(in, p, opt, w, h)
-	return p.Info, f.stream(ctx, path, args, w, h, opt.MaxFrames, fn)
+	// Sampling well below the stream's rate need not decode the frames
+	// nothing refers to (B-frames, mostly): the first frame in each slot is
+	// then the first reference frame, exact, a frame or two later.
+	noRef := !opt.KeyframesOnly && opt.FPS > 0 && p.FPS > 0 && opt.FPS*nonRefFrames <= p.FPS
+	err = f.stream(ctx, path, f.frameArgs(in, p, opt, w, h, noRef), w, h, opt.MaxFrames, fn)
+	if noRef && errors.Is(err, ErrNoFrames) {
+		// A stream that marks no frame as a reference: decode them all.
+		err = f.stream(ctx, path, f.frameArgs(in, p, opt, w, h, false), w, h, opt.MaxFrames, fn)
+	}
+	return p.Info, err
 }
 
 // stream runs ffmpeg with args and hands each frame to fn.
@@ -167,13 +184,16 @@ const tsKey = "provcheck"
 // frameArgs builds the ffmpeg command line: the chosen video stream, the
 // sampling filter, a scale to w×h RGBA, timestamps in µs printed to fd 3 by
 // the metadata filter, and the raw pixels on stdout.
-func (f *FFmpeg) frameArgs(in string, p probed, opt SampleOptions, w, h int) []string {
+func (f *FFmpeg) frameArgs(in string, p probed, opt SampleOptions, w, h int, skipNonRef bool) []string {
 	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error"}
 	if f.threads > 0 {
 		args = append(args, "-threads", strconv.Itoa(f.threads))
 	}
-	if opt.KeyframesOnly {
+	switch {
+	case opt.KeyframesOnly:
 		args = append(args, "-skip_frame", "nokey")
+	case skipNonRef:
+		args = append(args, "-skip_frame", "noref")
 	}
 	args = append(args,
 		"-protocol_whitelist", "file,pipe",

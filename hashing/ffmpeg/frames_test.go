@@ -360,3 +360,38 @@ func TestFramesConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestFramesSkipsNonReference: sampling a B-frame stream well below its
+// rate skips the frames nothing refers to, and what is delivered is still
+// exact: each slot's first decoded frame, with its own time and picture.
+func TestFramesSkipsNonReference(t *testing.T) {
+	f := newFF(t, Config{})
+	path := clip(t, "gradient-bframes.mp4",
+		"-f", "lavfi", "-i", "nullsrc=s=160x120:r=25:d=10,format=gray,geq=lum='min(255,24*T)'",
+		"-c:v", "libx264", "-preset", "veryfast", "-crf", "12", "-pix_fmt", "yuv420p", "-bf", "3")
+	var args []string
+	testHookStarted = func(cmd *exec.Cmd) { args = cmd.Args }
+	defer func() { testHookStarted = nil }()
+	for _, c := range []struct {
+		fps   float64
+		noRef bool
+	}{{1, true}, {5, true}, {10, false}} {
+		_, got := collect(t, f, path, SampleOptions{FPS: c.fps, MaxSide: 64})
+		if strings.Contains(strings.Join(args, " "), "-skip_frame noref") != c.noRef {
+			t.Errorf("%v fps: -skip_frame noref used: %v, want %v", c.fps, !c.noRef, c.noRef)
+		}
+		slots := int(10 * c.fps)
+		if len(got) != slots {
+			t.Fatalf("%v fps: %d frames, want %d", c.fps, len(got), slots)
+		}
+		for k, s := range got {
+			start := float64(k) / c.fps
+			if s.t < start-1e-6 || s.t > start+4.0/25+1e-6 {
+				t.Errorf("%v fps: frame %d at %.3f s, want within 4 frames after %.3f", c.fps, k, s.t, start)
+			}
+			if want := math.Min(255, 24*s.t); math.Abs(s.gray-want) > 3 {
+				t.Errorf("%v fps: frame %d at %.3f s has grey %.1f, want %.1f", c.fps, k, s.t, s.gray, want)
+			}
+		}
+	}
+}
