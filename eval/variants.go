@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/provcheck/provcheck/hashing"
+)
+
+// Query is one file to check: a variant of a registered medium (Expected
+// names its case) or a negative.
+type Query struct {
+	ID       string
+	Path     string
+	Recipe   string // transformation; "" for a plain negative
+	Source   *Item  // the medium it was made from
+	Expected string // case id that should match; "" for negatives
+	Category string // negatives: the category of the source, or "transformed"
+	made     bool   // made in this run (not taken from the cache)
+}
+
+// Negative reports whether nothing may match the query.
+func (q *Query) Negative() bool { return q.Expected == "" }
+
+// MakeVariant makes (or finds in the cache) the file of recipe r applied to
+// item it, under work/variants/<recipe>/.
+func MakeVariant(ctx context.Context, env *Env, r Recipe, it *Item) (*Query, error) {
+	q := &Query{ID: r.Name + "/" + it.ID, Recipe: r.Name, Source: it}
+	if it.Registered {
+		q.Expected = it.ID
+	} else {
+		q.Category = "transformed"
+	}
+	if r.IsControl() {
+		q.Path = it.Path
+		return q, nil
+	}
+	j := r.Build(it.Probe, env.Font, env.BoldFont)
+	dir := filepath.Join(env.Work, "variants", r.Name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	// The cache key is the ffmpeg command with placeholder paths, plus
+	// the source file, so a changed recipe or source makes a new file.
+	key := strings.Join(j.Args("IN", "OUT"), "\x00") + "\x00" + filepath.Base(it.Path) + fmt.Sprint(j.JPEGQ)
+	out := filepath.Join(dir, it.ID+"-"+shortHash(key)+"."+j.Ext)
+	q.Path = out
+	if _, err := os.Stat(out); err == nil {
+		return q, nil
+	}
+	tmp := filepath.Join(dir, ".tmp-"+filepath.Base(out))
+	ffOut := tmp
+	if j.JPEGQ > 0 {
+		ffOut = tmp + ".png"
+		defer os.Remove(ffOut)
+	}
+	if err := ffmpeg(ctx, j.Args(it.Path, ffOut)...); err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("%s: %w", q.ID, err)
+	}
+	if j.JPEGQ > 0 {
+		if err := encodeJPEG(ffOut, tmp, j.JPEGQ); err != nil {
+			os.Remove(tmp)
+			return nil, fmt.Errorf("%s: %w", q.ID, err)
+		}
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return nil, err
+	}
+	q.made = true
+	return q, nil
+}
+
+// NegativeRecipes picks, for every third negative, one of the recipes
+// marked Negative that applies to its kind, in rotation; these transformed
+// negatives test that layouts (blurred backgrounds, app chrome, captions)
+// do not make unrelated media match.
+func NegativeRecipes(negs []*Item, recipes []Recipe) map[*Item]Recipe {
+	out := map[*Item]Recipe{}
+	byKind := map[hashing.Kind][]Recipe{}
+	for _, r := range recipes {
+		if !r.Negative {
+			continue
+		}
+		for _, k := range []hashing.Kind{hashing.KindVideo, hashing.KindImage} {
+			if r.Applies(k) {
+				byKind[k] = append(byKind[k], r)
+			}
+		}
+	}
+	next := map[hashing.Kind]int{}
+	for i, it := range negs {
+		if i%3 != 0 {
+			continue
+		}
+		rs := byKind[it.Kind]
+		if len(rs) == 0 {
+			continue
+		}
+		out[it] = rs[next[it.Kind]%len(rs)]
+		next[it.Kind]++
+	}
+	return out
+}
