@@ -38,7 +38,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -156,8 +155,7 @@ type FFmpeg struct {
 	formats         string
 	maxPixels       int
 
-	versionOnce sync.Once
-	legacy      bool // ffmpeg older than 5.1: no -fps_mode
+	forceLegacy bool // tests: use the command line for ffmpeg before 5.1
 }
 
 var _ Decoder = (*FFmpeg)(nil)

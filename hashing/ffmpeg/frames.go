@@ -68,7 +68,6 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn 
 	if err != nil {
 		return p.Info, &Error{Tool: "ffmpeg", Path: path, Err: err}
 	}
-	f.detectVersion(ctx)
 	w, h := fitSize(p.Width, p.Height, opt.MaxSide)
 	if w*h > f.maxPixels {
 		return p.Info, &Error{Tool: "ffmpeg", Path: path,
@@ -78,10 +77,11 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn 
 	// nothing refers to (B-frames, mostly): the first frame in each slot is
 	// then the first reference frame, exact, a frame or two later.
 	noRef := !opt.KeyframesOnly && opt.FPS > 0 && p.FPS > 0 && opt.FPS*nonRefFrames <= p.FPS
-	err = f.stream(ctx, path, f.frameArgs(in, p, opt, w, h, noRef), w, h, opt.MaxFrames, fn)
+	legacy := f.isLegacy(ctx)
+	err = f.stream(ctx, path, f.frameArgs(in, p, opt, w, h, noRef, legacy), w, h, opt.MaxFrames, fn)
 	if noRef && errors.Is(err, ErrNoFrames) {
 		// A stream that marks no frame as a reference: decode them all.
-		err = f.stream(ctx, path, f.frameArgs(in, p, opt, w, h, false), w, h, opt.MaxFrames, fn)
+		err = f.stream(ctx, path, f.frameArgs(in, p, opt, w, h, false, legacy), w, h, opt.MaxFrames, fn)
 	}
 	return p.Info, err
 }
@@ -156,10 +156,13 @@ func (f *FFmpeg) stream(ctx context.Context, path string, args []string, w, h, m
 			break
 		}
 	}
-	if stopped {
-		stop() // kills the process group
+	// Done with ffmpeg: if it may still be running, kill its process group.
+	// At the end of the stream it has exited or is about to.
+	killed := stopped || (readErr != nil && !errors.Is(readErr, io.ErrUnexpectedEOF))
+	if killed {
+		stop()
 	}
-	outR.Close() // an ffmpeg still writing gets EPIPE
+	outR.Close()
 	waitErr := cmd.Wait()
 	<-q.done
 
@@ -168,8 +171,8 @@ func (f *FFmpeg) stream(ctx context.Context, path string, args []string, w, h, m
 		return fnErr
 	case ctx.Err() != nil:
 		return f.runError(ctx, "ffmpeg", path, waitErr, stderr)
-	case waitErr != nil:
-		return &Error{Tool: "ffmpeg", Path: path, Err: waitErr, Stderr: stderr.Fold()}
+	case waitErr != nil && !killed:
+		return exitError("ffmpeg", path, waitErr, stderr)
 	case readErr != nil:
 		return &Error{Tool: "ffmpeg", Path: path, Err: readErr, Stderr: stderr.Fold()}
 	case n == 0:
@@ -184,8 +187,9 @@ const tsKey = "provcheck"
 // frameArgs builds the ffmpeg command line: the chosen video stream, the
 // sampling filter, a scale to w×h RGBA, timestamps in µs printed to fd 3 by
 // the metadata filter, and the raw pixels on stdout.
-func (f *FFmpeg) frameArgs(in string, p probed, opt SampleOptions, w, h int, skipNonRef bool) []string {
-	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error"}
+func (f *FFmpeg) frameArgs(in string, p probed, opt SampleOptions, w, h int, skipNonRef, legacy bool) []string {
+	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error",
+		"-max_pixels", strconv.Itoa(f.maxPixels)}
 	if f.threads > 0 {
 		args = append(args, "-threads", strconv.Itoa(f.threads))
 	}
@@ -229,7 +233,7 @@ func (f *FFmpeg) frameArgs(in string, p probed, opt SampleOptions, w, h int, ski
 
 	// The output must pass frames as they are: no frame-rate conversion,
 	// no drops, no duplicates.
-	if f.legacy {
+	if legacy {
 		args = append(args, "-vsync", "passthrough")
 	} else {
 		args = append(args, "-fps_mode", "passthrough")
@@ -259,19 +263,29 @@ func fitSize(w, h, maxSide int) (int, int) {
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// detectVersion notes whether ffmpeg predates 5.1, which lacks -fps_mode.
-func (f *FFmpeg) detectVersion(ctx context.Context) {
-	f.versionOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		stderr := &tailBuffer{}
-		cmd := command(ctx, f.ffmpeg, []string{"-hide_banner", "-version"}, stderr)
-		out := &capBuffer{limit: 4096}
-		cmd.Stdout = out
-		if cmd.Run() == nil {
-			f.legacy = isLegacyVersion(out.buf.String())
-		}
-	})
+// legacyByPath caches, per ffmpeg program, whether it predates 5.1.
+var legacyByPath sync.Map
+
+// isLegacy reports whether ffmpeg predates 5.1, which lacks -fps_mode. It
+// asks the program once (ffmpeg -version) and remembers the answer.
+func (f *FFmpeg) isLegacy(ctx context.Context) bool {
+	if f.forceLegacy {
+		return true
+	}
+	if v, ok := legacyByPath.Load(f.ffmpeg); ok {
+		return v.(bool)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cmd := command(ctx, f.ffmpeg, []string{"-hide_banner", "-version"}, &tailBuffer{})
+	out := &capBuffer{limit: 4096}
+	cmd.Stdout = out
+	if cmd.Run() != nil {
+		return false // the decoding run will report what is wrong
+	}
+	legacy := isLegacyVersion(out.buf.String())
+	legacyByPath.Store(f.ffmpeg, legacy)
+	return legacy
 }
 
 // isLegacyVersion reads "ffmpeg version 4.4.2-…" and reports versions

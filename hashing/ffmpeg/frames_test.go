@@ -313,10 +313,20 @@ func TestFramesBadOptions(t *testing.T) {
 }
 
 func TestFramesTooLarge(t *testing.T) {
+	// 160×120 = 19200 pixels: refused by ffprobe's decoder.
 	f := newFF(t, Config{MaxPixels: 100 * 100})
+	if _, err := f.Probe(context.Background(), gradientClip(t)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("Probe: err = %v, want ErrTooLarge", err)
+	}
 	_, err := f.Frames(context.Background(), gradientClip(t), SampleOptions{}, func(Frame) error { return nil })
 	if !errors.Is(err, ErrTooLarge) {
-		t.Fatalf("err = %v, want ErrTooLarge", err)
+		t.Fatalf("Frames: err = %v, want ErrTooLarge", err)
+	}
+	// 96×64 = 6144 coded pixels pass, but the 2:1 sample aspect ratio
+	// makes 192×64 = 12288 display pixels.
+	_, err = f.Frames(context.Background(), anamorphicClip(t), SampleOptions{}, func(Frame) error { return nil })
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "192x64") {
+		t.Fatalf("anamorphic Frames: err = %v, want ErrTooLarge for 192x64", err)
 	}
 }
 
@@ -324,18 +334,30 @@ func TestFramesTooLarge(t *testing.T) {
 // command line (-vsync instead of -fps_mode) give the same frames.
 func TestFramesThreadsAndLegacy(t *testing.T) {
 	path := gradientClip(t)
+	var args string
+	testHookStarted = func(cmd *exec.Cmd) { args = strings.Join(cmd.Args, " ") }
+	defer func() { testHookStarted = nil }()
+
 	_, want := collect(t, newFF(t, Config{}), path, SampleOptions{FPS: 1, MaxSide: 64})
+	if !strings.Contains(args, "-fps_mode passthrough") || strings.Contains(args, "-threads") {
+		t.Errorf("default command line: %s", args)
+	}
 	one := newFF(t, Config{Threads: 1})
 	_, got := collect(t, one, path, SampleOptions{FPS: 1, MaxSide: 64})
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("Threads 1:\n%v\nwant\n%v", got, want)
 	}
+	if !strings.Contains(args, "-threads 1 ") || !strings.Contains(args, "-filter_complex_threads 1 ") {
+		t.Errorf("Threads 1 command line: %s", args)
+	}
 	legacy := newFF(t, Config{})
-	legacy.versionOnce.Do(func() {})
-	legacy.legacy = true
+	legacy.forceLegacy = true
 	_, got = collect(t, legacy, path, SampleOptions{FPS: 1, MaxSide: 64})
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("legacy:\n%v\nwant\n%v", got, want)
+	}
+	if !strings.Contains(args, "-vsync passthrough") || strings.Contains(args, "-fps_mode") {
+		t.Errorf("legacy command line: %s", args)
 	}
 }
 

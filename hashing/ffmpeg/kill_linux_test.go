@@ -92,27 +92,27 @@ func assertGone(t *testing.T, pids []int) {
 // killed, group and all, and the error says it timed out.
 func TestTimeoutKillsProcessGroup(t *testing.T) {
 	path := gradientClip(t)
-	f := newFF(t, Config{Timeout: 3 * time.Second})
+	f := newFF(t, Config{Timeout: 5 * time.Second})
 	started := recordStarts(t)
 	begin := time.Now()
 	n := 0
-	// A slow consumer: 250 frames at 50 ms each would take 12.5 s.
+	// A slow consumer: 250 frames at 100 ms each would take 25 s.
 	_, err := f.Frames(context.Background(), path, SampleOptions{}, func(Frame) error {
 		n++
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 		return nil
 	})
 	elapsed := time.Since(begin)
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", err)
 	}
-	if want := "ffmpeg: " + path + ": timed out after 3s"; !strings.HasPrefix(err.Error(), want) {
+	if want := "ffmpeg: " + path + ": timed out after 5s"; !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("message %q, want it to start with %q", err, want)
 	}
 	if n == 0 || n >= 250 {
 		t.Errorf("%d frames before the deadline; want ffmpeg killed mid-stream", n)
 	}
-	if elapsed > 3*time.Second+waitDelay {
+	if elapsed > 5*time.Second+waitDelay {
 		t.Errorf("returned after %v", elapsed)
 	}
 	pids := started()
@@ -136,7 +136,7 @@ func TestHangingInputKilled(t *testing.T) {
 	defer cancel()
 	p := probed{Info: Info{Width: 64, Height: 48}}
 	begin := time.Now()
-	err := f.stream(ctx, fifo, f.frameArgs("file:"+fifo, p, SampleOptions{}, 64, 48, false), 64, 48, 0,
+	err := f.stream(ctx, fifo, f.frameArgs("file:"+fifo, p, SampleOptions{}, 64, 48, false, false), 64, 48, 0,
 		func(Frame) error { return nil })
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", err)
@@ -189,7 +189,7 @@ func helperMain(fifo string) {
 	testHookStarted = func(cmd *exec.Cmd) { fmt.Println(cmd.Process.Pid) }
 	ctx, cancel := f.withTimeout(context.Background())
 	defer cancel()
-	_ = f.stream(ctx, fifo, f.frameArgs("file:"+fifo, probed{Info: Info{Width: 64, Height: 48}}, SampleOptions{}, 64, 48, false),
+	_ = f.stream(ctx, fifo, f.frameArgs("file:"+fifo, probed{Info: Info{Width: 64, Height: 48}}, SampleOptions{}, 64, 48, false, false),
 		64, 48, 0, func(Frame) error { return nil })
 }
 

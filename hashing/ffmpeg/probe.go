@@ -40,6 +40,7 @@ func (f *FFmpeg) probe(ctx context.Context, path string) (probed, error) {
 	}
 	args := []string{
 		"-hide_banner", "-loglevel", "error",
+		"-max_pixels", strconv.Itoa(f.maxPixels), // frames decoded to find stream parameters
 		"-protocol_whitelist", "file,pipe",
 		"-format_whitelist", f.formats,
 		"-show_entries", probeEntries,

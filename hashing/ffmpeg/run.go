@@ -75,7 +75,17 @@ func (f *FFmpeg) runError(ctx context.Context, tool, path string, err error, std
 	if err == nil {
 		return nil
 	}
-	return &Error{Tool: tool, Path: path, Err: err, Stderr: stderr.Fold()}
+	return exitError(tool, path, err, stderr)
+}
+
+// exitError describes a failed run, recognising the decoder's refusal of
+// frames larger than -max_pixels.
+func exitError(tool, path string, err error, stderr *tailBuffer) error {
+	folded := stderr.Fold()
+	if strings.Contains(folded, "exceeds specified max pixel count") {
+		err = fmt.Errorf("%w: %w", ErrTooLarge, err)
+	}
+	return &Error{Tool: tool, Path: path, Err: err, Stderr: folded}
 }
 
 // tailBuffer keeps the last stderrKeep bytes written to it.
