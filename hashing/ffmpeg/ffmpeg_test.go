@@ -211,3 +211,25 @@ func TestErrorMessage(t *testing.T) {
 		t.Fatalf("Error() = %q", got)
 	}
 }
+
+// TestEnvironment: a report file requested through the environment is not
+// written, whatever the caller's environment says.
+func TestEnvironment(t *testing.T) {
+	path := gradientClip(t) // made before the environment is changed
+	dir := t.TempDir()
+	report := filepath.Join(dir, "report.log")
+	t.Setenv("FFREPORT", "file="+report+":level=56")
+	t.Setenv("AV_LOG_FORCE_COLOR", "1")
+	for _, kv := range environ() {
+		if strings.HasPrefix(kv, "FFREPORT=") || strings.HasPrefix(kv, "AV_LOG_FORCE_COLOR=") {
+			t.Errorf("environment passed on %q", kv)
+		}
+	}
+	f := newFF(t, Config{})
+	if _, err := f.Frames(t.Context(), path, SampleOptions{MaxFrames: 1}, func(Frame) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(report); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("ffmpeg wrote a report: %v", err)
+	}
+}

@@ -188,7 +188,7 @@ const tsKey = "provcheck"
 // sampling filter, a scale to w×h RGBA, timestamps in µs printed to fd 3 by
 // the metadata filter, and the raw pixels on stdout.
 func (f *FFmpeg) frameArgs(in string, p probed, opt SampleOptions, w, h int, skipNonRef, legacy bool) []string {
-	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error",
+	args := []string{"-nostdin", "-hide_banner", "-nostats", "-loglevel", "error",
 		"-max_pixels", strconv.Itoa(f.maxPixels)}
 	if f.threads > 0 {
 		args = append(args, "-threads", strconv.Itoa(f.threads))

@@ -55,11 +55,25 @@ func command(ctx context.Context, bin string, args []string, stderr *tailBuffer)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdin = nil // /dev/null
 	cmd.Stderr = stderr
-	cmd.Env = append(os.Environ(), "AV_LOG_FORCE_NOCOLOR=1")
+	cmd.Env = environ()
 	setProcessGroup(cmd)
 	cmd.Cancel = func() error { return killProcessGroup(cmd) }
 	cmd.WaitDelay = waitDelay
 	return cmd
+}
+
+// environ is this process's environment without the variables that change
+// what ffmpeg logs or where (FFREPORT writes a log file), and without colour.
+func environ() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if name == "FFREPORT" || strings.HasPrefix(name, "AV_LOG_FORCE_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "AV_LOG_FORCE_NOCOLOR=1")
 }
 
 // runError turns the outcome of a run into an *Error, giving the deadline
