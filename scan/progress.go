@@ -100,13 +100,13 @@ func (p *progress) line(elapsed time.Duration) string {
 	} else {
 		fmt.Fprintf(&b, "%d files", done)
 	}
-	fmt.Fprintf(&b, " · %d match · %d possible · %d errors", p.matches.Load(), p.possible.Load(), p.errors.Load())
+	fmt.Fprintf(&b, " | %d match | %d possible | %d errors", p.matches.Load(), p.possible.Load(), p.errors.Load())
 	if s := elapsed.Seconds(); s > 0 {
 		rate := float64(done) / s
-		fmt.Fprintf(&b, " · %.1f/s", rate)
+		fmt.Fprintf(&b, " | %.1f/s", rate)
 		if total := p.total.Load(); total > done && rate > 0 {
 			eta := time.Duration(float64(total-done) / rate * float64(time.Second))
-			fmt.Fprintf(&b, " · %s left", eta.Round(time.Second))
+			fmt.Fprintf(&b, " | %s left", eta.Round(time.Second))
 		}
 	}
 	return b.String()
