@@ -48,7 +48,7 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 		fpErr  error
 		regErr error
 	)
-	err = s.queue.do(ctx, func() { rep, fpErr, regErr = s.check(ctx, f.path) })
+	err = s.queue.do(ctx, func() { rep, fpErr, regErr = s.check(ctx, f) })
 	switch {
 	case err != nil:
 		s.fail(w, r, s.waitError(ctx))
@@ -75,13 +75,18 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 	writeRawJSON(w, http.StatusOK, b)
 }
 
-// check fingerprints the file and matches it against the current registry
-// snapshot, which the engine reloads whenever the registry has changed.
-func (s *Server) check(ctx context.Context, path string) (rep engine.Report, fileErr, regErr error) {
+// check fingerprints the file (or takes its fingerprint from the cache)
+// and matches it against the current registry snapshot, which the engine
+// reloads whenever the registry has changed.
+func (s *Server) check(ctx context.Context, f uploadedFile) (rep engine.Report, fileErr, regErr error) {
 	start := time.Now()
-	fp, err := s.e.Fingerprint(ctx, path, s.e.QuerySampling())
-	if err != nil {
-		return engine.Report{}, err, nil
+	fp := s.cache.get(f.digest)
+	if fp == nil {
+		var err error
+		if fp, err = s.e.Fingerprint(ctx, f.path, s.e.QuerySampling()); err != nil {
+			return engine.Report{}, err, nil
+		}
+		s.cache.put(f.digest, fp)
 	}
 	snap, err := s.e.Snapshot(ctx)
 	if err != nil {

@@ -123,6 +123,9 @@ func TestMain(m *testing.M) {
 	if mediaFix != nil {
 		os.RemoveAll(mediaFix.dir)
 	}
+	if benchFix != nil {
+		benchFix.cleanup()
+	}
 	os.Exit(code)
 }
 

@@ -103,6 +103,8 @@ type gauges struct {
 	cases, hashes                                                    int
 	generation                                                       int64
 	version                                                          string
+	cacheHits, cacheMisses                                           int64
+	cacheFiles, cacheFrames                                          int
 }
 
 func (m *metrics) write(w io.Writer, g gauges) error {
@@ -181,6 +183,12 @@ func (m *metrics) write(w io.Writer, g gauges) error {
 	gauge("provcheck_workers_busy", "Fingerprinting workers running a job.", float64(g.workersBusy))
 	head("provcheck_queue_rejected_total", "counter", "Requests refused with 503 because the fingerprinting queue was full.")
 	sample("provcheck_queue_rejected_total", nil, float64(g.rejected))
+	head("provcheck_fingerprint_cache_hits_total", "counter", "Checks of content seen before, matched without fingerprinting it again.")
+	sample("provcheck_fingerprint_cache_hits_total", nil, float64(g.cacheHits))
+	head("provcheck_fingerprint_cache_misses_total", "counter", "Checks of content not in the fingerprint cache.")
+	sample("provcheck_fingerprint_cache_misses_total", nil, float64(g.cacheMisses))
+	gauge("provcheck_fingerprint_cache_files", "Files whose fingerprints are cached.", float64(g.cacheFiles))
+	gauge("provcheck_fingerprint_cache_frames", "Frames held by the fingerprint cache.", float64(g.cacheFrames))
 	gauge("provcheck_ready", "1 when the registry is loaded and the service takes requests.", bool01(g.ready))
 	if g.registryLoaded {
 		gauge("provcheck_registry_cases", "Cases in the registry snapshot in use.", float64(g.cases))

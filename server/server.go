@@ -54,6 +54,7 @@ type Server struct {
 	version string
 	keys    keyring
 	queue   *queue
+	cache   *fpCache
 	metrics *metrics
 	handler http.Handler
 	routes  []route
@@ -98,6 +99,7 @@ func New(e *engine.Engine, opt Options) (*Server, error) {
 		e: e, cfg: cfg, log: opt.Logger, version: opt.Version,
 		keys:  newKeyring(cfg.APIKeys),
 		queue: newQueue(workers, cfg.QueueSize),
+		cache: newFPCache(cacheFrames),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -387,7 +389,10 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	files, frames := s.cache.size()
 	g := gauges{
+		cacheFiles:    files,
+		cacheFrames:   frames,
 		queueWaiting:  int(s.queue.waiting.Load()),
 		queueInFlight: s.queue.inFlight(),
 		queueCapacity: cap(s.queue.places),
@@ -395,6 +400,8 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 		workersBusy:   s.queue.busy(),
 		rejected:      s.queue.rejected.Load(),
 		ready:         s.ready.Load() && !s.draining.Load(),
+		cacheHits:     s.cache.hits.Load(),
+		cacheMisses:   s.cache.misses.Load(),
 		version:       s.version,
 	}
 	if s.ready.Load() {

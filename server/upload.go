@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -32,9 +33,10 @@ type upload struct {
 }
 
 type uploadedFile struct {
-	path  string // in dir; never shown
-	name  string // the client's file name, cleaned, for people
-	media hashing.Media
+	path   string // in dir; never shown
+	name   string // the client's file name, cleaned, for people
+	media  hashing.Media
+	digest [sha256.Size]byte // of the content
 }
 
 func (u *upload) cleanup() {
@@ -187,10 +189,13 @@ func (s *Server) receiveFile(r io.Reader, clientName string, u *upload) error {
 	if err != nil {
 		return err
 	}
-	u.files = append(u.files, uploadedFile{path: f.Name(), name: name, media: m})
 	budget := s.cfg.MaxUpload - u.total
-	written, err := io.Copy(f, io.LimitReader(io.MultiReader(bytes.NewReader(head), r), budget+1))
+	h := sha256.New()
+	written, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(io.MultiReader(bytes.NewReader(head), r), budget+1))
 	u.total += written
+	uf := uploadedFile{path: f.Name(), name: name, media: m}
+	h.Sum(uf.digest[:0])
+	u.files = append(u.files, uf)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
