@@ -219,6 +219,44 @@ func TestMIHFallback(t *testing.T) {
 	}
 }
 
+// TestMIHCrowdedQueryFallsBack: a query whose every substring lands in a
+// crowded bucket (half the index is within 3 bits of the zero hash) is
+// scanned, a random query in the same batch goes through the tables, and
+// SearchMany still gives exactly Linear's hits for both.
+func TestMIHCrowdedQueryFallsBack(t *testing.T) {
+	r := rand.New(rand.NewPCG(39, 40))
+	lin, x := NewLinear(0), NewMIH(0)
+	for i := 0; i < 20000; i++ {
+		h := randHash(r)
+		if i%2 == 0 {
+			h = flipBits(r, pdq.Hash{}, r.IntN(4))
+		}
+		lin.Add(h, Ref{Frame: int32(i)})
+		x.Add(h, Ref{Frame: int32(i)})
+	}
+	x.Build()
+	crowded, plain := flipBits(r, pdq.Hash{}, 2), flipBits(r, lin.hashes[1], 20)
+	var p mihPlan
+	if x.plan(&crowded, 31, x.getScratch(), &p) {
+		t.Errorf("crowded query: planned %d candidates instead of a scan", p.cands)
+	}
+	if !x.plan(&plain, 31, x.getScratch(), &p) {
+		t.Errorf("plain query: scanned")
+	}
+	qs := []pdq.Hash{plain, crowded, randHash(r), crowded, lin.hashes[3]}
+	got := map[int][]Hit{}
+	x.SearchMany(qs, 31, func(i int, h Hit) { got[i] = append(got[i], h) })
+	for i, q := range qs {
+		want := sortHits(lin.Search(q, 31, nil))
+		if g := sortHits(got[i]); !slices.Equal(g, want) {
+			t.Errorf("query %d: %d hits, want %d", i, len(g), len(want))
+		}
+	}
+	if len(got[1]) < 5000 || len(got[0]) != 1 {
+		t.Errorf("crowded query %d hits, plain %d: the test data is not what it means to be", len(got[1]), len(got[0]))
+	}
+}
+
 // TestMIHEdges: empty index, Add after a search rebuilds, dst is appended
 // to, no queries.
 func TestMIHEdges(t *testing.T) {
