@@ -184,9 +184,9 @@ func TestScanSignals(t *testing.T) {
 	}
 	imgs := filepath.Join(dir, "imgs")
 	os.Mkdir(imgs, 0o755)
-	const n = 80
+	const n = 40
 	for i := range n {
-		if err := testmedia.WriteJPEG(filepath.Join(imgs, fmt.Sprintf("%03d.jpg", i)), testmedia.Picture(uint64(100+i), 400, 300), 85); err != nil {
+		if err := testmedia.WriteJPEG(filepath.Join(imgs, fmt.Sprintf("%03d.jpg", i)), testmedia.Picture(uint64(100+i), 240, 180), 85); err != nil {
 			t.Fatal(err)
 		}
 	}
