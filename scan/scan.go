@@ -57,7 +57,13 @@ type Options struct {
 	// reported are skipped and new lines appended.
 	Resume bool
 
-	Include, Exclude []string // globs, see the package documentation of --include
+	// Include and Exclude select files by glob. A pattern without a slash
+	// matches base names anywhere ("*.mp4"); one with a slash matches the
+	// path below the scanned directory (or the path as given, for a file
+	// named explicitly), "**" standing for any number of directories. With
+	// Include, only matching files are scanned; an excluded directory is
+	// not entered.
+	Include, Exclude []string
 	MaxSize          int64    // larger files are reported as too large; 0: no limit
 	// Timeout bounds the work on one file (reading it and fingerprinting
 	// it); 0: only the engine's own limit applies.
