@@ -64,7 +64,7 @@ type Options struct {
 	// Include, only matching files are scanned; an excluded directory is
 	// not entered.
 	Include, Exclude []string
-	MaxSize          int64    // larger files are reported as too large; 0: no limit
+	MaxSize          int64 // larger files are reported as too large; 0: no limit
 	// Timeout bounds the work on one file (reading it and fingerprinting
 	// it); 0: only the engine's own limit applies.
 	Timeout        time.Duration
