@@ -115,3 +115,17 @@ func BenchmarkRealisticDense5fps(b *testing.B) {
 func BenchmarkRealisticEveryFrame(b *testing.B) {
 	benchFrames(b, "veryfast", "", Config{}, SampleOptions{MaxSide: 320})
 }
+
+// Probe alone: one ffprobe run, mostly program start-up (the Debian build
+// loads about 200 shared libraries). Frames pays this twice.
+func BenchmarkProbe(b *testing.B) {
+	path := benchClip(b, "ultrafast", "60")
+	f := newFF(b, Config{})
+	cpu0 := childCPU(b)
+	for b.Loop() {
+		if _, err := f.Probe(context.Background(), path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((childCPU(b)-cpu0).Seconds()/float64(b.N), "cpu_s/op")
+}
