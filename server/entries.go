@@ -61,6 +61,7 @@ func (s *Server) handleDeleteEntry(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, registryError(err, id))
 		return
 	}
+	s.refreshSoon()
 	s.log.Info("entry removed", "request_id", infoFrom(r.Context()).id, "entry_id", id)
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -109,6 +110,7 @@ func (s *Server) importBundle(w http.ResponseWriter, r *http.Request) {
 	for i, c := range b.Cases {
 		ids[i] = c.ID
 	}
+	s.refreshSoon()
 	s.log.Info("bundle imported", "request_id", infoFrom(r.Context()).id, "cases", len(ids))
 	writeJSON(w, http.StatusOK, importBody{Imported: len(ids), Entries: ids})
 }
@@ -194,6 +196,7 @@ func (s *Server) registerMedia(w http.ResponseWriter, r *http.Request) {
 	if !exists {
 		status = http.StatusCreated
 	}
+	s.refreshSoon()
 	s.log.Info("entry saved", "request_id", infoFrom(ctx).id, "entry_id", saved.ID, "new", !exists,
 		"media_added", len(c.Media), "media", len(saved.Media))
 	w.Header().Set("Location", "/v1/entries/"+url.PathEscape(saved.ID))

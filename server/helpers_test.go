@@ -137,8 +137,28 @@ type testServer struct {
 	e   *engine.Engine
 	ts  *httptest.Server
 	url string
-	log *bytes.Buffer
+	log *logBuffer
 }
+
+// logBuffer collects a server's log; safe to read while it is written.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(b)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *logBuffer) Bytes() []byte { return []byte(l.String()) }
 
 // testConfig is the default configuration on a fresh registry in dir.
 func testConfig(t testing.TB, dir string) rules.Config {
@@ -169,15 +189,15 @@ func serveConfig(t testing.TB, cfg rules.Config) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	var logBuf bytes.Buffer
-	s, err := New(e, Options{Logger: slog.New(slog.NewJSONHandler(&syncWriter{w: &logBuf}, nil)), Version: "test"})
+	logBuf := &logBuffer{}
+	s, err := New(e, Options{Logger: slog.New(slog.NewJSONHandler(logBuf, nil)), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.observe = observe
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
-	return &testServer{s: s, e: e, ts: ts, url: ts.URL, log: &logBuf}
+	return &testServer{s: s, e: e, ts: ts, url: ts.URL, log: logBuf}
 }
 
 type syncWriter struct {

@@ -60,8 +60,12 @@ type Server struct {
 	routes  []route
 	openapi []byte
 
-	ready    atomic.Bool // the registry has been loaded once
-	draining atomic.Bool // shutting down
+	ready    atomic.Bool   // the registry has been loaded once
+	draining atomic.Bool   // shutting down
+	refresh  chan struct{} // asks the watcher to reload the registry now
+	// generation is the registry generation the watcher last logged; only
+	// the watcher touches it.
+	generation int64
 
 	// observe, when set (by tests), sees every answered route and status.
 	observe func(route string, status int)
@@ -97,9 +101,10 @@ func New(e *engine.Engine, opt Options) (*Server, error) {
 	}
 	s := &Server{
 		e: e, cfg: cfg, log: opt.Logger, version: opt.Version,
-		keys:  newKeyring(cfg.APIKeys),
-		queue: newQueue(workers, cfg.QueueSize),
-		cache: newFPCache(cacheFrames),
+		keys:    newKeyring(cfg.APIKeys),
+		queue:   newQueue(workers, cfg.QueueSize),
+		cache:   newFPCache(cacheFrames),
+		refresh: make(chan struct{}, 1),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -177,9 +182,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && !tcp.IP.IsLoopback() && !s.cfg.KeyedReads {
 		s.log.Warn("listening beyond this machine with open reads: anyone who can reach it may check files and read the registry", "addr", addr)
 	}
-	loadCtx, stopLoad := context.WithCancel(ctx)
-	defer stopLoad()
-	go s.load(loadCtx)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go s.watch(watchCtx)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -203,6 +208,47 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
+// refreshInterval is how often the watcher looks for registry changes
+// made by other processes.
+const refreshInterval = 2 * time.Second
+
+// watch loads the registry, then reloads it whenever it changes: at once
+// after a write through this service, and within refreshInterval after a
+// write by another process. Checks would reload a changed registry
+// themselves; the watcher does it off their path, so that they rarely wait
+// for it.
+func (s *Server) watch(ctx context.Context) {
+	s.load(ctx)
+	t := time.NewTicker(refreshInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.refresh:
+		}
+		before := time.Now()
+		snap, err := s.e.Snapshot(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Warn("cannot reload the registry", "error", err)
+		case err == nil && snap.Generation != s.generation:
+			s.generation = snap.Generation
+			s.log.Info("registry reloaded", "cases", len(snap.Cases), "hashes", snap.Index.Len(),
+				"generation", snap.Generation, "elapsed_ms", time.Since(before).Milliseconds())
+		}
+	}
+}
+
+// refreshSoon asks the watcher to reload the registry after a write.
+func (s *Server) refreshSoon() {
+	select {
+	case s.refresh <- struct{}{}:
+	default:
+	}
+}
+
 // load reads the registry snapshot so the first check does not wait for
 // it, retrying until it succeeds; /readyz answers 503 until then.
 func (s *Server) load(ctx context.Context) {
@@ -210,6 +256,7 @@ func (s *Server) load(ctx context.Context) {
 		start := time.Now()
 		snap, err := s.e.Snapshot(ctx)
 		if err == nil {
+			s.generation = snap.Generation
 			s.ready.Store(true)
 			s.log.Info("registry loaded", "cases", len(snap.Cases), "hashes", snap.Index.Len(),
 				"generation", snap.Generation, "elapsed_ms", time.Since(start).Milliseconds())

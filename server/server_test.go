@@ -591,17 +591,18 @@ func TestInternalErrorsStayInTheLog(t *testing.T) {
 func TestAccessLog(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.checkFile(t, "other.jpg", "")
+	// The line is written once the answer has gone.
 	var entry map[string]any
-	sc := bufio.NewScanner(strings.NewReader(ts.log.String()))
-	for sc.Scan() {
-		var e map[string]any
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e["msg"] == "request" {
-			entry = e
+	waitFor(t, "the access log line", func() bool {
+		sc := bufio.NewScanner(strings.NewReader(ts.log.String()))
+		for sc.Scan() {
+			var e map[string]any
+			if json.Unmarshal(sc.Bytes(), &e) == nil && e["msg"] == "request" {
+				entry = e
+			}
 		}
-	}
-	if entry == nil {
-		t.Fatalf("no access log line in:\n%s", ts.log)
-	}
+		return entry != nil
+	})
 	for k, want := range map[string]any{"method": "POST", "path": "/v1/check", "route": "POST /v1/check", "status": 200.0, "verdict": "no_match"} {
 		if entry[k] != want {
 			t.Errorf("%s = %v, want %v", k, entry[k], want)
@@ -669,3 +670,30 @@ func TestGracefulShutdown(t *testing.T) {
 }
 
 func goVersion() string { return runtime.Version() }
+
+// TestWatcherReloadsChangesOfOtherProcesses writes through one service and
+// watches a second, running Serve on the same registry file, reload it
+// without being asked.
+func TestWatcherReloadsChangesOfOtherProcesses(t *testing.T) {
+	cfg := testConfig(t, t.TempDir())
+	a, b := serveConfig(t, cfg), serveConfig(t, cfg)
+	b.ts.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- b.s.Serve(ctx, ln) }()
+	defer func() { cancel(); <-served }()
+	waitFor(t, "b to load the registry", b.s.ready.Load)
+	a.register(t, photoCase, "photo.jpg")
+	start := time.Now()
+	waitFor(t, "b to reload", func() bool { return strings.Contains(b.log.String(), `"msg":"registry reloaded"`) })
+	if d := time.Since(start); d > 3*refreshInterval {
+		t.Errorf("b reloaded after %s", d)
+	}
+	if !strings.Contains(b.log.String(), `"cases":1`) {
+		t.Errorf("reload log: %s", grep(b.log.Bytes(), "reloaded"))
+	}
+}
