@@ -117,7 +117,8 @@ func (e *Engine) Close() error {
 // QuerySampling is how checked videos are sampled.
 func (e *Engine) QuerySampling() hashing.Sampling {
 	s := e.cfg.Sampling
-	return hashing.Sampling{FPS: s.QueryFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup, Views: hashing.QueryViews}
+	return hashing.Sampling{FPS: s.QueryFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup,
+		Views: hashing.QueryViews, KeyframesOnly: s.QueryKeyframes}
 }
 
 // RegisterSampling is how registered videos are sampled: densely, so any

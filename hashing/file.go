@@ -155,6 +155,11 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 		sk.add(fr.Img, fr.T)
 		return nil
 	})
+	if err != nil && s.KeyframesOnly && errors.Is(err, ffmpeg.ErrNoFrames) {
+		// A stream without keyframe flags: sample it frame by frame.
+		s.KeyframesOnly = false
+		return fp.videoFile(ctx, path, s)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,9 @@ type RawSampling struct {
 	FrameSize   int     `mapstructure:"frame_size"`
 	MaxFrames   int     `mapstructure:"max_frames"`
 	Dedup       int     `mapstructure:"dedup_distance"`
+	// QueryKeyframes decodes only keyframes of checked videos: several
+	// times faster, with fewer frames as evidence.
+	QueryKeyframes bool `mapstructure:"query_keyframes"`
 }
 
 // RawLimits bound what provcheck will read.
@@ -145,11 +148,12 @@ type Actions map[Verdict]string
 
 // Sampling sets how videos are sampled.
 type Sampling struct {
-	RegisterFPS float64
-	QueryFPS    float64
-	FrameSize   int
-	MaxFrames   int
-	Dedup       int
+	RegisterFPS    float64
+	QueryFPS       float64
+	FrameSize      int
+	MaxFrames      int
+	Dedup          int
+	QueryKeyframes bool
 }
 
 // Limits bound what provcheck will read.
