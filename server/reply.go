@@ -92,7 +92,7 @@ func (b *replyBuilder) match(m engine.Match, kind hashing.Kind) {
 	if b.md {
 		b.line("**" + b.text(title) + "**")
 	} else {
-		b.line(`"` + title + `"`)
+		b.line(`"` + oneLine(title) + `"`)
 	}
 	if m.Rating != "" {
 		b.line(b.text("Rating: ") + b.em(m.Rating))
@@ -108,6 +108,7 @@ func (b *replyBuilder) match(m engine.Match, kind hashing.Kind) {
 	}
 	if kind == hashing.KindVideo && len(m.Segments) > 0 {
 		s := m.Segments[0]
+		b.line("")
 		b.line(b.text(fmt.Sprintf("Matching part: %s–%s of this video (%s–%s of the debunked one).",
 			clock(s.QueryStart), clock(s.QueryEnd), clock(s.EntryStart), clock(s.EntryEnd))))
 	}
@@ -119,7 +120,7 @@ func (b *replyBuilder) factCheck(fc engine.FactCheck) string {
 	case b.md && fc.URL != "":
 		s = "[" + b.text(fc.Publisher) + "](" + mdURL(fc.URL) + ")"
 	case fc.URL != "":
-		s = fc.Publisher + ": " + fc.URL
+		s = oneLine(fc.Publisher + ": " + fc.URL)
 	default:
 		s = b.text(fc.Publisher)
 	}
@@ -135,7 +136,7 @@ func (b *replyBuilder) factCheck(fc engine.FactCheck) string {
 			s += " (" + strings.Join(extra, ", ") + ")"
 		} else {
 			// Keep the link last on its line, where messengers find it.
-			s = fc.Publisher + " (" + strings.Join(extra, ", ") + "): " + fc.URL
+			s = oneLine(fc.Publisher) + " (" + strings.Join(extra, ", ") + "): " + oneLine(fc.URL)
 		}
 	}
 	return s
@@ -151,7 +152,20 @@ func (b *replyBuilder) line(s string) {
 	b.sb.WriteByte('\n')
 }
 
-func (b *replyBuilder) String() string { return strings.TrimRight(b.sb.String(), "\n") }
+// String is the reply. In Markdown, consecutive lines of a paragraph end
+// with two spaces, a hard line break, so that CommonMark renderers keep
+// them apart as chat apps do.
+func (b *replyBuilder) String() string {
+	lines := strings.Split(strings.TrimRight(b.sb.String(), "\n"), "\n")
+	if b.md {
+		for i := 0; i+1 < len(lines); i++ {
+			if lines[i] != "" && lines[i+1] != "" && !strings.HasPrefix(lines[i+1], "- ") {
+				lines[i] += "  "
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
+}
 
 // text escapes s for Markdown; plain text is left as it is.
 func (b *replyBuilder) text(s string) string {
