@@ -271,7 +271,8 @@ func pct(d []time.Duration, p float64) float64 {
 // runLoad sends n requests from `clients` concurrent clients; unique makes
 // every upload's bytes different.
 func runLoad(b *testing.B, url, ctype string, bodies []upload3, clients, n int, unique bool) loadResult {
-	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true}
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, DisableCompression: true,
+		WriteBufferSize: 64 << 10, ReadBufferSize: 64 << 10}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 2 * time.Minute}
 	var next atomic.Int64

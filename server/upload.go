@@ -20,13 +20,13 @@ import (
 	"github.com/provcheck/provcheck/hashing"
 )
 
-// Uploads are written to a private temporary directory, bounded by the
-// upload limit, and removed when the request ends. The client's file name
-// is only ever shown back (cleaned), never used as a path.
+// Uploads are written to temporary files (mode 0600, random names),
+// bounded by the upload limit, and removed when the request ends. The
+// client's file name is only ever shown back (cleaned), never used as a
+// path.
 
 // upload is what a request carried: media files and form fields.
 type upload struct {
-	dir    string
 	files  []uploadedFile
 	fields map[string][]string
 	total  int64 // bytes of media received
@@ -40,20 +40,24 @@ type uploadedFile struct {
 }
 
 func (u *upload) cleanup() {
-	if u != nil && u.dir != "" {
-		os.RemoveAll(u.dir)
+	if u == nil {
+		return
+	}
+	for _, f := range u.files {
+		os.Remove(f.path)
 	}
 }
 
 // redact replaces the temporary paths in a message with the files' names.
 func (u *upload) redact(msg string) string {
-	if u == nil || u.dir == "" {
+	if u == nil {
 		return msg
 	}
 	for _, f := range u.files {
 		msg = strings.ReplaceAll(msg, f.path, f.name)
+		msg = strings.ReplaceAll(msg, filepath.Base(f.path), f.name)
 	}
-	return strings.ReplaceAll(msg, u.dir+string(filepath.Separator), "")
+	return msg
 }
 
 // uploadSpec says what a route accepts.
@@ -82,11 +86,8 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, spec uploadSpec
 		return nil, s.tooLarge()
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	dir, err := os.MkdirTemp("", "provcheck-upload-")
-	if err != nil {
-		return nil, err
-	}
-	u := &upload{dir: dir, fields: map[string][]string{}}
+	var err error
+	u := &upload{fields: map[string][]string{}}
 	if multi {
 		err = s.receiveMultipart(r, params["boundary"], spec, u)
 	} else {
@@ -185,17 +186,17 @@ func (s *Server) receiveFile(r io.Reader, clientName string, u *upload) error {
 			Msg: fmt.Sprintf("%s: %s images are not supported (send %s, or a video)", name, m.Format,
 				strings.Join(hashing.SupportedImageFormats, ", "))}
 	}
-	f, err := os.CreateTemp(u.dir, "media-")
+	f, err := os.CreateTemp("", "provcheck-upload-")
 	if err != nil {
 		return err
 	}
+	u.files = append(u.files, uploadedFile{path: f.Name(), name: name, media: m})
+	uf := &u.files[len(u.files)-1]
 	budget := s.cfg.MaxUpload - u.total
 	h := sha256.New()
 	written, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(io.MultiReader(bytes.NewReader(head), r), budget+1))
 	u.total += written
-	uf := uploadedFile{path: f.Name(), name: name, media: m}
 	h.Sum(uf.digest[:0])
-	u.files = append(u.files, uf)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
