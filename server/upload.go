@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"errors"
@@ -67,6 +68,7 @@ type uploadSpec struct {
 }
 
 const (
+	ioBuffer      = 64 << 10 // reading uploads and writing them to disk
 	maxFieldBytes = 64 << 10 // one form field
 	formOverhead  = 1 << 20  // multipart headers and fields beyond the media
 )
@@ -107,7 +109,9 @@ func (s *Server) receiveMultipart(r *http.Request, boundary string, spec uploadS
 	if boundary == "" {
 		return errBadRequest("bad_form", "multipart/form-data without a boundary")
 	}
-	mr := multipart.NewReader(r.Body, boundary)
+	// A large buffer here is shared by the multipart reader (it reuses a
+	// big enough bufio.Reader): the body is read in large chunks.
+	mr := multipart.NewReader(bufio.NewReaderSize(r.Body, ioBuffer), boundary)
 	fieldBytes := 0
 	for {
 		p, err := mr.NextPart()
@@ -194,9 +198,13 @@ func (s *Server) receiveFile(r io.Reader, clientName string, u *upload) error {
 	uf := &u.files[len(u.files)-1]
 	budget := s.cfg.MaxUpload - u.total
 	h := sha256.New()
-	written, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(io.MultiReader(bytes.NewReader(head), r), budget+1))
+	bw := bufio.NewWriterSize(f, ioBuffer)
+	written, err := io.Copy(io.MultiWriter(bw, h), io.LimitReader(io.MultiReader(bytes.NewReader(head), r), budget+1))
 	u.total += written
 	h.Sum(uf.digest[:0])
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
