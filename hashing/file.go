@@ -22,9 +22,14 @@ type Sampling struct {
 	Views         ViewSet // which views of each frame to hash besides the frame
 }
 
-// layoutFrames is how many frames of a clip decide its layout: enough to
-// see past one dark or static moment, few enough to buffer.
-const layoutFrames = 12
+// The frames held back to decide a clip's layout: at least layoutFrames
+// spanning at least layoutSpan seconds — enough to see past one dark or
+// static shot —, and never more than layoutMaxFrames, to bound memory.
+const (
+	layoutFrames    = 12
+	layoutSpan      = 6.0
+	layoutMaxFrames = 40
+)
 
 // Fingerprinter turns files into fingerprints. It is safe for concurrent
 // use.
@@ -151,6 +156,7 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 	defer sk.release()
 	info, err := fp.video.Frames(ctx, path, ffmpeg.SampleOptions{
 		FPS: s.FPS, MaxSide: s.MaxSide, MaxFrames: s.MaxFrames, KeyframesOnly: s.KeyframesOnly,
+		PortraitByWidth: true,
 	}, func(fr ffmpeg.Frame) error {
 		sk.add(fr.Img, fr.T)
 		return nil
@@ -174,7 +180,7 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 }
 
 // sink hashes a clip's frames as they stream in. When views are wanted,
-// the first layoutFrames frames are held back (copied: decoders reuse their
+// the first frames are held back (copied: decoders reuse their
 // buffers) until the clip's layout is decided from them; later frames are
 // hashed at once with that layout.
 type sink struct {
@@ -204,7 +210,8 @@ func (sk *sink) add(img image.Image, t float64) {
 		return
 	}
 	sk.held = append(sk.held, heldFrame{cloneImage(img), t})
-	if len(sk.held) >= layoutFrames {
+	span := t - sk.held[0].t
+	if len(sk.held) >= layoutMaxFrames || len(sk.held) >= layoutFrames && span >= layoutSpan {
 		sk.decide()
 	}
 }

@@ -40,13 +40,18 @@ func (r Rect) In(b image.Rectangle) image.Rectangle {
 type Layout struct {
 	Inner   Rect // without uniform borders
 	Content Rect // the detailed region: the picture itself
+	// Alternates are other plausible pictures (a second band of detail),
+	// hashed too when checking: a wrong guess costs a hash, a missed one
+	// a match.
+	Alternates []Rect
 }
 
 // Rects returns the distinct rectangles worth hashing besides the full
-// frame: Inner and Content when they differ from Full and from each other.
+// frame: Inner, Content and the alternates when they differ from Full and
+// from each other.
 func (l Layout) Rects() []Rect {
 	var out []Rect
-	for _, r := range []Rect{l.Inner, l.Content} {
+	for _, r := range append([]Rect{l.Inner, l.Content}, l.Alternates...) {
 		if r.Near(Full, 0.03) || r.Area() < 0.08 {
 			continue
 		}
@@ -142,8 +147,12 @@ func DetectLayout(frames []image.Image) Layout {
 	w, h := grids[0].w, grids[0].h
 	grids = slices.DeleteFunc(grids, func(g *lumaGrid) bool { return g.w != w || g.h != h })
 	inner := uniformBorders(grids)
-	content := detailRegion(grids, inner)
-	return Layout{Inner: toRel(inner, w, h), Content: toRel(content, w, h)}
+	regions := detailRegion(grids, inner)
+	l := Layout{Inner: toRel(inner, w, h), Content: toRel(regions[0], w, h)}
+	for _, r := range regions[1:] {
+		l.Alternates = append(l.Alternates, toRel(r, w, h))
+	}
+	return l
 }
 
 func toRel(r image.Rectangle, w, h int) Rect {
@@ -208,124 +217,245 @@ func stddev(v func(int) float32, n int) float64 {
 	return math.Sqrt(max(0, s2/float64(n)-m*m))
 }
 
-// detailRegion finds, inside r, the largest band of rows and then of
-// columns whose detail (mean absolute gradient, averaged over the frames)
-// is high compared with the rest: a blurred background, flat bars and
-// interface chrome have little. Its edges are then snapped to the
-// strongest persistent edge nearby, the border of the picture.
-func detailRegion(grids []*lumaGrid, r image.Rectangle) image.Rectangle {
-	rowDetail := make([]float64, r.Dy())
-	for _, g := range grids {
-		for y := r.Min.Y; y < r.Max.Y; y++ {
-			var s float64
-			for x := r.Min.X; x < r.Max.X-1; x++ {
-				s += math.Abs(float64(g.at(x+1, y) - g.at(x, y)))
-			}
-			rowDetail[y-r.Min.Y] += s / float64(max(1, r.Dx()-1))
+// detailRegion finds, inside r, an inset picture: a band of rows (then of
+// columns within it) bounded by persistent straight edges — strong in every
+// frame, where a picture's own edges move — whose detail (mean absolute
+// gradient) is clearly higher than that of the rows outside it, as a
+// picture's is against a blurred copy of itself, flat bars or interface
+// chrome. Without such evidence the picture is all of r.
+func detailRegion(grids []*lumaGrid, r image.Rectangle) []image.Rectangle {
+	rows := insetBands(grids, r, true)
+	if len(rows) == 0 {
+		rows = [][2]int{{r.Min.Y, r.Max.Y}}
+	}
+	var out []image.Rectangle
+	add := func(c image.Rectangle) {
+		if c.Dx() < r.Dx()/5 || c.Dy() < r.Dy()/5 || !c.In(r) {
+			return
 		}
-	}
-	y0, y1, ok := band(rowDetail)
-	if !ok {
-		return r
-	}
-	y0, y1 = r.Min.Y+y0, r.Min.Y+y1
-	colDetail := make([]float64, r.Dx())
-	for _, g := range grids {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			var s float64
-			for y := y0; y < y1-1; y++ {
-				s += math.Abs(float64(g.at(x, y+1) - g.at(x, y)))
+		for _, o := range out {
+			if abs(o.Min.Y-c.Min.Y) <= 1 && abs(o.Max.Y-c.Max.Y) <= 1 && abs(o.Min.X-c.Min.X) <= 1 && abs(o.Max.X-c.Max.X) <= 1 {
+				return
 			}
-			colDetail[x-r.Min.X] += s / float64(max(1, y1-y0-1))
 		}
+		out = append(out, c)
 	}
-	x0, x1, ok := band(colDetail)
-	if !ok {
-		x0, x1 = 0, r.Dx()
-	}
-	x0, x1 = r.Min.X+x0, r.Min.X+x1
-	y0 = snapEdge(grids, y0, r.Min.Y, r.Max.Y, x0, x1, true)
-	y1 = snapEdge(grids, y1, r.Min.Y, r.Max.Y, x0, x1, true)
-	x0 = snapEdge(grids, x0, r.Min.X, r.Max.X, y0, y1, false)
-	x1 = snapEdge(grids, x1, r.Min.X, r.Max.X, y0, y1, false)
-	out := image.Rect(x0, y0, x1, y1)
-	if out.Dx() < r.Dx()/5 || out.Dy() < r.Dy()/5 {
-		return r
+	for i, y := range rows {
+		x0, x1, ok := insetBand(grids, image.Rect(r.Min.X, y[0], r.Max.X, y[1]), false)
+		if !ok {
+			x0, x1 = r.Min.X, r.Max.X
+		}
+		add(image.Rect(x0, y[0], x1, y[1]))
+		if i > 0 || y[0] == r.Min.Y && y[1] == r.Max.Y {
+			continue
+		}
+		// Reposts set a 16:9 picture across a taller frame: one border
+		// of it may be faint (a dark picture on a darkened background),
+		// so also take the 16:9 rectangle hanging from each border found.
+		hh := int(math.Round(float64(x1-x0) * 9 / 16))
+		add(image.Rect(x0, y[0], x1, y[0]+hh))
+		add(image.Rect(x0, y[1]-hh, x1, y[1]))
 	}
 	return out
 }
 
-// band returns the longest run of entries whose detail is at least 40% of
-// the 90th percentile, bridging gaps of up to 3% of the length. ok is
-// false when the profile is flat (nothing stands out).
-func band(p []float64) (lo, hi int, ok bool) {
-	n := len(p)
-	if n < 8 {
-		return 0, n, false
+// insetBand looks for the inset along one axis: rows when horizontal, else
+// columns. It returns the band [lo, hi) in grid coordinates.
+func insetBand(grids []*lumaGrid, r image.Rectangle, horizontal bool) (lo, hi int, ok bool) {
+	bands := insetBands(grids, r, horizontal)
+	if len(bands) == 0 {
+		return 0, 0, false
 	}
-	sorted := slices.Clone(p)
-	slices.Sort(sorted)
-	p90 := sorted[n*9/10]
-	if p90 <= 1e-9 {
-		return 0, n, false
-	}
-	thr := 0.4 * p90
-	gapMax := max(1, n*3/100)
-	bestLo, bestHi := 0, 0
-	start, gap := -1, 0
-	for i := 0; i <= n; i++ {
-		high := i < n && p[i] >= thr
-		switch {
-		case high && start < 0:
-			start, gap = i, 0
-		case high:
-			gap = 0
-		case start >= 0:
-			gap++
-			if gap > gapMax || i == n {
-				end := i - gap + 1
-				if end-start > bestHi-bestLo {
-					bestLo, bestHi = start, end
-				}
-				start, gap = -1, 0
-			}
-		}
-	}
-	if bestHi-bestLo < n/5 {
-		return 0, n, false
-	}
-	return bestLo, bestHi, true
+	return bands[0][0], bands[0][1], true
 }
 
-// snapEdge moves a boundary (a row when horizontal, else a column) to the
-// position within a few cells where the picture changes most sharply,
-// averaged along the boundary and over frames. Borders of an inset picture
-// are such edges in every frame; the picture's own edges move.
-func snapEdge(grids []*lumaGrid, pos, lo, hi, a0, a1 int, horizontal bool) int {
-	if pos <= lo || pos >= hi {
-		return pos // the frame's own edge
+// insetBands returns the distinct inset bands found along one axis, best
+// first (at most two).
+func insetBands(grids []*lumaGrid, r image.Rectangle, horizontal bool) [][2]int {
+	n, a0, a1 := r.Dy(), r.Min.X, r.Max.X
+	at := func(g *lumaGrid, along, across int) float32 { return g.at(along, across) }
+	if !horizontal {
+		n, a0, a1 = r.Dx(), r.Min.Y, r.Max.Y
+		at = func(g *lumaGrid, along, across int) float32 { return g.at(across, along) }
 	}
-	edge := func(p int) float64 {
-		var v float64
-		for _, g := range grids {
-			var s float64
+	base := r.Min.Y
+	if !horizontal {
+		base = r.Min.X
+	}
+	if n < 16 || a1-a0 < 8 {
+		return nil
+	}
+	// detail[i]: mean |gradient| along line i, averaged over frames.
+	// edge[i]: the median over frames of the mean |difference| between
+	// lines i-1 and i — a boundary that is there in every frame.
+	// straight[i]: the median over frames of the share of positions where
+	// lines i-1 and i differ clearly — a boundary runs the whole width.
+	detail := make([]float64, n)
+	edge := make([]float64, n)
+	straight := make([]float64, n)
+	per := make([]float64, len(grids))
+	share := make([]float64, len(grids))
+	for i := 0; i < n; i++ {
+		c := base + i
+		for k, g := range grids {
+			var d, e float64
+			steps := 0
 			for a := a0; a < a1; a++ {
-				if horizontal {
-					s += math.Abs(float64(g.at(a, p) - g.at(a, p-1)))
-				} else {
-					s += math.Abs(float64(g.at(p, a) - g.at(p-1, a)))
+				if a+1 < a1 {
+					d += math.Abs(float64(at(g, a+1, c) - at(g, a, c)))
+				}
+				if i > 0 {
+					diff := math.Abs(float64(at(g, a, c) - at(g, a, c-1)))
+					e += diff
+					if diff > 2 {
+						steps++
+					}
 				}
 			}
-			v += s / float64(max(1, a1-a0))
+			detail[i] += d / float64(a1-a0-1) / float64(len(grids))
+			per[k] = e / float64(a1-a0)
+			share[k] = float64(steps) / float64(a1-a0)
 		}
-		return v
+		edge[i] = median(per)
+		straight[i] = median(share)
 	}
-	const reach = 3
-	best, bestV := pos, edge(pos)*1.15 // move only for a clearly stronger edge
-	for p := max(lo+1, pos-reach); p <= min(hi-1, pos+reach); p++ {
-		if v := edge(p); p != pos && v > bestV {
-			best, bestV = p, v
+	typical := median(edge[1:])
+	if typical < 0.5 {
+		typical = 0.5
+	}
+	// Candidate boundaries: the frame's own edges, and lines whose
+	// persistent edge is several times the typical one.
+	type cand struct {
+		pos   int
+		score float64
+	}
+	var tops, bottoms []cand
+	tops = append(tops, cand{0, 0})
+	bottoms = append(bottoms, cand{n, 0})
+	for i := 2; i < n-1; i++ {
+		if edge[i] < 3*typical || straight[i] < 0.5 || edge[i] < edge[i-1] || edge[i] < edge[i+1] {
+			continue
+		}
+		if i < n*3/5 {
+			tops = append(tops, cand{i, edge[i] / typical})
+		}
+		if i > n*2/5 {
+			bottoms = append(bottoms, cand{i, edge[i] / typical})
 		}
 	}
-	return best
+	type found struct {
+		lo, hi int
+		score  float64
+	}
+	var all []found
+	for _, t := range tops {
+		for _, b := range bottoms {
+			if b.pos-t.pos < n/5 || (t.pos == 0 && b.pos == n) {
+				continue
+			}
+			var outside []float64
+			inside := 0.0
+			for i := 0; i < n; i++ {
+				if i >= t.pos && i < b.pos {
+					inside += detail[i]
+				} else {
+					outside = append(outside, detail[i])
+				}
+			}
+			inside /= float64(b.pos - t.pos)
+			// The median ignores a caption bar's text outside the picture.
+			floor := max(median(outside), 0.25)
+			ratio := inside / floor
+			// A picture does not end in a blurred or flat stretch: both
+			// ends of the band must be detailed too.
+			// Lines are flat next to the picture's own level (its upper
+			// quartile), so a blurred stretch cannot pass for picture.
+			band := slices.Clone(detail[t.pos:b.pos])
+			slices.Sort(band)
+			low := max(1.5*floor, 0.3*band[len(band)*3/4])
+			end := max(2, (b.pos-t.pos)/10)
+			if mean(detail[t.pos:t.pos+end]) < low || mean(detail[b.pos-end:b.pos]) < low {
+				continue
+			}
+			// At most a quarter of its lines may be flat.
+			flat := 0
+			for _, d := range detail[t.pos:b.pos] {
+				if d < low {
+					flat++
+				}
+			}
+			if flat*4 > b.pos-t.pos {
+				continue
+			}
+			// Prefer the band without flat stretches (a caption bar and
+			// the blurred gap below it are not part of the picture).
+			keep := 1 - float64(flat)/float64(b.pos-t.pos)
+			ratio *= keep * keep
+			if ratio >= 2 {
+				all = append(all, found{t.pos, b.pos, ratio})
+			}
+		}
+	}
+	slices.SortFunc(all, func(a, b found) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return 0
+	})
+	// The band was chosen by its detail; its exact borders are the
+	// strongest persistent edges near its ends.
+	snap := func(pos int, cands []cand) int {
+		best, bestScore := pos, -1.0
+		for _, c := range cands {
+			if c.pos > 0 && c.pos < n && abs(c.pos-pos) <= max(3, n/20) && c.score > bestScore {
+				best, bestScore = c.pos, c.score
+			}
+		}
+		return best
+	}
+	var out [][2]int
+	for _, f := range all {
+		lo, hi := snap(f.lo, tops), snap(f.hi, bottoms)
+		if hi-lo < n/5 {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			dup = dup || abs(o[0]-(base+lo)) <= n/20 && abs(o[1]-(base+hi)) <= n/20
+		}
+		if !dup {
+			out = append(out, [2]int{base + lo, base + hi})
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	return out
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(max(1, len(v)))
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

@@ -2,8 +2,6 @@ package hashing
 
 import (
 	"image"
-
-	"github.com/provcheck/provcheck/hashing/pdq"
 )
 
 // ViewSet says which views of each frame to hash besides the frame itself.
@@ -45,17 +43,26 @@ func viewRects(set ViewSet, l Layout, w, h int) []namedRect {
 	switch set {
 	case QueryViews:
 		for _, r := range l.Rects() {
-			name := "content"
-			if r == l.Inner && !l.Inner.Near(l.Content, 0.02) {
+			name := "content-alt"
+			switch {
+			case r == l.Content:
+				name = "content"
+			case r == l.Inner:
 				name = "inner"
 			}
 			out = append(out, namedRect{name, r})
 		}
 	case RegisterViews:
+		// Crops are taken of the frame without its uniform borders; an
+		// inset picture found in a registered clip is one more view, but
+		// crops never depend on that detection.
 		pic := Full
-		if rs := l.Rects(); len(rs) > 0 {
-			pic = rs[len(rs)-1] // the innermost: Content if distinct
-			out = append(out, namedRect{"content", pic})
+		if !l.Inner.Near(Full, 0.03) && l.Inner.Area() >= 0.08 {
+			pic = l.Inner
+			out = append(out, namedRect{"inner", pic})
+		}
+		if !l.Content.Near(pic, 0.03) && l.Content.Area() >= 0.08 {
+			out = append(out, namedRect{"content", l.Content})
 		}
 		pw := (pic.X1 - pic.X0) * float64(w)
 		ph := (pic.Y1 - pic.Y0) * float64(h)
@@ -122,23 +129,24 @@ func (h *FrameHasher) HashViews(img image.Image, t float64, set ViewSet, l Layou
 		}
 		return f
 	}
-	// Query: the frame and its mirror image come from one DCT.
-	dih, q := h.pdq.DihedralFromImage(img)
-	f := Frame{T: roundT(t), PDQ: dih[pdq.Original], Quality: q}
+	// Query: the frame and its mirror image. The mirror is hashed from
+	// mirrored pixels: PDQ's dihedral flip is exact only for square images.
+	orig, mirror, q := h.pdq.WithMirrorFromImage(img)
+	f := Frame{T: roundT(t), PDQ: orig, Quality: q}
 	if q == 0 && f.PDQ.IsZero() {
 		return f
 	}
 	h.smallHashes(&f)
-	f.Views = append(f.Views, View{Name: "mirror", PDQ: dih[pdq.FlipY], Quality: q})
+	f.Views = append(f.Views, View{Name: "mirror", PDQ: mirror, Quality: q})
 	b := img.Bounds()
 	for _, nr := range viewRects(set, l, b.Dx(), b.Dy()) {
-		d, q := h.pdq.DihedralFromImage(crop(img, nr.r))
+		o, m, q := h.pdq.WithMirrorFromImage(crop(img, nr.r))
 		if q == 0 {
 			continue
 		}
 		f.Views = append(f.Views,
-			View{Name: nr.name, PDQ: d[pdq.Original], Quality: q},
-			View{Name: nr.name + "-mirror", PDQ: d[pdq.FlipY], Quality: q})
+			View{Name: nr.name, PDQ: o, Quality: q},
+			View{Name: nr.name + "-mirror", PDQ: m, Quality: q})
 	}
 	return f
 }

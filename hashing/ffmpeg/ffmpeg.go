@@ -70,6 +70,11 @@ type SampleOptions struct {
 	// pixels, keeping the display aspect ratio, with even dimensions. 0 keeps
 	// the display size. Frames are never enlarged.
 	MaxSide int
+	// PortraitByWidth applies MaxSide to the width of a portrait (taller
+	// than wide) video instead of its height, with the height capped at
+	// twice MaxSide: a 9:16 repost usually holds a 16:9 picture across its
+	// width, which would otherwise get only a fraction of MaxSide.
+	PortraitByWidth bool
 	// MaxFrames stops after this many frames; 0 means no limit.
 	MaxFrames int
 	// KeyframesOnly decodes keyframes only (ffmpeg -skip_frame nokey): much

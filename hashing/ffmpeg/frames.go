@@ -69,6 +69,9 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn 
 		return p.Info, &Error{Tool: "ffmpeg", Path: path, Err: err}
 	}
 	w, h := fitSize(p.Width, p.Height, opt.MaxSide)
+	if opt.PortraitByWidth && opt.MaxSide > 0 && p.Height > p.Width {
+		w, h = fitPortrait(p.Width, p.Height, opt.MaxSide)
+	}
 	if w*h > f.maxPixels {
 		return p.Info, &Error{Tool: "ffmpeg", Path: path,
 			Err: fmt.Errorf("%w: %dx%d frames are more than %d pixels", ErrTooLarge, w, h, f.maxPixels)}
@@ -259,6 +262,14 @@ func fitSize(w, h, maxSide int) (int, int) {
 		ew, eh = min(ew, maxSide&^1), min(eh, maxSide&^1)
 	}
 	return ew, eh
+}
+
+// fitPortrait scales a portrait w×h so the width is at most maxSide and
+// the height at most twice that, keeping the aspect ratio, even sides.
+func fitPortrait(w, h, maxSide int) (int, int) {
+	s := min(1, float64(maxSide)/float64(w), float64(2*maxSide)/float64(h))
+	even := func(v float64) int { return max(2, 2*int(math.Round(v/2))) }
+	return min(even(float64(w)*s), maxSide&^1), min(even(float64(h)*s), (2*maxSide)&^1)
 }
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

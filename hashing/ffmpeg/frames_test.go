@@ -417,3 +417,16 @@ func TestFramesSkipsNonReference(t *testing.T) {
 		}
 	}
 }
+
+func TestFitPortrait(t *testing.T) {
+	for _, c := range []struct{ w, h, max, ww, wh int }{
+		{1080, 1920, 320, 320, 568},
+		{360, 640, 320, 320, 568},
+		{1080, 2400, 320, 288, 640}, // very tall: height capped at 2×
+		{200, 300, 320, 200, 300},   // small: not enlarged
+	} {
+		if w, h := fitPortrait(c.w, c.h, c.max); w != c.ww || h != c.wh {
+			t.Errorf("fitPortrait(%d, %d, %d) = %dx%d, want %dx%d", c.w, c.h, c.max, w, h, c.ww, c.wh)
+		}
+	}
+}

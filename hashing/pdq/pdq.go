@@ -22,6 +22,7 @@ const MinDim = 5
 // resized to MaxDim×MaxDim.
 type Hasher struct {
 	buf1, buf2, cbuf, sums []float32
+	mirror                 []float32
 	xs, ys, cxs            []int
 	palette                []float32
 	rowIdx, colIdx         [64]int
@@ -224,4 +225,34 @@ func DihedralFromLuma(luma []float32, w, h int) ([8]Hash, int) {
 	hs := pool.Get().(*Hasher)
 	defer pool.Put(hs)
 	return hs.DihedralFromLuma(luma, w, h)
+}
+
+// WithMirrorFromImage returns the hash of img and of img mirrored left to
+// right, with their quality. The mirror is made from the pixels, before the
+// blur: the dihedral FlipY hash permutes DCT coefficients instead, which is
+// exact only for square images — for a 16:9 or 9:16 frame it can be 30 or
+// more bits from the hash of the mirrored picture, because the box filter
+// and the 64×64 decimation are not symmetric under mirroring. Luma64 is left
+// holding the original's grid.
+func (h *Hasher) WithMirrorFromImage(img image.Image) (orig, mirror Hash, quality int) {
+	luma, w, ht := h.lumaFromImage(img)
+	if w < MinDim || ht < MinDim {
+		h.b64 = [64 * 64]float32{}
+		return Hash{}, Hash{}, 0
+	}
+	h.mirror = grow(h.mirror, w*ht)
+	for y := 0; y < ht; y++ {
+		src, dst := luma[y*w:(y+1)*w], h.mirror[y*w:(y+1)*w]
+		for x, v := range src {
+			dst[w-1-x] = v
+		}
+	}
+	if _, ok := h.coefficients(h.mirror[:w*ht], w, ht); ok {
+		mirror = bitsFromDCT(&h.b16)
+	}
+	q, ok := h.coefficients(luma, w, ht) // last: Luma64 is the original's
+	if !ok {
+		return Hash{}, Hash{}, 0
+	}
+	return bitsFromDCT(&h.b16), mirror, q
 }

@@ -467,3 +467,44 @@ func TestYCbCrToRGBMatchesStdlib(t *testing.T) {
 		}
 	}
 }
+
+// TestWithMirrorFromImage: the mirror hash equals the hash of the mirrored
+// picture for non-square images, where the dihedral FlipY hash does not.
+func TestWithMirrorFromImage(t *testing.T) {
+	for _, size := range [][2]int{{320, 180}, {180, 102}, {97, 240}, {1000, 700}} {
+		w, ht := size[0], size[1]
+		img := image.NewNRGBA(image.Rect(0, 0, w, ht))
+		mir := image.NewNRGBA(img.Bounds())
+		seed := uint32(w*7 + ht)
+		for y := 0; y < ht; y++ {
+			for x := 0; x < w; x++ {
+				seed = seed*1664525 + 1013904223
+				v := uint8(x*255/w) ^ uint8(y*3) ^ uint8(seed>>28)
+				i := img.PixOffset(x, y)
+				img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = v, uint8(y), uint8(x), 255
+				j := mir.PixOffset(w-1-x, y)
+				copy(mir.Pix[j:j+4], img.Pix[i:i+4])
+			}
+		}
+		h := NewHasher()
+		orig, mirror, q := h.WithMirrorFromImage(img)
+		want, wq := FromImage(img)
+		wantMirror, _ := FromImage(mir)
+		if orig != want || q != wq {
+			t.Errorf("%dx%d: original %s q%d, want %s q%d", w, ht, orig, q, want, wq)
+		}
+		limit := 0
+		if w > MaxDim || ht > MaxDim {
+			limit = 16 // nearest-neighbour resampling picks mirrored pixels ±1 (this picture is noisy)
+		}
+		if d := Distance(mirror, wantMirror); d > limit {
+			t.Errorf("%dx%d: mirror hash %d bits from the mirrored picture's", w, ht, d)
+		}
+		grid := *h.Luma64()
+		h2 := NewHasher()
+		h2.FromImage(img)
+		if grid != *h2.Luma64() {
+			t.Errorf("%dx%d: Luma64 is not the original's grid", w, ht)
+		}
+	}
+}
