@@ -49,7 +49,8 @@ type Evidence struct {
 // of the query's informative frames when it has fewer, as a still image
 // has one), covering at least min_coverage of the query or of the
 // registered medium. Weaker evidence — a strong frame without enough
-// support, or two or more aligned frames within possible_distance — is a
+// support, two or more aligned frames within possible_distance, or a still
+// (one frame, all the evidence it can give) within possible_distance — is a
 // possible match.
 func (c Config) Decide(e Evidence) (Verdict, float64) {
 	t := c.Thresholds
@@ -63,7 +64,8 @@ func (c Config) Decide(e Evidence) (Verdict, float64) {
 	case e.BestDistance <= t.MatchDistance && e.StrongFrames >= need && covered:
 		v = Match
 	case e.BestDistance <= t.MatchDistance && e.StrongFrames >= 1,
-		e.FramesMatched >= 2 && e.BestDistance <= t.PossibleDistance:
+		e.FramesMatched >= 2 && e.BestDistance <= t.PossibleDistance,
+		e.QueryFrames == 1 && e.BestDistance <= t.PossibleDistance:
 		v = PossibleMatch
 	}
 	return v, score(e, t)
