@@ -114,6 +114,8 @@ type Run struct {
 	Register   RegisterStats
 	CheckStats map[hashing.Kind]*CheckStats
 	Started    time.Time
+	// VariantErrors are the variants ffmpeg could not make.
+	VariantErrors []string
 }
 
 // RegisterStats describe registration.
@@ -229,7 +231,8 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 
 	t0 = time.Now()
 	all := append(append([]*Item{}, plan.Registered...), plan.Negatives...)
-	if err := parallel(ctx, opt.Workers, len(all), func(i int) error { return all[i].Prepare(ctx, env) }); err != nil {
+	step := progress(log, "prepare media", len(all))
+	if err := parallel(ctx, opt.Workers, len(all), func(i int) error { defer step(); return all[i].Prepare(ctx, env) }); err != nil {
 		return nil, err
 	}
 	phase("prepare media", t0, fmt.Sprintf("%d registered, %d negatives", len(plan.Registered), len(plan.Negatives)))
@@ -258,23 +261,41 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 		}
 	}
 	t0 = time.Now()
-	queries := make([]*Query, len(tasks))
+	made := make([]*Query, len(tasks))
+	var mu sync.Mutex
+	step = progress(log, "make variants", len(tasks))
 	if err := parallel(ctx, opt.Workers, len(tasks), func(i int) error {
+		defer step()
 		q, err := MakeVariant(ctx, env, tasks[i].r, tasks[i].it)
-		queries[i] = q
-		return err
+		if err != nil {
+			// One recipe failing on one source is reported, not fatal.
+			log.Error("variant not made", "err", err)
+			mu.Lock()
+			run.VariantErrors = append(run.VariantErrors, err.Error())
+			mu.Unlock()
+			return ctx.Err()
+		}
+		made[i] = q
+		return nil
 	}); err != nil {
 		return nil, err
 	}
-	made := 0
-	for _, q := range queries {
+	sort.Strings(run.VariantErrors)
+	var queries []*Query
+	nMade := 0
+	for _, q := range made {
+		if q == nil {
+			continue
+		}
+		queries = append(queries, q)
 		if q.made {
-			made++
+			nMade++
 		}
 	}
 	queries = append(queries, plain...)
 	run.Queries = queries
-	phase("make variants", t0, fmt.Sprintf("%d files, %d made now, %d from the cache", len(tasks), made, len(tasks)-made))
+	phase("make variants", t0, fmt.Sprintf("%d files, %d made now, %d from the cache, %d failed",
+		len(tasks), nMade, len(tasks)-nMade-len(run.VariantErrors), len(run.VariantErrors)))
 
 	// A fresh registry.
 	runDir := filepath.Join(opt.Work, "run")
@@ -348,7 +369,9 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 			}
 		}
 		t0 = time.Now()
+		step := progress(log, "check "+string(kind)+"s", len(idx))
 		if err := parallel(ctx, opt.Workers, len(idx), func(n int) error {
+			defer step()
 			i := idx[n]
 			rep, err := e.Check(ctx, queries[i].Path)
 			if err != nil {
@@ -511,6 +534,22 @@ func percentile(v []int64, p float64) int64 {
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	i := int(p*float64(len(s)-1) + 0.5)
 	return s[min(i, len(s)-1)]
+}
+
+// progress returns a function to call after each of n steps; it logs how
+// far a long phase has come, at most every 30 seconds.
+func progress(log *slog.Logger, phase string, n int) func() {
+	var mu sync.Mutex
+	done, last := 0, time.Now()
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		if time.Since(last) >= 30*time.Second && done < n {
+			last = time.Now()
+			log.Info("progress", "phase", phase, "done", done, "of", n)
+		}
+	}
 }
 
 // parallel runs f(0..n-1) on workers goroutines and returns the first

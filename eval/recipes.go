@@ -154,7 +154,8 @@ func (r Recipe) Build(p Probe, font, bold string) *Job {
 }
 
 // The operations. Sizes are expressions of the input size, so that they work
-// on any source.
+// on any source; padded sizes are even, as pad rounds them down for 4:2:0
+// pictures (and fails when that makes them smaller than the input).
 
 // lowQuality is a low-bitrate re-encode with a preset that, like the
 // platforms' encoders, spends its bits well: blur rather than blocks.
@@ -180,11 +181,11 @@ func blurredBackground(j *Job, p Probe) {
 }
 
 func letterbox(j *Job, p Probe) {
-	j.simple("pad=w=iw:h='trunc(ih*4/3/2)*2':x=0:y=(oh-ih)/2:color=black")
+	j.simple("pad=w='ceil(iw/2)*2':h='trunc(ih*4/3/2)*2':x=0:y=(oh-ih)/2:color=black")
 }
 
 func pillarbox(j *Job, p Probe) {
-	j.simple("pad=w='trunc(iw*4/3/2)*2':h=ih:x=(ow-iw)/2:y=0:color=black")
+	j.simple("pad=w='trunc(iw*4/3/2)*2':h='ceil(ih/2)*2':x=(ow-iw)/2:y=0:color=black")
 }
 
 func padColor(j *Job, p Probe) {
@@ -192,7 +193,7 @@ func padColor(j *Job, p Probe) {
 }
 
 func caption(j *Job, p Probe) {
-	j.simple("pad=w=iw:h='trunc(ih*7/10)*2':x=0:y='trunc(ih/4)':color=white," +
+	j.simple("pad=w='ceil(iw/2)*2':h='trunc(ih*7/10)*2':x=0:y='trunc(ih/4)':color=white," +
 		j.text(true, "BREAKING - watch before it is deleted", "fontsize='min(h/16,w/24)':x=(w-text_w)/2:y=h*0.07:fontcolor=black") + "," +
 		j.text(false, "Share this with everyone", "fontsize='min(h/22,w/30)':x=(w-text_w)/2:y=h-h*0.07:fontcolor=0x333333"))
 }

@@ -29,6 +29,7 @@ type Summary struct {
 	Timings   []Timing               `json:"timings"`
 	Misses    []*Result              `json:"misses"`
 	Failed    []*Result              `json:"failed_files,omitempty"`
+	NotMade   []string               `json:"variants_not_made,omitempty"`
 	Results   []*Result              `json:"results,omitempty"`
 }
 
@@ -103,6 +104,7 @@ func Summarise(run *Run, command string) *Summary {
 		Overall: map[string]Row{},
 		Check:   map[string]*CheckStats{},
 		Timings: run.Timings,
+		NotMade: run.VariantErrors,
 	}
 	t := run.Config.Thresholds
 	sm := run.Config.Sampling
@@ -326,6 +328,13 @@ func WriteMarkdown(w io.Writer, s *Summary, misses bool) {
 		p("| %s | %.1f | %s |\n", t.Phase, t.Seconds, t.Note)
 	}
 	p("\n")
+	if len(s.NotMade) > 0 {
+		p("Variants ffmpeg could not make (left out of the figures):\n\n")
+		for _, e := range s.NotMade {
+			p("- %s\n", firstLine(e))
+		}
+		p("\n")
+	}
 	if len(s.Failed) > 0 {
 		p("Files that could not be checked:\n\n")
 		for _, r := range s.Failed {
@@ -372,6 +381,13 @@ func evidenceCells(ev *Evidence) string {
 		raw = "no informative query frame"
 	}
 	return rep + " | " + raw
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 func pct(v float64, n int) string {
