@@ -97,7 +97,7 @@ func New(e *engine.Engine, opt Options) (*Server, error) {
 	}
 	workers := cfg.Workers
 	if workers <= 0 {
-		workers = runtime.NumCPU()
+		workers = runtime.GOMAXPROCS(0)
 	}
 	s := &Server{
 		e: e, cfg: cfg, log: opt.Logger, version: opt.Version,
