@@ -72,5 +72,6 @@ checked.`,
 	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text, json or jsonl")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a file gets this verdict or a stronger one: match or possible_match")
 	cmd.Flags().Float64("query-fps", 0, "video frames sampled per second (default 2)")
+	bindKey(cmd.Flags(), "query-fps", "sampling.query_fps")
 	return cmd
 }

@@ -57,5 +57,6 @@ its timestamp. --format vpdq prints ThreatExchange vPDQ lines
 	cmd.Flags().BoolVar(&dense, "dense", false, "sample videos at the registration rate (sampling.register_fps) instead of the query rate")
 	cmd.Flags().BoolVar(&views, "views", false, "also hash each frame's views (mirror and detected content for queries; crops and zooms with --dense) in JSON")
 	cmd.Flags().Float64("query-fps", 0, "video frames sampled per second (default 2)")
+	bindKey(cmd.Flags(), "query-fps", "sampling.query_fps")
 	return cmd
 }

@@ -31,14 +31,16 @@ type app struct {
 	log            *slog.Logger
 }
 
-// flagKeys maps flags to configuration keys, so that a flag overrides the
-// config file and environment.
-var flagKeys = map[string]string{
-	"registry":  "registry",
-	"ffmpeg":    "ffmpeg",
-	"ffprobe":   "ffprobe",
-	"timeout":   "limits.timeout",
-	"query-fps": "sampling.query_fps",
+// configKey is the flag annotation naming the configuration key a flag
+// overrides (see bindKey).
+const configKey = "provcheck/config-key"
+
+// bindKey marks flag name of fs as overriding configuration key: when the
+// flag is set, it wins over the config file and the environment.
+func bindKey(fs *pflag.FlagSet, name, key string) {
+	if err := fs.SetAnnotation(name, configKey, []string{key}); err != nil {
+		panic(err) // a programming error: the flag is not defined
+	}
 }
 
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -66,6 +68,9 @@ which part of the clip matched.`,
 	pf.String("ffprobe", "ffprobe", "ffprobe program")
 	pf.String("timeout", "", "per-file time limit, e.g. 90s (default 2m)")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log what provcheck does on stderr")
+	for flag, key := range map[string]string{"registry": "registry", "ffmpeg": "ffmpeg", "ffprobe": "ffprobe", "timeout": "limits.timeout"} {
+		bindKey(pf, flag, key)
+	}
 	root.AddCommand(a.hashCmd(), a.checkCmd(), a.scanCmd(), a.serveCmd(), a.registryCmd(), a.configCmd())
 	return root
 }
@@ -84,8 +89,8 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	}
 	var bindErr error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if key, ok := flagKeys[f.Name]; ok && f.Changed && bindErr == nil {
-			bindErr = v.BindPFlag(key, f)
+		if keys := f.Annotations[configKey]; len(keys) == 1 && f.Changed && bindErr == nil {
+			bindErr = v.BindPFlag(keys[0], f)
 		}
 	})
 	if bindErr != nil {

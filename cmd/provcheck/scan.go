@@ -15,7 +15,6 @@ import (
 )
 
 // --max-size is limits.max_file_size, so the config file sets its default.
-func init() { flagKeys["max-size"] = "limits.max_file_size" }
 
 // scanGrace is how long files in progress may finish after an interrupt.
 const scanGrace = 10 * time.Second
@@ -169,5 +168,7 @@ files could not be checked, or the scan was interrupted.`,
 	fl.BoolVarP(&nulSep, "null", "0", false, "paths on standard input are separated by NUL (find -print0)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "no progress line and no summary")
 	fl.Float64("query-fps", 0, "video frames sampled per second (default 2)")
+	bindKey(fl, "query-fps", "sampling.query_fps")
+	bindKey(fl, "max-size", "limits.max_file_size")
 	return cmd
 }

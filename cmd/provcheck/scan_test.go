@@ -79,7 +79,7 @@ func TestScanExitCodes(t *testing.T) {
 		{"bad fail-on", []string{"--fail-on", "no_match", d["clean"]}, exitUsage, "--fail-on"},
 		{"bad glob", []string{"--include", "[x", d["clean"]}, exitUsage, "--include"},
 		{"bad size", []string{"--max-size", "huge", d["clean"]}, exitUsage, "limits.max_file_size"},
-		{"bad workers", []string{"--workers", "-2", d["clean"]}, exitUsage, "workers"},
+		{"bad workers", []string{"--workers", "-2", d["clean"]}, exitUsage, "--workers -2: want a positive number"},
 		{"resume without output", []string{"--resume", d["clean"]}, exitUsage, "--resume needs --output"},
 		{"resume into a foreign file", []string{"--resume", "--output", notScan, d["clean"]}, exitUsage, "is not a jsonl scan output"},
 		{"stdin twice", []string{"-", "-"}, exitUsage, "once"},

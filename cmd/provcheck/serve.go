@@ -8,19 +8,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// The serve flags override these configuration keys.
-func init() {
-	for flag, key := range map[string]string{
-		"addr":            "server.addr",
-		"workers":         "server.workers",
-		"queue-size":      "server.queue_size",
-		"max-upload":      "server.max_upload",
-		"request-timeout": "server.request_timeout",
-	} {
-		flagKeys[flag] = key
-	}
-}
-
 func (a *app) serveCmd() *cobra.Command {
 	var logFormat string
 	cmd := &cobra.Command{
@@ -75,6 +62,12 @@ requests in flight and exits.`,
 	f.Int("queue-size", 32, "requests that may wait for a worker before the service answers 503")
 	f.String("max-upload", "100MiB", "largest upload accepted (413 beyond)")
 	f.String("request-timeout", "60s", "time limit of one request, upload included")
+	for flag, key := range map[string]string{
+		"addr": "server.addr", "workers": "server.workers", "queue-size": "server.queue_size",
+		"max-upload": "server.max_upload", "request-timeout": "server.request_timeout",
+	} {
+		bindKey(f, flag, key)
+	}
 	f.StringVar(&logFormat, "log-format", "text", "log format on stderr: text or json")
 	return cmd
 }
