@@ -84,12 +84,14 @@ func (c *csvWriter) Write(r engine.Report) error {
 	return err
 }
 
-// CSVRow is the csv row for one report.
+// CSVRow is the csv row for one report. Text that a spreadsheet would run
+// as a formula (starting with = + - @, a tab or a carriage return — an
+// upload can be named "=HYPERLINK(…)") is prefixed with a single quote.
 func CSVRow(r engine.Report) []string {
 	if r.Failed() {
-		return []string{r.File, "", "", "", "", "", "", "", r.Error}
+		return []string{cell(r.File), "", "", "", "", "", "", "", cell(r.Error)}
 	}
-	row := []string{r.File, string(r.Kind), string(r.Verdict), r.Action, "", "", "", "", ""}
+	row := []string{cell(r.File), string(r.Kind), string(r.Verdict), r.Action, "", "", "", "", ""}
 	if len(r.Matches) > 0 {
 		m := r.Matches[0]
 		row[4] = m.EntryID
@@ -97,12 +99,19 @@ func CSVRow(r engine.Report) []string {
 		row[6] = strconv.Itoa(m.Distance)
 		for _, fc := range m.FactChecks {
 			if fc.URL != "" {
-				row[7] = fc.URL
+				row[7] = cell(fc.URL)
 				break
 			}
 		}
 	}
 	return row
+}
+
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func (c *csvWriter) Flush() error { return nil }

@@ -168,6 +168,16 @@ func TestHashFormats(t *testing.T) {
 	}
 }
 
+func TestCSVFormulaCells(t *testing.T) {
+	row := CSVRow(engine.Report{File: "=HYPERLINK(\"http://x\")", Error: "@bad"})
+	if row[0] != "'=HYPERLINK(\"http://x\")" || row[8] != "'@bad" {
+		t.Errorf("formula cells not neutralised: %q", row)
+	}
+	if row := CSVRow(engine.Report{File: "clips/a.mp4", Verdict: rules.NoMatch}); row[0] != "clips/a.mp4" {
+		t.Errorf("plain cell changed: %q", row[0])
+	}
+}
+
 func TestParseFormat(t *testing.T) {
 	if f, err := ParseFormat("JSONL", Text, JSONL); err != nil || f != JSONL {
 		t.Errorf("%v %v", f, err)
