@@ -378,3 +378,11 @@ func mustWd(t *testing.T) string {
 	}
 	return wd
 }
+
+func TestConfigHidesAPIKeys(t *testing.T) {
+	isolate(t)
+	code, out, _ := cli(t, map[string]string{"PROVCHECK_API_KEYS": "a-very-secret-key-123456"}, "config")
+	if code != 0 || strings.Contains(out, "a-very-secret-key") || !strings.Contains(out, "server.api_keys: [1 key(s), not shown]") {
+		t.Errorf("config output: %d %q", code, out)
+	}
+}

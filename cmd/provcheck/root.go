@@ -138,6 +138,9 @@ func (a *app) configCmd() *cobra.Command {
 			}
 			for _, k := range rules.Keys() {
 				v := a.v.Get(k)
+				if k == "server.api_keys" {
+					v = fmt.Sprintf("[%d key(s), not shown]", len(a.cfg.Server.APIKeys))
+				}
 				if k == "registry" && a.cfg.Registry == "" {
 					if def, err := rules.DefaultRegistryPath(); err == nil {
 						v = def + " (default)"
