@@ -97,6 +97,7 @@ func BenchmarkFileVideo(b *testing.B) {
 		{"query-2fps", Sampling{FPS: 2, MaxSide: 320, Views: QueryViews}},
 		{"query-keyframes", Sampling{FPS: 2, MaxSide: 320, Views: QueryViews, KeyframesOnly: true}},
 		{"register-5fps", Sampling{FPS: 5, MaxSide: 320, Views: RegisterViews, Dedup: 4}},
+		{"register-5fps-no-views", Sampling{FPS: 5, MaxSide: 320, Dedup: 4}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
