@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/provcheck/provcheck/output"
-	"github.com/provcheck/provcheck/rules"
 	"github.com/spf13/cobra"
 )
 
@@ -24,13 +23,9 @@ checked.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			var fail rules.Verdict
-			if failOn != "" {
-				v, ok := rules.ParseVerdict(failOn)
-				if !ok || v == rules.NoMatch {
-					return usageErr(fmt.Errorf("--fail-on %q: want match or possible_match", failOn))
-				}
-				fail = v
+			fail, err := parseFailOn(failOn)
+			if err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			e, err := a.engine(ctx, true)

@@ -119,25 +119,22 @@ func (a *app) registryListCmd() *cobra.Command {
 			if err != nil {
 				return usageErr(err)
 			}
-			e, err := a.engine(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer e.Close()
-			list, err := e.Store().List(cmd.Context())
-			if err != nil {
-				return usageErr(err)
-			}
-			w := cmd.OutOrStdout()
-			if f == output.JSON {
-				return writeJSON(w, list)
-			}
-			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tRATING\tMEDIA\tFRAMES\tFACT-CHECKS\tTITLE")
-			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", s.ID, s.Rating, s.Media, s.Frames, s.FactChecks, s.Title)
-			}
-			return tw.Flush()
+			return a.store(cmd, func(st registry.Store) error {
+				list, err := st.List(cmd.Context())
+				if err != nil {
+					return usageErr(err)
+				}
+				w := cmd.OutOrStdout()
+				if f == output.JSON {
+					return writeJSON(w, list)
+				}
+				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tRATING\tMEDIA\tFRAMES\tFACT-CHECKS\tTITLE")
+				for _, s := range list {
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", s.ID, s.Rating, s.Media, s.Frames, s.FactChecks, s.Title)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text or json")
@@ -156,25 +153,22 @@ func (a *app) registryShowCmd() *cobra.Command {
 			if err != nil {
 				return usageErr(err)
 			}
-			e, err := a.engine(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer e.Close()
-			c, err := e.Store().Get(cmd.Context(), args[0])
-			if err != nil {
-				return usageErr(err)
-			}
-			if !frames {
-				for i := range c.Media {
-					c.Media[i].Fingerprint.Frames = nil
+			return a.store(cmd, func(st registry.Store) error {
+				c, err := st.Get(cmd.Context(), args[0])
+				if err != nil {
+					return usageErr(err)
 				}
-			}
-			w := cmd.OutOrStdout()
-			if f == output.JSON {
-				return writeJSON(w, c)
-			}
-			return output.WriteCase(w, c)
+				if !frames {
+					for i := range c.Media {
+						c.Media[i].Fingerprint.Frames = nil
+					}
+				}
+				w := cmd.OutOrStdout()
+				if f == output.JSON {
+					return writeJSON(w, c)
+				}
+				return output.WriteCase(w, c)
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text or json")
@@ -188,16 +182,13 @@ func (a *app) registryRemoveCmd() *cobra.Command {
 		Short: "Remove a case with its media and fact-checks",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e, err := a.engine(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer e.Close()
-			if err := e.Store().Remove(cmd.Context(), args[0]); err != nil {
-				return usageErr(err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
-			return nil
+			return a.store(cmd, func(st registry.Store) error {
+				if err := st.Remove(cmd.Context(), args[0]); err != nil {
+					return usageErr(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
+				return nil
+			})
 		},
 	}
 }

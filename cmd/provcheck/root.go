@@ -9,6 +9,7 @@ import (
 
 	"github.com/provcheck/provcheck/engine"
 	"github.com/provcheck/provcheck/output"
+	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
 	"github.com/provcheck/provcheck/samples"
 	"github.com/spf13/cobra"
@@ -115,6 +116,29 @@ func (a *app) engine(ctx context.Context, withRegistry bool) (*engine.Engine, er
 		return nil, usageErr(err)
 	}
 	return e, nil
+}
+
+// parseFailOn reads --fail-on: "" (never), match or possible_match.
+func parseFailOn(s string) (rules.Verdict, error) {
+	if s == "" {
+		return "", nil
+	}
+	v, ok := rules.ParseVerdict(s)
+	if !ok || v == rules.NoMatch {
+		return "", usageErr(fmt.Errorf("--fail-on %q: want match or possible_match", s))
+	}
+	return v, nil
+}
+
+// store opens the engine with its registry for a command that only reads
+// or edits the registry, and closes it when fn returns.
+func (a *app) store(cmd *cobra.Command, fn func(registry.Store) error) error {
+	e, err := a.engine(cmd.Context(), true)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	return fn(e.Store())
 }
 
 func (a *app) style() output.Style {

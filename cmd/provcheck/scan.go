@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/output"
-	"github.com/provcheck/provcheck/rules"
 	"github.com/provcheck/provcheck/scan"
 	"github.com/spf13/cobra"
 )
@@ -63,13 +62,9 @@ files could not be checked, or the scan was interrupted.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			var fail rules.Verdict
-			if failOn != "" {
-				v, ok := rules.ParseVerdict(failOn)
-				if !ok || v == rules.NoMatch {
-					return usageErr(fmt.Errorf("--fail-on %q: want match or possible_match", failOn))
-				}
-				fail = v
+			fail, err := parseFailOn(failOn)
+			if err != nil {
+				return err
 			}
 			if workers < 0 {
 				return usageErr(fmt.Errorf("--workers %d: want a positive number (0: one per CPU)", workers))

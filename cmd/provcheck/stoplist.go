@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/registry"
 	"github.com/spf13/cobra"
 )
 
@@ -61,19 +62,16 @@ within thresholds.match_distance of it are not used as evidence.`,
 		Short: "List the stop frames",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := a.engine(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer e.Close()
-			frames, err := e.Store().StopFrames(cmd.Context())
-			if err != nil {
-				return usageErr(err)
-			}
-			for _, f := range frames {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s  %s\n", f.PDQ, f.Source)
-			}
-			return nil
+			return a.store(cmd, func(st registry.Store) error {
+				frames, err := st.StopFrames(cmd.Context())
+				if err != nil {
+					return usageErr(err)
+				}
+				for _, f := range frames {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s  %s\n", f.PDQ, f.Source)
+				}
+				return nil
+			})
 		},
 	}
 	clear := &cobra.Command{
@@ -81,17 +79,14 @@ within thresholds.match_distance of it are not used as evidence.`,
 		Short: "Remove every stop frame",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			e, err := a.engine(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer e.Close()
-			n, err := e.Store().ClearStopFrames(cmd.Context())
-			if err != nil {
-				return usageErr(err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %d stop frame(s)\n", n)
-			return nil
+			return a.store(cmd, func(st registry.Store) error {
+				n, err := st.ClearStopFrames(cmd.Context())
+				if err != nil {
+					return usageErr(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "removed %d stop frame(s)\n", n)
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(add, list, clear)
