@@ -200,7 +200,7 @@ func (it *Item) Prepare(ctx context.Context, env *Env) error {
 		}
 	}
 	it.Path = out
-	p, err := ProbeFile(ctx, out)
+	p, err := cachedProbe(ctx, out)
 	if err != nil {
 		return fmt.Errorf("%s: %w", it.ID, err)
 	}
@@ -209,6 +209,24 @@ func (it *Item) Prepare(ctx context.Context, env *Env) error {
 	}
 	it.Probe = p
 	return nil
+}
+
+// cachedProbe is ProbeFile, remembered beside the file (FILE.probe.json)
+// so that reruns need not run ffprobe on every medium.
+func cachedProbe(ctx context.Context, path string) (Probe, error) {
+	side := path + ".probe.json"
+	var p Probe
+	if b, err := os.ReadFile(side); err == nil && json.Unmarshal(b, &p) == nil && p.Kind != "" {
+		return p, nil
+	}
+	p, err := ProbeFile(ctx, path)
+	if err != nil {
+		return p, err
+	}
+	if b, err := json.Marshal(p); err == nil {
+		os.WriteFile(side, b, 0o644) // only a cache: a failed write costs a probe next time
+	}
+	return p, nil
 }
 
 // ProbeFile reads a medium's kind, size and duration.

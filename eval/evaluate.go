@@ -29,6 +29,7 @@ type Options struct {
 	Config    string // provcheck configuration file; "" for the defaults
 	Only      string // comma-separated transformations to run
 	Negatives bool   // check the negatives
+	NoExplain bool   // skip computing the evidence for misses
 }
 
 // Result is the outcome of checking one query.
@@ -394,6 +395,9 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 	}
 	run.Results = results
 
+	if opt.NoExplain {
+		return run, nil
+	}
 	// Evidence for every miss and every false alarm.
 	t0 = time.Now()
 	var explain []int

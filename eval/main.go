@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&opt.Negatives, "negatives", true, "check the negatives")
 	jsonFile := fs.String("json", "", "also write the summary and every result as JSON to this file")
 	mdFile := fs.String("md", "", "also write the Markdown report to this file")
-	noMisses := fs.Bool("no-misses", false, "leave the evidence for each miss out of the report")
+	fs.BoolVar(&opt.NoExplain, "no-misses", false, "do not compute or print the evidence for each miss")
 	list := fs.Bool("list", false, "list the transformations and exit")
 	verbose := fs.Bool("v", false, "log more")
 	fs.Usage = func() {
@@ -107,9 +107,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	s := Summarise(r, "go run ./eval "+strings.Join(args, " "))
-	WriteMarkdown(stdout, s, !*noMisses)
+	WriteMarkdown(stdout, s, !opt.NoExplain)
 	if *mdFile != "" {
-		if err := writeFile(*mdFile, func(w io.Writer) error { WriteMarkdown(w, s, !*noMisses); return nil }); err != nil {
+		if err := writeFile(*mdFile, func(w io.Writer) error { WriteMarkdown(w, s, !opt.NoExplain); return nil }); err != nil {
 			fmt.Fprintln(stderr, "eval:", err)
 			return 1
 		}

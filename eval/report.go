@@ -37,8 +37,8 @@ type Summary struct {
 type CorpusStats struct {
 	RegisteredVideos     int               `json:"registered_videos"`
 	RegisteredImages     int               `json:"registered_images"`
-	RealVideos           int               `json:"registered_real_videos"`
-	RealImages           int               `json:"registered_real_images"`
+	RealVideos           int               `json:"registered_debian_videos"` // from Debian packages (clips, pans over photos)
+	RealImages           int               `json:"registered_debian_images"`
 	Variants             int               `json:"variants"`
 	Negatives            int               `json:"negatives"`
 	TransformedNegatives int               `json:"transformed_negatives"`
@@ -245,8 +245,17 @@ func WriteMarkdown(w io.Writer, s *Summary, misses bool) {
 	p("Thresholds: match_distance %v, possible_distance %v, min_quality %v, min_frames %v, min_coverage %v; query %v fps, register %v fps.\n\n",
 		s.Config["match_distance"], s.Config["possible_distance"], s.Config["min_quality"], s.Config["min_frames"],
 		s.Config["min_coverage"], s.Config["query_fps"], s.Config["register_fps"])
-	p("Corpus: %d registered videos (%d real), %d registered images (%d real), %d variants; %d negatives and %d transformed negatives.\n\n",
+	p("Corpus: %d registered videos (%d from Debian packages), %d registered images (%d from Debian packages), %d variants; %d negatives and %d transformed negatives.\n",
 		c.RegisteredVideos, c.RealVideos, c.RegisteredImages, c.RealImages, c.Variants, c.Negatives, c.TransformedNegatives)
+	if len(c.Packages) > 0 {
+		var pk []string
+		for name, v := range c.Packages {
+			pk = append(pk, name+" "+v)
+		}
+		sort.Strings(pk)
+		p("Packages: %s.\n", strings.Join(pk, ", "))
+	}
+	p("\n")
 
 	p("### Recall per transformation\n\n")
 	p("Recall is the share of variants whose registered original gets a `match`; \"match or possible\" also counts `possible_match`.\n\n")
