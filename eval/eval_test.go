@@ -78,6 +78,12 @@ func TestQuickGenerated(t *testing.T) {
 			t.Errorf("original %s: recall %.2f, want 1", k, r.Recall)
 		}
 	}
+	// The control's report evidence is kept.
+	for _, r := range run.Results {
+		if r.Transform == "original" && (len(r.Matches) == 0 || r.Matches[0].Entry != r.Expected || r.Matches[0].FramesMatched == 0) {
+			t.Errorf("%s: matches %+v, want its own case first", r.ID, r.Matches)
+		}
+	}
 	// Each miss carries the nearest-frame evidence.
 	for _, m := range s.Misses {
 		if m.Evidence == nil {

@@ -55,6 +55,8 @@ type Result struct {
 	Duration   float64   `json:"duration_s,omitempty"`
 	Frames     int       `json:"frames_checked"`
 	Evidence   *Evidence `json:"evidence,omitempty"`
+	// Matches are the report's matches (verdict possible_match or better).
+	Matches []*MatchEvidence `json:"matches,omitempty"`
 
 	matches []engine.Match
 }
@@ -434,6 +436,7 @@ func resultOf(q *Query, kind hashing.Kind, rep engine.Report) *Result {
 		r.Top, r.TopVerdict = rep.Matches[0].EntryID, rep.Matches[0].Verdict
 	}
 	for _, m := range rep.Matches {
+		r.Matches = append(r.Matches, matchEvidence(m))
 		if m.EntryID == q.Expected {
 			if m.Verdict.Rank() > r.Hit.Rank() {
 				r.Hit = m.Verdict
