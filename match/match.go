@@ -209,13 +209,26 @@ func align(q Query, entry *hashing.Fingerprint, hits []hit, p Params) CaseMatch 
 	cm.Evidence.FramesMatched = len(chosen)
 	cm.Evidence.MeanDistance = round3(float64(sum) / float64(len(chosen)))
 	cm.Segments = segments(q, entry, qis, chosen)
+	if speed != 1 || offset != 0 {
+		// Along a fitted time alignment, the registered times follow the
+		// line, not the scatter of the individual hits.
+		for i := range cm.Segments {
+			sg := &cm.Segments[i]
+			end := max(entry.Duration, entry.Frames[len(entry.Frames)-1].T)
+			sg.EntryStart = round3(min(end, max(0, speed*sg.QueryStart+offset)))
+			sg.EntryEnd = round3(min(end, max(0, speed*sg.QueryEnd+offset)))
+		}
+	}
 	cm.Evidence.EntryCoverage = entryCoverage(entry, cm.Segments)
 	return cm
 }
 
 // temporal finds the speed and offset on which most query frames agree
-// (a Hough vote over registered time = speed × query time + offset) and
-// returns each agreeing query frame's best hit.
+// (a Hough vote over registered time = speed × query time + offset), then
+// refines the best few candidates — offset from the median residual, score
+// from how close each frame's best hit is along the line — because within
+// a slowly changing shot many alignments collect the same votes. It returns
+// each agreeing query frame's best hit.
 func temporal(q Query, entry *hashing.Fingerprint, hits []hit, p Params) (map[int32]hit, float64, float64) {
 	const bin = 0.5 // seconds of offset per vote bin
 	tol := max(1.0, 2*entryStep(entry))
@@ -223,62 +236,106 @@ func temporal(q Query, entry *hashing.Fingerprint, hits []hit, p Params) (map[in
 	for d := 0.05; d <= p.MaxSpeedChange+1e-9; d += 0.05 {
 		speeds = append(speeds, 1+d, 1-d)
 	}
-	type vote struct {
-		frames map[int32]int32 // query frame → best distance in this bin
+	type candidate struct {
+		speed, offset, votes float64
 	}
-	bestScore, bestSpeed, bestOffset := -1.0, 1.0, 0.0
+	var cands []candidate
 	for _, s := range speeds {
-		bins := map[int64]*vote{}
+		bins := map[int64]map[int32]int32{} // bin → query frame → best distance
 		for _, h := range hits {
-			off := entry.Frames[h.fi].T - s*q.Frames[h.qi].T
-			b := int64(math.Floor(off / bin))
+			b := int64(math.Floor((entry.Frames[h.fi].T - s*q.Frames[h.qi].T) / bin))
 			v := bins[b]
 			if v == nil {
-				v = &vote{frames: map[int32]int32{}}
+				v = map[int32]int32{}
 				bins[b] = v
 			}
-			if d, ok := v.frames[h.qi]; !ok || h.dist < d {
-				v.frames[h.qi] = h.dist
+			if d, ok := v[h.qi]; !ok || h.dist < d {
+				v[h.qi] = h.dist
 			}
 		}
 		for b, v := range bins {
 			// Two neighbouring bins together, so an offset on a bin edge
 			// is not split.
-			merged := map[int32]int32{}
-			for _, src := range []*vote{v, bins[b+1]} {
-				if src == nil {
-					continue
-				}
-				for qi, d := range src.frames {
-					if old, ok := merged[qi]; !ok || d < old {
-						merged[qi] = d
-					}
-				}
+			merged := map[int32]bool{}
+			for qi := range v {
+				merged[qi] = true
 			}
-			score := 0.0
-			for _, d := range merged {
-				score += 1 + 0.5*float64(p.SearchDistance-int(d))/float64(p.SearchDistance+1)
+			for qi := range bins[b+1] {
+				merged[qi] = true
 			}
-			if s != 1 {
-				score -= 0.01 // prefer normal speed on ties
-			}
-			if score > bestScore {
-				bestScore, bestSpeed, bestOffset = score, s, float64(b+1)*bin
-			}
+			cands = append(cands, candidate{s, float64(b+1) * bin, float64(len(merged))})
 		}
 	}
-	chosen := map[int32]hit{}
-	for _, h := range hits {
-		want := bestSpeed*q.Frames[h.qi].T + bestOffset
-		if math.Abs(entry.Frames[h.fi].T-want) > tol {
+	slices.SortFunc(cands, func(a, b candidate) int {
+		switch {
+		case a.votes > b.votes:
+			return -1
+		case a.votes < b.votes:
+			return 1
+		}
+		return 0
+	})
+	// Refine the candidates within one vote of the best.
+	best, bestScore := candidate{1, 0, 0}, math.Inf(-1)
+	for i, c := range cands {
+		if i >= 12 || c.votes < cands[0].votes-1 {
+			break
+		}
+		// The offset: the median residual of the hits near the line.
+		var res []float64
+		for _, h := range hits {
+			r := entry.Frames[h.fi].T - c.speed*q.Frames[h.qi].T
+			if math.Abs(r-c.offset) <= tol {
+				res = append(res, r)
+			}
+		}
+		if len(res) == 0 {
 			continue
 		}
-		if c, ok := chosen[h.qi]; !ok || h.dist < c.dist ||
-			h.dist == c.dist && math.Abs(entry.Frames[h.fi].T-want) < math.Abs(entry.Frames[c.fi].T-want) {
-			chosen[h.qi] = h
+		slices.Sort(res)
+		c.offset = res[len(res)/2]
+		// The score: each frame's best hit close to the line, by distance.
+		near := map[int32]int32{}
+		tight := max(0.35, entryStep(entry))
+		for _, h := range hits {
+			if math.Abs(entry.Frames[h.fi].T-(c.speed*q.Frames[h.qi].T+c.offset)) > tight {
+				continue
+			}
+			if d, ok := near[h.qi]; !ok || h.dist < d {
+				near[h.qi] = h.dist
+			}
+		}
+		score := 0.0
+		for _, d := range near {
+			score += float64(p.SearchDistance + 1 - int(d))
+		}
+		// A speed change is a claim: it must earn a third of a bit a
+		// frame per 5% to beat normal speed.
+		score -= math.Abs(c.speed-1) * 6 * float64(len(near))
+		if score > bestScore {
+			best, bestScore = c, score
 		}
 	}
-	return chosen, bestSpeed, bestOffset
+	// Each frame keeps its best hit close to the line; only a frame with
+	// none close keeps one further off (a static shot, a dropped frame).
+	tight := max(0.35, entryStep(entry))
+	chosen := map[int32]hit{}
+	for _, window := range []float64{tight, tol} {
+		for _, h := range hits {
+			if _, done := chosen[h.qi]; done && window > tight {
+				continue
+			}
+			want := best.speed*q.Frames[h.qi].T + best.offset
+			if math.Abs(entry.Frames[h.fi].T-want) > window {
+				continue
+			}
+			if c, ok := chosen[h.qi]; !ok || h.dist < c.dist ||
+				h.dist == c.dist && math.Abs(entry.Frames[h.fi].T-want) < math.Abs(entry.Frames[c.fi].T-want) {
+				chosen[h.qi] = h
+			}
+		}
+	}
+	return chosen, best.speed, best.offset
 }
 
 // segments groups aligned query frames into runs without long gaps.
