@@ -5,6 +5,7 @@
 package match
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"sort"
@@ -266,14 +267,19 @@ func temporal(q Query, entry *hashing.Fingerprint, hits []hit, p Params) (map[in
 			cands = append(cands, candidate{s, float64(b+1) * bin, float64(len(merged))})
 		}
 	}
+	// A total order (votes, then normal speed, then offset): the result must
+	// not depend on map iteration.
 	slices.SortFunc(cands, func(a, b candidate) int {
-		switch {
-		case a.votes > b.votes:
-			return -1
-		case a.votes < b.votes:
-			return 1
+		if a.votes != b.votes {
+			return cmp.Compare(b.votes, a.votes)
 		}
-		return 0
+		if da, db := math.Abs(a.speed-1), math.Abs(b.speed-1); da != db {
+			return cmp.Compare(da, db)
+		}
+		if a.speed != b.speed {
+			return cmp.Compare(a.speed, b.speed)
+		}
+		return cmp.Compare(a.offset, b.offset)
 	})
 	// Refine the candidates within one vote of the best.
 	best, bestScore := candidate{1, 0, 0}, math.Inf(-1)
