@@ -56,12 +56,6 @@ func (h *FrameHasher) smallHashes(f *Frame) {
 	}
 }
 
-// Dihedral returns the eight PDQ hashes of img's rotations and flips (see
-// the pdq.Rotate90… constants) and their quality.
-func (h *FrameHasher) Dihedral(img image.Image) ([8]pdq.Hash, int) {
-	return h.pdq.DihedralFromImage(img)
-}
-
 func clamp8(v float32) uint8 {
 	switch {
 	case v <= 0:

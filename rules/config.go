@@ -399,5 +399,3 @@ func expandHome(p string) string {
 	}
 	return p
 }
-
-var _ = slices.Contains[[]string]
