@@ -100,6 +100,9 @@ func FingerprintImage(img image.Image, format string, views ViewSet) *Fingerprin
 	if views != NoViews {
 		l = DetectLayout([]image.Image{img})
 	}
+	if views == QueryViews {
+		l.Proposals = ProposeRects([]image.Image{img}, maxProposals)
+	}
 	return &Fingerprint{
 		Kind: KindImage, Format: format, Width: b.Dx(), Height: b.Dy(),
 		Frames: []Frame{h.HashViews(img, 0, views, l)},
@@ -223,6 +226,9 @@ func (sk *sink) decide() {
 		imgs[i] = f.img
 	}
 	l := DetectLayout(imgs)
+	if sk.views == QueryViews {
+		l.Proposals = ProposeRects(imgs, maxVideoProposals)
+	}
 	sk.layout = &l
 	for _, f := range sk.held {
 		sk.dedup.add(sk.h.HashViews(f.img, f.t, sk.views, l))

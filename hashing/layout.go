@@ -44,6 +44,9 @@ type Layout struct {
 	// hashed too when checking: a wrong guess costs a hash, a missed one
 	// a match.
 	Alternates []Rect
+	// Proposals are rectangles closed by straight edges (see
+	// ProposeRects), hashed when checking; found only for queries.
+	Proposals []Rect
 }
 
 // Rects returns the distinct rectangles worth hashing besides the full
@@ -79,13 +82,17 @@ func (g *lumaGrid) at(x, y int) float32 { return g.v[y*g.w+x] }
 
 // newLumaGrid box-averages img into a grid whose long side is at most
 // gridSide.
-func newLumaGrid(img image.Image) *lumaGrid {
+func newLumaGrid(img image.Image) *lumaGrid { return newLumaGridSide(img, gridSide) }
+
+// newLumaGridSide box-averages img into a grid whose long side is at most
+// side.
+func newLumaGridSide(img image.Image, side int) *lumaGrid {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if w <= 0 || h <= 0 {
 		return &lumaGrid{}
 	}
-	scale := max(1, float64(max(w, h))/gridSide)
+	scale := max(1, float64(max(w, h))/float64(side))
 	gw, gh := max(1, int(float64(w)/scale)), max(1, int(float64(h)/scale))
 	g := &lumaGrid{w: gw, h: gh, v: make([]float32, gw*gh)}
 	cnt := make([]float32, gw*gh)

@@ -52,6 +52,18 @@ func viewRects(set ViewSet, l Layout, w, h int) []namedRect {
 			}
 			out = append(out, namedRect{name, r})
 		}
+		for _, r := range l.Proposals {
+			if r.Near(Full, 0.03) || r.Area() < 0.06 {
+				continue
+			}
+			dup := false
+			for _, o := range out {
+				dup = dup || o.r.Near(r, 0.015)
+			}
+			if !dup {
+				out = append(out, namedRect{"rect", r})
+			}
+		}
 	case RegisterViews:
 		// Crops are taken of the frame without its uniform borders; an
 		// inset picture found in a registered clip is one more view, but
