@@ -120,13 +120,14 @@ func newEdgeMap(grids []*lumaGrid, horizontal bool) *edgeMap {
 		}
 	}
 	const (
-		reach    = 4   // the neighbourhood: boundaries within reach on either side
+		reach    = 3   // the neighbourhood: boundaries within reach on either side
 		floor    = 2.5 // a brightness step below this (0..255 levels) is noise
 		texFloor = 1.0 // a detail step below this is noise
 	)
 	// peak reports whether the strongest value of v near b, at position
-	// i, is on b or next to it: an edge between grid cells is one
-	// boundary, one falling inside a cell is split over two.
+	// i, is on b — or next to it, with b holding at least half as much:
+	// an edge between grid cells is one boundary, one falling inside a
+	// cell is split over two.
 	peak := func(v []float32, b, i int, floor float32) bool {
 		best, at := float32(0), -1
 		for o := max(1, b-reach); o <= min(n-1, b+reach); o++ {
@@ -134,7 +135,7 @@ func newEdgeMap(grids []*lumaGrid, horizontal bool) *edgeMap {
 				best, at = s, o
 			}
 		}
-		return best >= floor && abs(at-b) <= 1
+		return best >= floor && (at == b || abs(at-b) == 1 && 2*v[b*along+i] >= best)
 	}
 	m := &edgeMap{n: n, along: along, mark: make([]int, (n+1)*(along+1))}
 	for b := 1; b < n; b++ {
@@ -163,7 +164,7 @@ func medianF32(v []float32) float32 {
 // only the best of neighbouring boundaries.
 func (m *edgeMap) segments(minLen int) []edgeSeg {
 	const density = 0.6
-	gap := max(2, m.along/40)
+	gap := max(3, m.along/16)
 	type scored struct {
 		edgeSeg
 		marks int
@@ -303,6 +304,24 @@ func proposeRects(grids []*lumaGrid, limit int) []image.Rectangle {
 			}
 		}
 	}
+	// Reposts centre the picture: a picture edge across the whole frame
+	// whose counterpart is too faint to trace (a smooth sky against a
+	// blurred copy of it) still gives the band between it and its mirror
+	// position, at a lower rank.
+	for _, s := range hs {
+		if s.lo <= w/20 && s.hi >= w-w/20 && abs(2*s.pos-h) >= h/5 {
+			r := image.Rect(0, min(s.pos, h-s.pos), w, max(s.pos, h-s.pos))
+			f := filled(r)
+			cands = append(cands, cand{r, 0.5 * hm.support(s.pos, 0, w) * f * f})
+		}
+	}
+	for _, s := range vs {
+		if s.lo <= h/20 && s.hi >= h-h/20 && abs(2*s.pos-w) >= w/5 {
+			r := image.Rect(min(s.pos, w-s.pos), 0, max(s.pos, w-s.pos), h)
+			f := filled(r)
+			cands = append(cands, cand{r, 0.5 * vm.support(s.pos, 0, h) * f * f})
+		}
+	}
 	slices.SortStableFunc(cands, func(a, b cand) int {
 		switch {
 		case a.score > b.score:
@@ -375,7 +394,7 @@ func refineRect(frames []image.Image, r Rect, cellX, cellY float64) Rect {
 	}
 	px := func(v float64, n int) int { return int(math.Round(v * float64(n))) }
 	x0, x1, y0, y1 := px(r.X0, w), px(r.X1, w), px(r.Y0, h), px(r.Y1, h)
-	rx, ry := int(math.Ceil(cellX*float64(w)))+1, int(math.Ceil(cellY*float64(h)))+1
+	rx, ry := int(math.Ceil(2*cellX*float64(w)))+1, int(math.Ceil(2*cellY*float64(h)))+1
 	// Measure along the middle of each side, away from the corners that
 	// the other sides may move.
 	inX0, inX1 := x0+(x1-x0)/8, x1-(x1-x0)/8
