@@ -14,6 +14,7 @@ import (
 type FrameHasher struct {
 	pdq   *pdq.Hasher
 	thumb *image.Gray
+	rot   []float32 // scratch for rotated views
 }
 
 // NewFrameHasher returns a FrameHasher.

@@ -160,5 +160,6 @@ func (h *FrameHasher) HashViews(img image.Image, t float64, set ViewSet, l Layou
 			View{Name: nr.name, PDQ: o, Quality: q},
 			View{Name: nr.name + "-mirror", PDQ: m, Quality: q})
 	}
+	f.Views = append(f.Views, h.rotatedViews(img)...)
 	return f
 }

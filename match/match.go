@@ -23,6 +23,10 @@ type QueryFrame struct {
 	T       float64
 	Quality int
 	Hashes  []pdq.Hash
+	// Narrow are speculative views (turned back by a guessed angle):
+	// many per frame, so they are searched only within the match
+	// distance, where a hit is strong evidence and the search is cheap.
+	Narrow []pdq.Hash
 }
 
 // Query is what is searched.
@@ -39,7 +43,11 @@ func NewQuery(fp *hashing.Fingerprint, minQuality int) Query {
 	for i, f := range fp.Frames {
 		qf := QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}}
 		for _, v := range f.Views {
-			if v.Quality >= minQuality {
+			switch {
+			case v.Quality < minQuality:
+			case v.Speculative():
+				qf.Narrow = append(qf.Narrow, v.PDQ)
+			default:
 				qf.Hashes = append(qf.Hashes, v.PDQ)
 				qf.Quality = max(qf.Quality, v.Quality)
 			}
@@ -98,8 +106,8 @@ type mediaKey struct{ c, m int32 }
 // Find returns the evidence for every case with at least one hit, strongest
 // first. It does not decide verdicts: that is the rules' job.
 func Find(snap *registry.Snapshot, q Query, p Params) []CaseMatch {
-	var hashes []pdq.Hash
-	var owner []int32
+	var hashes, narrow []pdq.Hash
+	var owner, narrowOwner []int32
 	informative := 0
 	for qi, f := range q.Frames {
 		if f.Quality < p.MinQuality {
@@ -109,6 +117,10 @@ func Find(snap *registry.Snapshot, q Query, p Params) []CaseMatch {
 		for _, h := range f.Hashes {
 			hashes = append(hashes, h)
 			owner = append(owner, int32(qi))
+		}
+		for _, h := range f.Narrow {
+			narrow = append(narrow, h)
+			narrowOwner = append(narrowOwner, int32(qi))
 		}
 	}
 	if informative == 0 || snap.Index.Len() == 0 {
@@ -121,12 +133,18 @@ func Find(snap *registry.Snapshot, q Query, p Params) []CaseMatch {
 		qi, fi int32
 	}
 	best := map[key]int32{}
-	snap.Index.SearchMany(hashes, p.SearchDistance, func(i int, h registry.Hit) {
-		k := key{mediaKey{h.Case, h.Media}, owner[i], h.Frame}
-		if d, ok := best[k]; !ok || int32(h.Distance) < d {
-			best[k] = int32(h.Distance)
+	collect := func(owner []int32) func(i int, h registry.Hit) {
+		return func(i int, h registry.Hit) {
+			k := key{mediaKey{h.Case, h.Media}, owner[i], h.Frame}
+			if d, ok := best[k]; !ok || int32(h.Distance) < d {
+				best[k] = int32(h.Distance)
+			}
 		}
-	})
+	}
+	snap.Index.SearchMany(hashes, p.SearchDistance, collect(owner))
+	if len(narrow) > 0 {
+		snap.Index.SearchMany(narrow, min(p.MatchDistance, p.SearchDistance), collect(narrowOwner))
+	}
 	byMedia := map[mediaKey][]hit{}
 	for k, d := range best {
 		byMedia[k.mk] = append(byMedia[k.mk], hit{qi: k.qi, fi: k.fi, dist: d})

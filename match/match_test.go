@@ -161,3 +161,44 @@ func TestViewsOfOneFrameCountOnce(t *testing.T) {
 		t.Errorf("%+v", got)
 	}
 }
+
+// TestNarrowViewsSearchedWithinMatchDistance: a speculative view counts
+// when it is within match distance and is not searched beyond it, where a
+// frame's own hash still is.
+func TestNarrowViewsSearchedWithinMatchDistance(t *testing.T) {
+	reg := clip(11, 10)
+	snap := snapshot(reg)
+	r := rand.New(rand.NewPCG(12, 12))
+	far := pdq.Hash{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
+	for _, tc := range []struct {
+		name     string
+		frame    QueryFrame
+		min, max int // best distance expected; max -1: no match
+	}{
+		{"narrow close", QueryFrame{Quality: 90, Hashes: []pdq.Hash{far}, Narrow: []pdq.Hash{hashAt(reg, 4, 20, r)}}, 0, 20},
+		{"narrow beyond match distance", QueryFrame{Quality: 90, Hashes: []pdq.Hash{far}, Narrow: []pdq.Hash{hashAt(reg, 4, 40, r)}}, 0, -1},
+		{"frame beyond match distance", QueryFrame{Quality: 90, Hashes: []pdq.Hash{hashAt(reg, 4, 40, r)}}, 32, 45},
+	} {
+		got := Find(snap, Query{Kind: hashing.KindImage, Frames: []QueryFrame{tc.frame}}, params)
+		switch {
+		case tc.max < 0 && len(got) != 0:
+			t.Errorf("%s: got %+v, want nothing", tc.name, got)
+		case tc.max >= 0 && (len(got) != 1 || got[0].Evidence.BestDistance < tc.min || got[0].Evidence.BestDistance > tc.max):
+			t.Errorf("%s: got %+v, want best distance in %d..%d", tc.name, got, tc.min, tc.max)
+		}
+	}
+}
+
+// TestNewQuerySplitsSpeculativeViews: rotated views go to Narrow.
+func TestNewQuerySplitsSpeculativeViews(t *testing.T) {
+	fp := &hashing.Fingerprint{Kind: hashing.KindImage, Frames: []hashing.Frame{{Quality: 90, PDQ: pdq.Hash{1}, Views: []hashing.View{
+		{Name: "mirror", PDQ: pdq.Hash{2}, Quality: 90},
+		{Name: "rotate-1.5", PDQ: pdq.Hash{3}, Quality: 90},
+		{Name: "rect", PDQ: pdq.Hash{4}, Quality: 20},
+	}}}}
+	q := NewQuery(fp, 50)
+	f := q.Frames[0]
+	if len(f.Hashes) != 2 || f.Hashes[1] != (pdq.Hash{2}) || len(f.Narrow) != 1 || f.Narrow[0] != (pdq.Hash{3}) {
+		t.Errorf("got hashes %v narrow %v", f.Hashes, f.Narrow)
+	}
+}
