@@ -313,19 +313,26 @@ func FileDigest(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// StopFramesFromFile fingerprints unrelated material densely (every frame
-// as it is, no views) for the stop-list.
+// StopFramesFromFile fingerprints unrelated material as registration does
+// (every frame with its crop and zoom views) for the stop-list.
 func (e *Engine) StopFramesFromFile(ctx context.Context, path, source string) ([]registry.StopFrame, error) {
-	s := e.RegisterSampling()
-	s.Views = hashing.NoViews
-	fp, err := e.Fingerprint(ctx, path, s)
+	// The registered views (crops, zooms) of the material are stopped
+	// too: registered media index the same views of it, and a query's
+	// views can reach them.
+	fp, err := e.Fingerprint(ctx, path, e.RegisterSampling())
 	if err != nil {
 		return nil, err
 	}
 	var out []registry.StopFrame
 	for _, f := range fp.Frames {
-		if f.Quality >= e.cfg.Thresholds.MinQuality {
-			out = append(out, registry.StopFrame{Source: source, PDQ: f.PDQ})
+		if f.Quality < e.cfg.Thresholds.MinQuality {
+			continue
+		}
+		out = append(out, registry.StopFrame{Source: source, PDQ: f.PDQ})
+		for _, v := range f.Views {
+			if v.Quality >= e.cfg.Thresholds.MinQuality {
+				out = append(out, registry.StopFrame{Source: source, PDQ: v.PDQ})
+			}
 		}
 	}
 	if len(out) == 0 {
