@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // Rotated views: a repost tilted by a few degrees (a phone held askew, a
@@ -15,7 +16,10 @@ import (
 // 6–25 bits.
 
 // rotationAngles are the angles (degrees) a query frame is turned back by.
-var rotationAngles = []float64{-6, -4.5, -3, -1.5, 1.5, 3, 4.5, 6}
+// Angle 0 is the plain centre, which also leaves out what a repost puts in
+// the corners and along the edges (a channel badge, a handle, a news
+// ticker).
+var rotationAngles = []float64{-6, -4.5, -3, -1.5, 0, 1.5, 3, 4.5, 6}
 
 // rotationZoom is the centre share of the frame hashed after turning, and
 // must equal a registered zoom view's.
@@ -28,6 +32,9 @@ var rotationNames = func() []string {
 	out := make([]string, len(rotationAngles))
 	for i, a := range rotationAngles {
 		out[i] = "rotate" + strconv.FormatFloat(a, 'f', -1, 64)
+		if a == 0 {
+			out[i] = "centre80"
+		}
 	}
 	return out
 }()
@@ -82,7 +89,8 @@ func (g *lumaGrid) bilinear(x, y float64) float32 {
 }
 
 // Speculative reports whether the view guesses at a transformation (a
-// rotated view), so a match should rely on it only when it is close.
+// rotated view, the centre), so a match should rely on it only when it is
+// close.
 func (v View) Speculative() bool {
-	return len(v.Name) > len("rotate") && v.Name[:len("rotate")] == "rotate"
+	return strings.HasPrefix(v.Name, "rotate") || v.Name == "centre80"
 }
