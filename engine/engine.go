@@ -184,9 +184,38 @@ func (e *Engine) Check(ctx context.Context, path string) (Report, error) {
 		return rep, nil
 	}
 	rep = e.Evaluate(snap, fp)
+	if e.cfg.Sampling.CropSearch && rep.Verdict != rules.Match {
+		if again, ok := e.cropSearch(snap, fp); ok && again.Verdict.Rank() > rep.Verdict.Rank() {
+			rep = again
+		}
+	}
 	rep.File = path
 	rep.ElapsedMS = time.Since(start).Milliseconds()
 	return rep, nil
+}
+
+// cropSearch looks for windows of the query's frames that are registered
+// pictures cropped off centre (match.CropSearch); when it finds any, it
+// hashes them in every frame that kept its luminance and evaluates again.
+func (e *Engine) cropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint) (Report, bool) {
+	wins := match.CropSearch(snap, fp, match.ParamsFrom(e.cfg))
+	if len(wins) == 0 {
+		return Report{}, false
+	}
+	h := hashing.GetFrameHasher()
+	defer hashing.PutFrameHasher(h)
+	for i := range fp.Frames {
+		f := &fp.Frames[i]
+		if f.Luma == nil {
+			continue
+		}
+		for _, w := range wins {
+			if hash, q := h.HashWindow(f.Luma, w); q > 0 {
+				f.Views = append(f.Views, hashing.View{Name: "window", PDQ: hash, Quality: q})
+			}
+		}
+	}
+	return e.Evaluate(snap, fp), true
 }
 
 // Evaluate matches a fingerprint against a snapshot and applies the policy.

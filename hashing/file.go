@@ -278,6 +278,9 @@ func newDeduper(max int, out *Fingerprint) *deduper { return &deduper{max: max, 
 
 func (d *deduper) add(f Frame) {
 	fr := &d.out.Frames
+	if len(*fr) >= maxLumaFrames {
+		f.Luma = nil // bound memory on long clips
+	}
 	if d.max > 0 && len(*fr) > 0 && pdq.Distance((*fr)[len(*fr)-1].PDQ, f.PDQ) <= d.max {
 		d.pending = &f
 		return

@@ -62,6 +62,9 @@ type Frame struct {
 	PHash   Hash64   `json:"phash"`
 	DHash   Hash64   `json:"dhash"`
 	Views   []View   `json:"views,omitempty"`
+	// Luma is the frame's luminance, kept for checks (see HashWindow);
+	// nil when not kept.
+	Luma *Luma `json:"-"`
 }
 
 // View is the PDQ hash of one view of a frame: the picture found inside

@@ -100,12 +100,19 @@ func newLumaGridSide(img image.Image, side int) *lumaGrid {
 	// not be read whole for a layout.
 	stepX := max(1, int(scale/4))
 	stepY := max(1, int(scale/4))
+	var xs, gxs []int
+	for x := 0; x < w; x += stepX {
+		xs = append(xs, b.Min.X+x)
+		gxs = append(gxs, min(gw-1, int(float64(x)/scale)))
+	}
+	row := make([]float32, len(xs))
 	for y := 0; y < h; y += stepY {
 		gy := min(gh-1, int(float64(y)/scale))
-		for x := 0; x < w; x += stepX {
-			gx := min(gw-1, int(float64(x)/scale))
-			g.v[gy*gw+gx] += pixelLuma(img, b.Min.X+x, b.Min.Y+y)
-			cnt[gy*gw+gx]++
+		rowLuma(img, b.Min.Y+y, xs, row)
+		v, c := g.v[gy*gw:(gy+1)*gw], cnt[gy*gw:(gy+1)*gw]
+		for i, gx := range gxs {
+			v[gx] += row[i]
+			c[gx]++
 		}
 	}
 	for i := range g.v {
@@ -114,6 +121,33 @@ func newLumaGridSide(img image.Image, side int) *lumaGrid {
 		}
 	}
 	return g
+}
+
+// rowLuma sets dst[i] to the luminance of pixel (xs[i], y).
+func rowLuma(img image.Image, y int, xs []int, dst []float32) {
+	switch m := img.(type) {
+	case *image.YCbCr:
+		off := m.YOffset(0, y) // where x = 0 would be; x is added
+		for i, x := range xs {
+			dst[i] = float32(m.Y[off+x])
+		}
+	case *image.RGBA:
+		base := m.PixOffset(0, y)
+		for i, x := range xs {
+			p := m.Pix[base+4*x : base+4*x+3 : base+4*x+3]
+			dst[i] = 0.299*float32(p[0]) + 0.587*float32(p[1]) + 0.114*float32(p[2])
+		}
+	case *image.NRGBA:
+		base := m.PixOffset(0, y)
+		for i, x := range xs {
+			p := m.Pix[base+4*x : base+4*x+3 : base+4*x+3]
+			dst[i] = 0.299*float32(p[0]) + 0.587*float32(p[1]) + 0.114*float32(p[2])
+		}
+	default:
+		for i, x := range xs {
+			dst[i] = pixelLuma(img, x, y)
+		}
+	}
 }
 
 func pixelLuma(img image.Image, x, y int) float32 {

@@ -1,7 +1,6 @@
 package hashing
 
 import (
-	"image"
 	"math"
 	"strconv"
 	"strings"
@@ -25,8 +24,9 @@ var rotationAngles = []float64{-6, -4.5, -3, -1.5, 0, 1.5, 3, 4.5, 6}
 // must equal a registered zoom view's.
 const rotationZoom = 0.8
 
-// rotationGridSide is the long side of the luminance grid rotated.
-const rotationGridSide = 256
+// rotationGridSide is the longest side of the luminance grid rotated and kept
+// for windows (video frames, decoded smaller, are used at their size).
+const rotationGridSide = 512
 
 var rotationNames = func() []string {
 	out := make([]string, len(rotationAngles))
@@ -42,8 +42,7 @@ var rotationNames = func() []string {
 // rotatedViews hashes the centre of g turned by each of rotationAngles
 // (counter-clockwise positive, about the centre), undoing a tilt the
 // other way.
-func (h *FrameHasher) rotatedViews(img image.Image) []View {
-	g := newLumaGridSide(img, rotationGridSide)
+func (h *FrameHasher) rotatedViews(g *lumaGrid) []View {
 	if g.w < 16 || g.h < 16 {
 		return nil
 	}

@@ -34,6 +34,7 @@ var cropViews = []struct {
 	{"crop16x9", 16.0 / 9, 0},
 	{"zoom90", 0, 0.9},
 	{"zoom80", 0, 0.8},
+	{"zoom70", 0, 0.7}, // inside crops of 85% anywhere (found by crop search)
 }
 
 // viewRects returns the named rectangles (relative to the frame) to hash for
@@ -160,6 +161,8 @@ func (h *FrameHasher) HashViews(img image.Image, t float64, set ViewSet, l Layou
 			View{Name: nr.name, PDQ: o, Quality: q},
 			View{Name: nr.name + "-mirror", PDQ: m, Quality: q})
 	}
-	f.Views = append(f.Views, h.rotatedViews(img)...)
+	g := newLumaGridSide(img, rotationGridSide)
+	f.Views = append(f.Views, h.rotatedViews(g)...)
+	f.Luma = &Luma{g: g}
 	return f
 }

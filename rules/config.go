@@ -59,6 +59,9 @@ type RawSampling struct {
 	// QueryKeyframes decodes only keyframes of checked videos: several
 	// times faster, with fewer frames as evidence.
 	QueryKeyframes bool `mapstructure:"query_keyframes"`
+	// CropSearch searches a checked file that matched nothing for a
+	// window that is a registered picture cropped off centre.
+	CropSearch bool `mapstructure:"crop_search"`
 }
 
 // RawLimits bound what provcheck will read.
@@ -102,6 +105,7 @@ func Defaults() Raw {
 			FrameSize:   320,
 			MaxFrames:   3000,
 			Dedup:       4,
+			CropSearch:  true,
 		},
 		Limits: RawLimits{
 			MaxPixels:   100_000_000,
@@ -154,6 +158,7 @@ type Sampling struct {
 	MaxFrames      int
 	Dedup          int
 	QueryKeyframes bool
+	CropSearch     bool
 }
 
 // Limits bound what provcheck will read.
