@@ -210,7 +210,7 @@ func (e *Engine) cropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint) (R
 			continue
 		}
 		for _, w := range wins {
-			if hash, q := h.HashWindow(f.Luma, w); q > 0 {
+			if hash, q := h.HashWindowTurned(f.Luma, w.Rect, w.Angle); q > 0 {
 				f.Views = append(f.Views, hashing.View{Name: "window", PDQ: hash, Quality: q})
 			}
 		}

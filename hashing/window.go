@@ -61,6 +61,13 @@ const maxLumaFrames = 120
 // may reach past the frame by rounding, and is clamped), resampled from the
 // kept luminance.
 func (h *FrameHasher) HashWindow(l *Luma, r Rect) (pdq.Hash, int) {
+	return h.HashWindowTurned(l, r, 0)
+}
+
+// HashWindowTurned hashes window r of the frame turned by deg degrees about
+// its centre (the direction of rotatedViews' angles): what a repost tilted
+// by -deg and then cropped shows of the original.
+func (h *FrameHasher) HashWindowTurned(l *Luma, r Rect, deg float64) (pdq.Hash, int) {
 	g := l.g
 	x0, y0 := r.X0*float64(g.w), r.Y0*float64(g.h)
 	x1, y1 := r.X1*float64(g.w), r.Y1*float64(g.h)
@@ -73,10 +80,22 @@ func (h *FrameHasher) HashWindow(l *Luma, r Rect) (pdq.Hash, int) {
 	}
 	buf := h.rot[:cw*ch]
 	sx, sy := (x1-x0)/float64(cw), (y1-y0)/float64(ch)
+	if deg == 0 {
+		for v := 0; v < ch; v++ {
+			y := y0 + (float64(v)+0.5)*sy - 0.5
+			for u := 0; u < cw; u++ {
+				buf[v*cw+u] = g.bilinear(x0+(float64(u)+0.5)*sx-0.5, y)
+			}
+		}
+		return h.pdq.FromLuma(buf, cw, ch)
+	}
+	sin, cos := math.Sincos(deg * math.Pi / 180)
+	cx, cy := float64(g.w)/2, float64(g.h)/2
 	for v := 0; v < ch; v++ {
-		y := y0 + (float64(v)+0.5)*sy - 0.5
+		dy := y0 + (float64(v)+0.5)*sy - cy
 		for u := 0; u < cw; u++ {
-			buf[v*cw+u] = g.bilinear(x0+(float64(u)+0.5)*sx-0.5, y)
+			dx := x0 + (float64(u)+0.5)*sx - cx
+			buf[v*cw+u] = g.bilinear(cx+dx*cos-dy*sin-0.5, cy+dx*sin+dy*cos-0.5)
 		}
 	}
 	return h.pdq.FromLuma(buf, cw, ch)

@@ -30,6 +30,9 @@ const (
 	cropProbeFrames    = 4    // query frames searched
 	cropBudget         = 80   // hashes per refinement
 	cropMinSide        = 0.55 // windows are at least this share of the frame on each side
+	// cropComparisons bounds the coarse stage: windows searched × indexed
+	// hashes (about 0.4 s of comparisons on one core).
+	cropComparisons = 150_000_000
 )
 
 // cropWindows are the coarse windows: square-scaled crops at a few sizes,
@@ -48,10 +51,29 @@ var cropWindows = func() []hashing.Rect {
 	return out
 }()
 
-// CropSearch returns windows of the query's frames (relative to the frame)
-// that hash within the match distance of a registered frame. Only frames
-// that kept their luminance (hashing.Frame.Luma) are searched.
-func CropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint, p Params) []hashing.Rect {
+// Window is a part of a query frame: the rectangle Rect of the frame turned
+// by Angle degrees about its centre (0 for a plain crop).
+type Window struct {
+	Rect  hashing.Rect
+	Angle float64
+}
+
+// turnedAngles are the angles tried when no plain window is found: a repost
+// tilted, then cropped.
+var turnedAngles = []float64{-6, -4, -2, 2, 4, 6}
+
+// turnedWindows are the coarse windows tried at those angles: the sizes a
+// tilted and cropped picture can hold a registered zoom at.
+var turnedWindows = slices.DeleteFunc(slices.Clone(cropWindows), func(r hashing.Rect) bool {
+	s := r.X1 - r.X0
+	return s > 0.91 || s < 0.69 || math.Abs(s-0.85) < 0.01 || math.Abs(s-0.75) < 0.01
+})
+
+// CropSearch returns windows of the query's frames that hash within the
+// match distance of a registered frame: plain crops first, and when there
+// are none, crops of the frame turned by a few degrees. Only frames that
+// kept their luminance (hashing.Frame.Luma) are searched.
+func CropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint, p Params) []Window {
 	if snap == nil || snap.Index.Len() == 0 {
 		return nil
 	}
@@ -64,23 +86,61 @@ func CropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint, p Params) []ha
 	if len(usable) == 0 {
 		return nil
 	}
-	probes := usable
-	if len(usable) > cropProbeFrames {
-		probes = make([]int, cropProbeFrames)
-		for k := range probes {
-			probes[k] = usable[(2*k+1)*len(usable)/(2*cropProbeFrames)]
-		}
-	}
+	probes := spread(usable, cropProbeFrames)
 	h := hashing.GetFrameHasher()
 	defer hashing.PutFrameHasher(h)
-	var found []hashing.Rect
+	// The coarse windows are searched at a wide distance, where the index
+	// compares each with nearly every registered hash: the number of
+	// windows searched is bounded so that a large registry does not make
+	// a check slow (at a million hashes: one frame, plain crops only).
+	budget := cropComparisons / max(1, snap.Index.Len())
+	var coarse []Window
+	for _, r := range cropWindows {
+		coarse = append(coarse, Window{Rect: r})
+	}
+	n := min(len(probes), budget/len(coarse))
+	if n == 0 {
+		return nil
+	}
+	if found := searchWindows(snap, fp, spread(probes, n), coarse, h, p); len(found) > 0 {
+		return found
+	}
+	budget -= n * len(coarse)
+	coarse = coarse[:0]
+	for _, a := range turnedAngles {
+		for _, r := range turnedWindows {
+			coarse = append(coarse, Window{Rect: r, Angle: a})
+		}
+	}
+	if n = min(len(probes), budget/len(coarse)); n == 0 {
+		return nil
+	}
+	return searchWindows(snap, fp, spread(probes, n), coarse, h, p)
+}
+
+// spread returns n of the frames, evenly spread.
+func spread(frames []int, n int) []int {
+	if n >= len(frames) {
+		return frames
+	}
+	out := make([]int, n)
+	for k := range out {
+		out[k] = frames[(2*k+1)*len(frames)/(2*n)]
+	}
+	return out
+}
+
+// searchWindows hashes the coarse windows of each probe frame, and refines
+// the ones near a registered frame.
+func searchWindows(snap *registry.Snapshot, fp *hashing.Fingerprint, probes []int, windows []Window, h *hashing.FrameHasher, p Params) []Window {
+	var found []Window
 	for _, fi := range probes {
 		l := fp.Frames[fi].Luma
 		coarse := l.Coarse()
 		var hashes []pdq.Hash
 		var wins []int
-		for k, w := range cropWindows {
-			if hash, q := h.HashWindow(coarse, w); q >= p.MinQuality {
+		for k, w := range windows {
+			if hash, q := h.HashWindowTurned(coarse, w.Rect, w.Angle); q >= p.MinQuality {
 				hashes = append(hashes, hash)
 				wins = append(wins, k)
 			}
@@ -122,7 +182,7 @@ func CropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint, p Params) []ha
 				targets = append(targets, v.PDQ)
 			}
 			for _, wi := range starts[ref] {
-				w, d := refineWindow(h, l, cropWindows[wi], targets, p.MinQuality)
+				w, d := refineWindow(h, l, windows[wi], targets, p.MinQuality)
 				if d <= p.MatchDistance {
 					if !nearAny(found, w) {
 						found = append(found, w)
@@ -135,9 +195,9 @@ func CropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint, p Params) []ha
 	return found
 }
 
-func nearAny(rs []hashing.Rect, r hashing.Rect) bool {
-	for _, o := range rs {
-		if o.Near(r, 0.01) {
+func nearAny(ws []Window, w Window) bool {
+	for _, o := range ws {
+		if o.Rect.Near(w.Rect, 0.01) && math.Abs(o.Angle-w.Angle) < 0.3 {
 			return true
 		}
 	}
@@ -145,13 +205,15 @@ func nearAny(rs []hashing.Rect, r hashing.Rect) bool {
 }
 
 // refineWindow moves the edges of w (each alone, or the window whole) in
-// steps of 2%, 1% and 0.5% of the frame while that brings its hash nearer
-// the nearest of targets, and returns the best window and its distance.
-func refineWindow(h *hashing.FrameHasher, l *hashing.Luma, w hashing.Rect, targets []pdq.Hash, minQuality int) (hashing.Rect, int) {
+// steps of 2%, 1% and 0.5% of the frame — and, for a turned window, its
+// angle in steps of 0.5°, 0.25° and 0.125° — while that brings its hash
+// nearer the nearest of targets, and returns the best window and its
+// distance.
+func refineWindow(h *hashing.FrameHasher, l *hashing.Luma, w Window, targets []pdq.Hash, minQuality int) (Window, int) {
 	evals := 0
-	dist := func(r hashing.Rect) int {
+	dist := func(w Window) int {
 		evals++
-		hash, q := h.HashWindow(l, r)
+		hash, q := h.HashWindowTurned(l, w.Rect, w.Angle)
 		if q < minQuality {
 			return 256
 		}
@@ -161,29 +223,43 @@ func refineWindow(h *hashing.FrameHasher, l *hashing.Luma, w hashing.Rect, targe
 		}
 		return best
 	}
-	valid := func(r hashing.Rect) bool {
+	valid := func(w Window) bool {
+		r := w.Rect
 		return r.X0 >= 0 && r.Y0 >= 0 && r.X1 <= 1 && r.Y1 <= 1 && r.X1-r.X0 >= cropMinSide && r.Y1-r.Y0 >= cropMinSide
 	}
+	budget := cropBudget
+	if w.Angle != 0 {
+		budget += cropBudget / 2
+	}
 	cur, curD := w, dist(w)
-	for _, step := range []float64{0.02, 0.01, 0.005} {
-		for improved := true; improved && evals < cropBudget; {
+	for i, step := range []float64{0.02, 0.01, 0.005} {
+		for improved := true; improved && evals < budget; {
 			improved = false
+			r := cur.Rect
 			moves := []hashing.Rect{
-				{X0: cur.X0 - step, Y0: cur.Y0, X1: cur.X1, Y1: cur.Y1},
-				{X0: cur.X0 + step, Y0: cur.Y0, X1: cur.X1, Y1: cur.Y1},
-				{X0: cur.X0, Y0: cur.Y0 - step, X1: cur.X1, Y1: cur.Y1},
-				{X0: cur.X0, Y0: cur.Y0 + step, X1: cur.X1, Y1: cur.Y1},
-				{X0: cur.X0, Y0: cur.Y0, X1: cur.X1 - step, Y1: cur.Y1},
-				{X0: cur.X0, Y0: cur.Y0, X1: cur.X1 + step, Y1: cur.Y1},
-				{X0: cur.X0, Y0: cur.Y0, X1: cur.X1, Y1: cur.Y1 - step},
-				{X0: cur.X0, Y0: cur.Y0, X1: cur.X1, Y1: cur.Y1 + step},
-				{X0: cur.X0 - step, Y0: cur.Y0, X1: cur.X1 - step, Y1: cur.Y1},
-				{X0: cur.X0 + step, Y0: cur.Y0, X1: cur.X1 + step, Y1: cur.Y1},
-				{X0: cur.X0, Y0: cur.Y0 - step, X1: cur.X1, Y1: cur.Y1 - step},
-				{X0: cur.X0, Y0: cur.Y0 + step, X1: cur.X1, Y1: cur.Y1 + step},
+				{X0: r.X0 - step, Y0: r.Y0, X1: r.X1, Y1: r.Y1},
+				{X0: r.X0 + step, Y0: r.Y0, X1: r.X1, Y1: r.Y1},
+				{X0: r.X0, Y0: r.Y0 - step, X1: r.X1, Y1: r.Y1},
+				{X0: r.X0, Y0: r.Y0 + step, X1: r.X1, Y1: r.Y1},
+				{X0: r.X0, Y0: r.Y0, X1: r.X1 - step, Y1: r.Y1},
+				{X0: r.X0, Y0: r.Y0, X1: r.X1 + step, Y1: r.Y1},
+				{X0: r.X0, Y0: r.Y0, X1: r.X1, Y1: r.Y1 - step},
+				{X0: r.X0, Y0: r.Y0, X1: r.X1, Y1: r.Y1 + step},
+				{X0: r.X0 - step, Y0: r.Y0, X1: r.X1 - step, Y1: r.Y1},
+				{X0: r.X0 + step, Y0: r.Y0, X1: r.X1 + step, Y1: r.Y1},
+				{X0: r.X0, Y0: r.Y0 - step, X1: r.X1, Y1: r.Y1 - step},
+				{X0: r.X0, Y0: r.Y0 + step, X1: r.X1, Y1: r.Y1 + step},
 			}
+			cands := make([]Window, 0, len(moves)+2)
 			for _, m := range moves {
-				if !valid(m) || evals >= cropBudget {
+				cands = append(cands, Window{Rect: m, Angle: cur.Angle})
+			}
+			if cur.Angle != 0 {
+				da := 0.5 / float64(int(1)<<i)
+				cands = append(cands, Window{Rect: r, Angle: cur.Angle - da}, Window{Rect: r, Angle: cur.Angle + da})
+			}
+			for _, m := range cands {
+				if !valid(m) || evals >= budget {
 					continue
 				}
 				if d := dist(m); d < curD {

@@ -2,6 +2,7 @@ package match
 
 import (
 	"image"
+	"image/color"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -20,9 +21,20 @@ func offCentre(img image.Image, s, fx, fy float64) image.Image {
 	return imaging.Crop(img, r)
 }
 
+// tilt turns img by deg degrees about its centre and keeps its size,
+// filling the corners with black, as a video filter does.
+func tilt(img image.Image, deg float64) image.Image {
+	b := img.Bounds()
+	r := imaging.Rotate(img, deg, color.Black)
+	rb := r.Bounds()
+	x0, y0 := (rb.Dx()-b.Dx())/2, (rb.Dy()-b.Dy())/2
+	return imaging.Crop(r, image.Rect(x0, y0, x0+b.Dx(), y0+b.Dy()))
+}
+
 // TestCropSearchFindsOffCentreCrop: a registered picture cropped off
-// centre matches nothing as it is; crop search finds a window that does,
-// and the same search on unrelated pictures finds nothing.
+// centre (or tilted, then cropped) matches nothing as it is; crop search
+// finds a window that does, and the same search on unrelated pictures
+// finds nothing.
 func TestCropSearchFindsOffCentreCrop(t *testing.T) {
 	var cases []registry.Case
 	var pics []image.Image
@@ -35,15 +47,22 @@ func TestCropSearchFindsOffCentreCrop(t *testing.T) {
 	snap := registry.NewSnapshot(cases, params.MinQuality)
 	crops := []struct {
 		name       string
+		tilt       float64 // degrees, before cropping
 		s, fx, fy  float64
 		registered int
 	}{
-		{"88% towards the bottom left", 0.88, 0.03, 0.08, 0},
-		{"90% at the top right corner", 0.90, 0.10, 0.0, 1},
-		{"85% towards the left", 0.85, 0.02, 0.06, 2},
+		{"88% towards the bottom left", 0, 0.88, 0.03, 0.08, 0},
+		{"90% at the top right corner", 0, 0.90, 0.10, 0.0, 1},
+		{"85% towards the left", 0, 0.85, 0.02, 0.06, 2},
+		{"tilted 3.7°, then 88% towards the bottom left", 3.7, 0.88, 0.03, 0.08, 3},
+		{"tilted -2.2°, then 90% at the top", -2.2, 0.90, 0.05, 0.0, 0},
 	}
 	for _, c := range crops {
-		q := hashing.FingerprintImage(offCentre(pics[c.registered], c.s, c.fx, c.fy), "jpeg", hashing.QueryViews)
+		src := pics[c.registered]
+		if c.tilt != 0 {
+			src = tilt(src, c.tilt)
+		}
+		q := hashing.FingerprintImage(offCentre(src, c.s, c.fx, c.fy), "jpeg", hashing.QueryViews)
 		if got := Find(snap, NewQuery(q, params.MinQuality), params); len(got) > 0 && got[0].Evidence.BestDistance <= params.MatchDistance {
 			t.Errorf("%s: matched without crop search (%+v): the test proves nothing", c.name, got[0].Evidence)
 			continue
@@ -55,7 +74,7 @@ func TestCropSearchFindsOffCentreCrop(t *testing.T) {
 		}
 		h := hashing.GetFrameHasher()
 		for _, w := range wins {
-			hash, qual := h.HashWindow(q.Frames[0].Luma, w)
+			hash, qual := h.HashWindowTurned(q.Frames[0].Luma, w.Rect, w.Angle)
 			q.Frames[0].Views = append(q.Frames[0].Views, hashing.View{Name: "window", PDQ: hash, Quality: qual})
 		}
 		hashing.PutFrameHasher(h)
@@ -70,4 +89,30 @@ func TestCropSearchFindsOffCentreCrop(t *testing.T) {
 			t.Errorf("unrelated picture %d: windows %+v", i, wins)
 		}
 	}
+}
+
+// BenchmarkCropSearchNoMatch: the cost crop search adds to a still that
+// matches nothing (both stages run), against fingerprinting the still with
+// its query views in the same run.
+func BenchmarkCropSearchNoMatch(b *testing.B) {
+	var cases []registry.Case
+	for i := 0; i < 20; i++ {
+		fp := hashing.FingerprintImage(testmedia.Picture(uint64(40+i), 640, 400), "png", hashing.RegisterViews)
+		cases = append(cases, registry.Case{ID: string(rune('a' + i)), Media: []registry.Media{{Fingerprint: *fp}}})
+	}
+	snap := registry.NewSnapshot(cases, params.MinQuality)
+	img := testmedia.Picture(999, 1600, 1000)
+	b.Run("fingerprint", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			hashing.FingerprintImage(img, "jpeg", hashing.QueryViews)
+		}
+	})
+	q := hashing.FingerprintImage(img, "jpeg", hashing.QueryViews)
+	b.Run("crop-search", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if w := CropSearch(snap, q, params); len(w) != 0 {
+				b.Fatal("unrelated picture matched")
+			}
+		}
+	})
 }
