@@ -100,13 +100,15 @@ func FingerprintImage(img image.Image, format string, views ViewSet) *Fingerprin
 	if views != NoViews {
 		l = DetectLayout([]image.Image{img})
 	}
+	fp := &Fingerprint{Kind: KindImage, Format: format, Width: b.Dx(), Height: b.Dy()}
 	if views == QueryViews {
-		l.Proposals = ProposeRects([]image.Image{img}, maxProposals)
+		frames := []image.Image{img}
+		l.refine(frames)
+		l.Proposals = ProposeRects(frames, maxProposals)
+		fp.Regions = l.queryRegions()
 	}
-	return &Fingerprint{
-		Kind: KindImage, Format: format, Width: b.Dx(), Height: b.Dy(),
-		Frames: []Frame{h.HashViews(img, 0, views, l)},
-	}
+	fp.Frames = []Frame{h.HashViews(img, 0, views, l)}
+	return fp
 }
 
 // animation fingerprints an animated GIF or WebP as a video, sampling its
@@ -227,7 +229,9 @@ func (sk *sink) decide() {
 	}
 	l := DetectLayout(imgs)
 	if sk.views == QueryViews {
+		l.refine(imgs)
 		l.Proposals = ProposeRects(imgs, maxVideoProposals)
+		sk.dedup.out.Regions = l.queryRegions()
 	}
 	sk.layout = &l
 	for _, f := range sk.held {

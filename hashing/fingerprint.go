@@ -86,6 +86,9 @@ type Fingerprint struct {
 	Duration float64 `json:"duration_s"`
 	FPS      float64 `json:"fps,omitempty"`
 	Frames   []Frame `json:"frames"`
+	// Regions are the parts of the frame (relative) hashed as views of a
+	// checked file: pictures found inside it and proposed rectangles.
+	Regions []Rect `json:"-"`
 }
 
 // roundT keeps timestamps readable in JSON (millisecond precision).

@@ -100,6 +100,40 @@ func viewRects(set ViewSet, l Layout, w, h int) []namedRect {
 	return out
 }
 
+// queryRegions returns the rectangles a checked frame with this layout is
+// hashed in (besides the whole frame).
+func (l Layout) queryRegions() []Rect {
+	var out []Rect
+	for _, nr := range viewRects(QueryViews, l, 1, 1) {
+		out = append(out, nr.r)
+	}
+	return out
+}
+
+// refine cuts the layout's rectangles on the picture's edges at pixel
+// precision (they are found on a grid of gridSide cells on the long side).
+func (l *Layout) refine(frames []image.Image) {
+	if len(frames) == 0 {
+		return
+	}
+	b := frames[0].Bounds()
+	if b.Dx() <= 0 || b.Dy() <= 0 {
+		return
+	}
+	scale := max(1, float64(max(b.Dx(), b.Dy()))/gridSide)
+	cx, cy := scale/float64(b.Dx()), scale/float64(b.Dy())
+	fix := func(r Rect) Rect {
+		if r.Near(Full, 1e-9) {
+			return r
+		}
+		return refineRect(frames, r, cx, cy)
+	}
+	l.Inner, l.Content = fix(l.Inner), fix(l.Content)
+	for i, r := range l.Alternates {
+		l.Alternates[i] = fix(r)
+	}
+}
+
 type namedRect struct {
 	name string
 	r    Rect

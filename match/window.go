@@ -29,7 +29,7 @@ const (
 	cropStarts         = 3    // coarse windows refined per registered frame
 	cropProbeFrames    = 4    // query frames searched
 	cropBudget         = 80   // hashes per refinement
-	cropMinSide        = 0.55 // windows are at least this share of the frame on each side
+	cropMinSide        = 0.55 // windows stay at least this share of the frame on each side (or 80% of where they started)
 	// cropComparisons bounds the coarse stage: windows searched × indexed
 	// hashes (about 0.4 s of comparisons on one core).
 	cropComparisons = 150_000_000
@@ -96,6 +96,11 @@ func CropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint, p Params) []Wi
 	budget := cropComparisons / max(1, snap.Index.Len())
 	var coarse []Window
 	for _, r := range cropWindows {
+		coarse = append(coarse, Window{Rect: r})
+	}
+	// The pictures found in the file start refinements too: a picture
+	// cut a pixel or two off its edge is a few bits short of a match.
+	for _, r := range fp.Regions {
 		coarse = append(coarse, Window{Rect: r})
 	}
 	n := min(len(probes), budget/len(coarse))
@@ -223,9 +228,11 @@ func refineWindow(h *hashing.FrameHasher, l *hashing.Luma, w Window, targets []p
 		}
 		return best
 	}
+	minW := min(cropMinSide, 0.8*(w.Rect.X1-w.Rect.X0))
+	minH := min(cropMinSide, 0.8*(w.Rect.Y1-w.Rect.Y0))
 	valid := func(w Window) bool {
 		r := w.Rect
-		return r.X0 >= 0 && r.Y0 >= 0 && r.X1 <= 1 && r.Y1 <= 1 && r.X1-r.X0 >= cropMinSide && r.Y1-r.Y0 >= cropMinSide
+		return r.X0 >= 0 && r.Y0 >= 0 && r.X1 <= 1 && r.Y1 <= 1 && r.X1-r.X0 >= minW && r.Y1-r.Y0 >= minH
 	}
 	budget := cropBudget
 	if w.Angle != 0 {
