@@ -1,6 +1,7 @@
 package hashing
 
 import (
+	"cmp"
 	"image"
 	"math"
 	"slices"
@@ -437,15 +438,7 @@ func insetBands(grids []*lumaGrid, r image.Rectangle, horizontal bool) [][2]int 
 			}
 		}
 	}
-	slices.SortFunc(all, func(a, b found) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(all, func(a, b found) int { return cmp.Compare(b.score, a.score) })
 	// The band was chosen by its detail; its exact borders are the
 	// strongest persistent edges near its ends.
 	snap := func(pos int, cands []cand) int {

@@ -1,6 +1,7 @@
 package hashing
 
 import (
+	"cmp"
 	"image"
 	"math"
 	"slices"
@@ -322,15 +323,7 @@ func proposeRects(grids []*lumaGrid, limit int) []image.Rectangle {
 			cands = append(cands, cand{r, 0.5 * vm.support(s.pos, 0, h) * f * f})
 		}
 	}
-	slices.SortStableFunc(cands, func(a, b cand) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
 	var out []image.Rectangle
 	for _, c := range cands {
 		dup := false

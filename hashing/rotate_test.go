@@ -3,24 +3,11 @@ package hashing
 import (
 	"fmt"
 	"image"
-	"image/color"
 	"testing"
-
-	"github.com/disintegration/imaging"
 
 	"github.com/provcheck/provcheck/hashing/pdq"
 	"github.com/provcheck/provcheck/internal/testmedia"
 )
-
-// tilt turns img by deg degrees (counter-clockwise) about its centre and
-// keeps its size, filling the corners with black, as a video filter does.
-func tilt(img image.Image, deg float64) image.Image {
-	b := img.Bounds()
-	r := imaging.Rotate(img, deg, color.Black)
-	rb := r.Bounds()
-	x0, y0 := (rb.Dx()-b.Dx())/2, (rb.Dy()-b.Dy())/2
-	return imaging.Crop(r, image.Rect(x0, y0, x0+b.Dx(), y0+b.Dy()))
-}
 
 // TestRotatedViewsFindTiltedRepost: a picture tilted by a few degrees, at
 // angles on and between the rungs of the ladder, has a rotated view within
@@ -44,7 +31,7 @@ func TestRotatedViewsFindTiltedRepost(t *testing.T) {
 		}
 		for _, deg := range []float64{-5.2, -4, 2.2, 3.7, 6} {
 			t.Run(fmt.Sprintf("%s/%g", name, deg), func(t *testing.T) {
-				q := FingerprintImage(tilt(pic, deg), "jpeg", QueryViews).Frames[0]
+				q := FingerprintImage(testmedia.Tilt(pic, deg), "jpeg", QueryViews).Frames[0]
 				best, bestName := 256, ""
 				for _, v := range q.Views {
 					if d := pdq.Distance(v.PDQ, zoom); d < best {

@@ -2,7 +2,6 @@ package match
 
 import (
 	"image"
-	"image/color"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -19,16 +18,6 @@ func offCentre(img image.Image, s, fx, fy float64) image.Image {
 	w, h := float64(b.Dx()), float64(b.Dy())
 	r := image.Rect(int(fx*w), int(fy*h), int((fx+s)*w), int((fy+s)*h))
 	return imaging.Crop(img, r)
-}
-
-// tilt turns img by deg degrees about its centre and keeps its size,
-// filling the corners with black, as a video filter does.
-func tilt(img image.Image, deg float64) image.Image {
-	b := img.Bounds()
-	r := imaging.Rotate(img, deg, color.Black)
-	rb := r.Bounds()
-	x0, y0 := (rb.Dx()-b.Dx())/2, (rb.Dy()-b.Dy())/2
-	return imaging.Crop(r, image.Rect(x0, y0, x0+b.Dx(), y0+b.Dy()))
 }
 
 // TestCropSearchFindsOffCentreCrop: a registered picture cropped off
@@ -60,7 +49,7 @@ func TestCropSearchFindsOffCentreCrop(t *testing.T) {
 	for _, c := range crops {
 		src := pics[c.registered]
 		if c.tilt != 0 {
-			src = tilt(src, c.tilt)
+			src = testmedia.Tilt(src, c.tilt)
 		}
 		q := hashing.FingerprintImage(offCentre(src, c.s, c.fx, c.fy), "jpeg", hashing.QueryViews)
 		if got := Find(snap, NewQuery(q, params.MinQuality), params); len(got) > 0 && got[0].Evidence.BestDistance <= params.MatchDistance {

@@ -18,6 +18,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+
+	"github.com/disintegration/imaging"
 )
 
 // Picture draws a w×h picture determined by seed.
@@ -218,4 +220,14 @@ func FFmpeg(ctx context.Context, args ...string) error {
 		return fmt.Errorf("ffmpeg %v: %v: %s", args, err, out)
 	}
 	return nil
+}
+
+// Tilt turns img by deg degrees (counter-clockwise) about its centre and
+// keeps its size, filling the corners with black, as a video filter does.
+func Tilt(img image.Image, deg float64) image.Image {
+	b := img.Bounds()
+	r := imaging.Rotate(img, deg, color.Black)
+	rb := r.Bounds()
+	x0, y0 := (rb.Dx()-b.Dx())/2, (rb.Dy()-b.Dy())/2
+	return imaging.Crop(r, image.Rect(x0, y0, x0+b.Dx(), y0+b.Dy()))
 }
