@@ -22,7 +22,7 @@ const proposalGridSide = 256
 // maxProposals bounds the rectangles proposed for a still, and
 // maxVideoProposals for a clip, whose every sampled frame is hashed in each.
 const (
-	maxProposals      = 8
+	maxProposals      = 12
 	maxVideoProposals = 4
 )
 
@@ -308,21 +308,39 @@ func proposeRects(grids []*lumaGrid, limit int) []image.Rectangle {
 	// Reposts centre the picture: a picture edge across the whole frame
 	// whose counterpart is too faint to trace (a smooth sky against a
 	// blurred copy of it) still gives the band between it and its mirror
-	// position, at a lower rank.
-	for _, s := range hs {
-		if s.lo <= w/20 && s.hi >= w-w/20 && abs(2*s.pos-h) >= h/5 {
-			r := image.Rect(0, min(s.pos, h-s.pos), w, max(s.pos, h-s.pos))
-			f := filled(r)
-			cands = append(cands, cand{r, 0.5 * hm.support(s.pos, 0, w) * f * f})
+	// position about the frame's centre, at a lower rank.
+	// The frame may itself sit inside caption bars: the picture is then
+	// centred between two other frame-wide edges.
+	mirrored := func(segs []edgeSeg, n, along int, support func(pos int) float64, rect func(a, b int) image.Rectangle) {
+		lines := []int{0, n}
+		var full []edgeSeg
+		for _, s := range segs {
+			if s.lo <= along/20 && s.hi >= along-along/20 {
+				full = append(full, s)
+				lines = append(lines, s.pos)
+			}
+		}
+		for _, s := range full {
+			for _, lo := range lines {
+				for _, hi := range lines {
+					if lo >= s.pos || hi <= s.pos || (hi-lo)*2 < n {
+						continue
+					}
+					m := lo + hi - s.pos
+					if abs(m-s.pos)*5 < hi-lo {
+						continue
+					}
+					r := rect(min(s.pos, m), max(s.pos, m))
+					f := filled(r)
+					cands = append(cands, cand{r, 0.5 * support(s.pos) * f * f})
+				}
+			}
 		}
 	}
-	for _, s := range vs {
-		if s.lo <= h/20 && s.hi >= h-h/20 && abs(2*s.pos-w) >= w/5 {
-			r := image.Rect(min(s.pos, w-s.pos), 0, max(s.pos, w-s.pos), h)
-			f := filled(r)
-			cands = append(cands, cand{r, 0.5 * vm.support(s.pos, 0, h) * f * f})
-		}
-	}
+	mirrored(hs, h, w, func(pos int) float64 { return hm.support(pos, 0, w) },
+		func(a, b int) image.Rectangle { return image.Rect(0, a, w, b) })
+	mirrored(vs, w, h, func(pos int) float64 { return vm.support(pos, 0, h) },
+		func(a, b int) image.Rectangle { return image.Rect(a, 0, b, h) })
 	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
 	var out []image.Rectangle
 	for _, c := range cands {
