@@ -101,13 +101,18 @@ func FingerprintImage(img image.Image, format string, views ViewSet) *Fingerprin
 		l = DetectLayout([]image.Image{img})
 	}
 	fp := &Fingerprint{Kind: KindImage, Format: format, Width: b.Dx(), Height: b.Dy()}
-	if views == QueryViews {
-		frames := []image.Image{img}
-		l.refine(frames)
-		l.Proposals = ProposeRects(frames, maxProposals)
-		fp.Regions = l.queryRegions()
+	if views != QueryViews {
+		fp.Frames = []Frame{h.HashViews(img, 0, views, l)}
+		return fp
 	}
-	fp.Frames = []Frame{h.HashViews(img, 0, views, l)}
+	// One luminance grid serves the proposals (halved), the turned views
+	// and the windows of a crop search.
+	frames := []image.Image{img}
+	g := newLumaGridSide(img, rotationGridSide)
+	l.refine(frames)
+	l.Proposals = proposeFromGrids(frames, []*lumaGrid{g.shrink(proposalGridSide)}, maxProposals)
+	fp.Regions = l.queryRegions()
+	fp.Frames = []Frame{h.hashQuery(img, 0, l, g)}
 	return fp
 }
 

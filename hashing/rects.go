@@ -444,8 +444,16 @@ func ProposeRects(frames []image.Image, limit int) []Rect {
 	if len(grids) == 0 {
 		return nil
 	}
+	return proposeFromGrids(frames, grids, limit)
+}
+
+// proposeFromGrids is ProposeRects with the frames' luminance grids made.
+func proposeFromGrids(frames []image.Image, grids []*lumaGrid, limit int) []Rect {
 	w, h := grids[0].w, grids[0].h
 	grids = slices.DeleteFunc(grids, func(g *lumaGrid) bool { return g.w != w || g.h != h })
+	if w < 16 || h < 16 {
+		return nil
+	}
 	var out []Rect
 	for _, r := range proposeRects(grids, limit) {
 		out = append(out, refineRect(frames, toRel(r, w, h), 1/float64(w), 1/float64(h)))

@@ -163,7 +163,10 @@ func (c *croppedImage) Bounds() image.Rectangle { return c.r }
 // HashViews fingerprints img as a frame at time t with the views of set,
 // for a clip with layout l.
 func (h *FrameHasher) HashViews(img image.Image, t float64, set ViewSet, l Layout) Frame {
-	if set != QueryViews {
+	if set == QueryViews {
+		return h.hashQuery(img, t, l, newLumaGridSide(img, rotationGridSide))
+	}
+	{
 		f := h.Hash(img, t)
 		if set == RegisterViews && f.Quality > 0 {
 			b := img.Bounds()
@@ -176,8 +179,13 @@ func (h *FrameHasher) HashViews(img image.Image, t float64, set ViewSet, l Layou
 		}
 		return f
 	}
-	// Query: the frame and its mirror image. The mirror is hashed from
-	// mirrored pixels: PDQ's dihedral flip is exact only for square images.
+}
+
+// hashQuery fingerprints a frame being checked, with layout l and g, its
+// luminance at rotationGridSide.
+func (h *FrameHasher) hashQuery(img image.Image, t float64, l Layout, g *lumaGrid) Frame {
+	// The frame and its mirror image. The mirror is hashed from mirrored
+	// pixels: PDQ's dihedral flip is exact only for square images.
 	orig, mirror, q := h.pdq.WithMirrorFromImage(img)
 	f := Frame{T: roundT(t), PDQ: orig, Quality: q}
 	if q == 0 && f.PDQ.IsZero() {
@@ -186,7 +194,7 @@ func (h *FrameHasher) HashViews(img image.Image, t float64, set ViewSet, l Layou
 	h.smallHashes(&f)
 	f.Views = append(f.Views, View{Name: "mirror", PDQ: mirror, Quality: q})
 	b := img.Bounds()
-	for _, nr := range viewRects(set, l, b.Dx(), b.Dy()) {
+	for _, nr := range viewRects(QueryViews, l, b.Dx(), b.Dy()) {
 		o, m, q := h.pdq.WithMirrorFromImage(crop(img, nr.r))
 		if q == 0 {
 			continue
@@ -195,8 +203,8 @@ func (h *FrameHasher) HashViews(img image.Image, t float64, set ViewSet, l Layou
 			View{Name: nr.name, PDQ: o, Quality: q},
 			View{Name: nr.name + "-mirror", PDQ: m, Quality: q})
 	}
-	g := newLumaGridSide(img, rotationGridSide)
-	f.Views = append(f.Views, h.rotatedViews(g)...)
+	// Turned views do as well from half the luminance grid.
+	f.Views = append(f.Views, h.rotatedViews(g.shrink(rotationGridSide/2))...)
 	f.Luma = &Luma{g: g}
 	return f
 }

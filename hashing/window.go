@@ -21,14 +21,33 @@ const coarseSide = 128
 // 128: windows hash several times faster on it, a few bits less exactly,
 // for a first search. Not safe for concurrent first use.
 func (l *Luma) Coarse() *Luma {
-	if l.coarse != nil {
-		return l.coarse
+	if l.coarse == nil {
+		c := l.g.shrinkTo(coarseSide)
+		if c == l.g {
+			l.coarse = l
+		} else {
+			l.coarse = &Luma{g: c}
+			l.coarse.coarse = l.coarse
+		}
 	}
-	g := l.g
-	f := (max(g.w, g.h) + coarseSide - 1) / coarseSide
+	return l.coarse
+}
+
+// shrinkTo box-averages the grid by the smallest whole factor that brings
+// its long side to at most side.
+func (g *lumaGrid) shrinkTo(side int) *lumaGrid {
+	return g.boxDown((max(g.w, g.h) + side - 1) / side)
+}
+
+// shrink box-averages the grid by the largest whole factor that keeps its
+// long side at least side (itself when there is none).
+func (g *lumaGrid) shrink(side int) *lumaGrid {
+	return g.boxDown(max(g.w, g.h) / max(1, side))
+}
+
+func (g *lumaGrid) boxDown(f int) *lumaGrid {
 	if f <= 1 {
-		l.coarse = l
-		return l
+		return g
 	}
 	cw, ch := max(1, g.w/f), max(1, g.h/f)
 	c := &lumaGrid{w: cw, h: ch, v: make([]float32, cw*ch)}
@@ -45,9 +64,7 @@ func (l *Luma) Coarse() *Luma {
 			c.v[y*cw+x] = sum * inv
 		}
 	}
-	l.coarse = &Luma{g: c}
-	l.coarse.coarse = l.coarse
-	return l.coarse
+	return c
 }
 
 // Size is the grid's width and height.
