@@ -24,12 +24,15 @@ import (
 // alignment.
 
 const (
-	cropCoarseDistance = 64   // a coarse window this near a registered frame is refined
-	cropCandidates     = 3    // registered frames refined per probe frame
-	cropStarts         = 3    // coarse windows refined per registered frame
-	cropProbeFrames    = 4    // query frames searched
-	cropBudget         = 80   // hashes per refinement
-	cropMinSide        = 0.55 // windows stay at least this share of the frame on each side (or 80% of where they started)
+	cropCoarseDistance = 64 // a coarse window this near a registered frame is refined
+	// turnedCoarseDistance is the same for turned windows, which are
+	// coarser (by up to 1° as well as 2.5% in place).
+	turnedCoarseDistance = 72
+	cropCandidates       = 3    // registered frames refined per probe frame
+	cropStarts           = 3    // coarse windows refined per registered frame
+	cropProbeFrames      = 4    // query frames searched
+	cropBudget           = 80   // hashes per refinement
+	cropMinSide          = 0.55 // windows stay at least this share of the frame on each side (or 80% of where they started)
 	// cropComparisons bounds the coarse stage: windows searched × indexed
 	// hashes (about 0.4 s of comparisons on one core).
 	cropComparisons = 150_000_000
@@ -107,7 +110,7 @@ func CropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint, p Params) []Wi
 	if n == 0 {
 		return nil
 	}
-	if found := searchWindows(snap, fp, spread(probes, n), coarse, h, p); len(found) > 0 {
+	if found := searchWindows(snap, fp, spread(probes, n), coarse, cropCoarseDistance, h, p); len(found) > 0 {
 		return found
 	}
 	budget -= n * len(coarse)
@@ -120,7 +123,7 @@ func CropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint, p Params) []Wi
 	if n = min(len(probes), budget/len(coarse)); n == 0 {
 		return nil
 	}
-	return searchWindows(snap, fp, spread(probes, n), coarse, h, p)
+	return searchWindows(snap, fp, spread(probes, n), coarse, turnedCoarseDistance, h, p)
 }
 
 // spread returns n of the frames, evenly spread.
@@ -137,7 +140,7 @@ func spread(frames []int, n int) []int {
 
 // searchWindows hashes the coarse windows of each probe frame, and refines
 // the ones near a registered frame.
-func searchWindows(snap *registry.Snapshot, fp *hashing.Fingerprint, probes []int, windows []Window, h *hashing.FrameHasher, p Params) []Window {
+func searchWindows(snap *registry.Snapshot, fp *hashing.Fingerprint, probes []int, windows []Window, near int, h *hashing.FrameHasher, p Params) []Window {
 	var found []Window
 	for _, fi := range probes {
 		l := fp.Frames[fi].Luma
@@ -159,7 +162,7 @@ func searchWindows(snap *registry.Snapshot, fp *hashing.Fingerprint, probes []in
 		// windows: the nearest may be near a view the query does not
 		// contain (a local optimum), so a few starts are refined.
 		var all []cand
-		snap.Index.SearchMany(hashes, cropCoarseDistance, func(i int, hit registry.Hit) {
+		snap.Index.SearchMany(hashes, near, func(i int, hit registry.Hit) {
 			all = append(all, cand{hit.Ref, wins[i], hit.Distance})
 		})
 		slices.SortFunc(all, func(a, b cand) int {
