@@ -19,7 +19,7 @@ import (
 )
 
 // syntheticClips makes n registered 30 s clips as registration stores them:
-// 150 frames at 5 fps, each with the six crop views, hashes drifting slowly
+// 150 frames at 5 fps, each with seven views (crops, zooms, inner), hashes drifting slowly
 // within a shot as real footage does.
 func syntheticClips(n int) []registry.Case {
 	r := rand.New(rand.NewPCG(1, 2))
@@ -33,7 +33,7 @@ func syntheticClips(n int) []registry.Case {
 			}
 			h[r.IntN(4)] ^= 1 << r.IntN(64)
 			f := hashing.Frame{T: float64(i) / 5, PDQ: h, Quality: 90}
-			for _, name := range []string{"crop9x16", "crop4x5", "crop1x1", "zoom90", "zoom80", "inner"} {
+			for _, name := range []string{"crop9x16", "crop4x5", "crop1x1", "zoom90", "zoom80", "zoom70", "inner"} {
 				f.Views = append(f.Views, hashing.View{Name: name, PDQ: pdq.Hash{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}, Quality: 80})
 			}
 			fp.Frames = append(fp.Frames, f)
