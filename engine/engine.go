@@ -117,8 +117,12 @@ func (e *Engine) Close() error {
 // QuerySampling is how checked videos are sampled.
 func (e *Engine) QuerySampling() hashing.Sampling {
 	s := e.cfg.Sampling
+	views := hashing.QueryViews
+	if s.QueryViews == rules.ViewsFast {
+		views = hashing.FastQueryViews
+	}
 	return hashing.Sampling{FPS: s.QueryFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup,
-		Views: hashing.QueryViews, KeyframesOnly: s.QueryKeyframes}
+		Views: views, KeyframesOnly: s.QueryKeyframes}
 }
 
 // RegisterSampling is how registered videos are sampled: densely, so any
@@ -184,11 +188,6 @@ func (e *Engine) Check(ctx context.Context, path string) (Report, error) {
 		return rep, nil
 	}
 	rep = e.Evaluate(snap, fp)
-	if e.cfg.Sampling.CropSearch && rep.Verdict != rules.Match {
-		if again, ok := e.cropSearch(snap, fp); ok && again.Verdict.Rank() > rep.Verdict.Rank() {
-			rep = again
-		}
-	}
 	rep.File = path
 	rep.ElapsedMS = time.Since(start).Milliseconds()
 	return rep, nil
@@ -215,11 +214,24 @@ func (e *Engine) cropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint) (R
 			}
 		}
 	}
-	return e.Evaluate(snap, fp), true
+	return e.evaluate(snap, fp), true
 }
 
 // Evaluate matches a fingerprint against a snapshot and applies the policy.
+// When nothing matches and the file was fingerprinted with query views that
+// kept their luminance (sampling.query_views: thorough), it also searches
+// the file for registered pictures cropped off centre.
 func (e *Engine) Evaluate(snap *registry.Snapshot, fp *hashing.Fingerprint) Report {
+	rep := e.evaluate(snap, fp)
+	if rep.Verdict != rules.Match {
+		if again, ok := e.cropSearch(snap, fp); ok && again.Verdict.Rank() > rep.Verdict.Rank() {
+			return again
+		}
+	}
+	return rep
+}
+
+func (e *Engine) evaluate(snap *registry.Snapshot, fp *hashing.Fingerprint) Report {
 	rep := Report{Kind: fp.Kind, Duration: fp.Duration, Verdict: rules.NoMatch, Matches: []Match{}}
 	q := match.NewQuery(fp, e.cfg.Thresholds.MinQuality)
 	for _, f := range q.Frames {

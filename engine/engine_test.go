@@ -65,6 +65,9 @@ func buildFixture() (*fixture, error) {
 		{"-i", p("orig.mp4"), "-vf", "setpts=PTS/1.25", "-r", "25", "-c:v", "libx264", "-preset", "veryfast", p("faster.mp4")},
 		{"-ss", "5", "-i", p("orig.mp4"), "-frames:v", "1", "-q:v", "4", p("frame.jpg")},
 		{"-i", p("photo.jpg"), "-vf", "scale=600:-2", "-q:v", "12", p("photo-small.jpg")},
+		// Off-centre crops: 88% of each side, from 3% / 8% of the width and height.
+		{"-i", p("photo.jpg"), "-vf", "crop=iw*0.88:ih*0.88:iw*0.03:ih*0.08", "-q:v", "3", p("photo-crop.jpg")},
+		{"-i", p("orig.mp4"), "-vf", "crop=iw*0.88:ih*0.88:iw*0.03:ih*0.08", "-c:v", "libx264", "-preset", "veryfast", p("crop.mp4")},
 		{"-loop", "1", "-i", p("photo.jpg"), "-t", "4", "-r", "25", "-vf", "scale=640:-2", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", p("photo-video.mp4")},
 	}
 	for _, v := range variants {
@@ -111,6 +114,8 @@ func TestCheckVariants(t *testing.T) {
 		{"photo.jpg", rules.Match, "photo"},
 		{"photo-small.jpg", rules.Match, "photo"},
 		{"photo-video.mp4", rules.Match, "photo"},
+		{"photo-crop.jpg", rules.Match, "photo"},
+		{"crop.mp4", rules.Match, "clip"},
 		{"other.mp4", rules.NoMatch, ""},
 		{"other.jpg", rules.NoMatch, ""},
 	}
@@ -188,4 +193,51 @@ func describe(r Report) string {
 		s += fmt.Sprintf(" [%s %s d=%d n=%d qc=%.2f ec=%.2f segs=%v]", m.EntryID, m.Verdict, m.Distance, m.FramesMatched, m.QueryCoverage, m.EntryCoverage, m.Segments)
 	}
 	return s
+}
+
+// TestFastQueryViews: with sampling.query_views: fast the same registry
+// still recognises plain reposts, hashes no proposals, turned views or
+// luminance, and — without a crop search — misses the off-centre crops that
+// the thorough default matches.
+func TestFastQueryViews(t *testing.T) {
+	f := getFixture(t)
+	ctx := context.Background()
+	cfg := f.e.cfg
+	cfg.Sampling.QueryViews = rules.ViewsFast
+	fast, err := New(ctx, cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fast.Close()
+	for _, tt := range []struct {
+		file  string
+		match bool
+	}{
+		{"reencoded.mp4", true},
+		{"letterbox.mp4", true},
+		{"photo-small.jpg", true},
+		{"photo-crop.jpg", false},
+		{"crop.mp4", false},
+		{"other.jpg", false},
+	} {
+		rep, err := fast.Check(ctx, filepath.Join(f.dir, tt.file))
+		if err != nil || rep.Failed() {
+			t.Fatalf("%s: %v %s", tt.file, err, rep.Error)
+		}
+		if (rep.Verdict == rules.Match) != tt.match {
+			t.Errorf("%s: %s, want match %v: %s", tt.file, rep.Verdict, tt.match, describe(rep))
+		}
+	}
+	fp, err := fast.Fingerprint(ctx, filepath.Join(f.dir, "photo-crop.jpg"), fast.QuerySampling())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range fp.Frames[0].Views {
+		if v.Name == "rect" || v.Speculative() {
+			t.Errorf("fast query views include %s", v.Name)
+		}
+	}
+	if fp.Frames[0].Luma != nil {
+		t.Error("fast query views kept the luminance")
+	}
 }

@@ -101,6 +101,10 @@ func FingerprintImage(img image.Image, format string, views ViewSet) *Fingerprin
 		l = DetectLayout([]image.Image{img})
 	}
 	fp := &Fingerprint{Kind: KindImage, Format: format, Width: b.Dx(), Height: b.Dy()}
+	if views == FastQueryViews {
+		l.refine([]image.Image{img})
+		fp.Regions = l.queryRegions()
+	}
 	if views != QueryViews {
 		fp.Frames = []Frame{h.HashViews(img, 0, views, l)}
 		return fp
@@ -233,9 +237,11 @@ func (sk *sink) decide() {
 		imgs[i] = f.img
 	}
 	l := DetectLayout(imgs)
-	if sk.views == QueryViews {
+	if sk.views == QueryViews || sk.views == FastQueryViews {
 		l.refine(imgs)
-		l.Proposals = ProposeRects(imgs, maxVideoProposals)
+		if sk.views == QueryViews {
+			l.Proposals = ProposeRects(imgs, maxVideoProposals)
+		}
 		sk.dedup.out.Regions = l.queryRegions()
 	}
 	sk.layout = &l

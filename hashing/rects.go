@@ -65,10 +65,24 @@ func (m *edgeMap) support(b, lo, hi int) float64 {
 func newEdgeMap(grids []*lumaGrid, horizontal bool) *edgeMap {
 	w, h := grids[0].w, grids[0].h
 	n, along := h, w
-	at := func(g *lumaGrid, b, i int) float32 { return g.at(i, b) }
 	if !horizontal {
 		n, along = w, h
-		at = func(g *lumaGrid, b, i int) float32 { return g.at(b, i) }
+	}
+	// Each grid as lines along the boundaries: its rows, or its columns
+	// transposed.
+	planes := make([][]float32, len(grids))
+	for k, g := range grids {
+		if horizontal {
+			planes[k] = g.v
+			continue
+		}
+		pl := make([]float32, n*along)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				pl[x*along+y] = g.v[y*w+x]
+			}
+		}
+		planes[k] = pl
 	}
 	// step[b*along+i]: median over grids of |L(b) - L(b-1)| at position i
 	// — a change of brightness across the boundary. tex[b*along+i]: the
@@ -81,29 +95,32 @@ func newEdgeMap(grids []*lumaGrid, horizontal bool) *edgeMap {
 	tvals := make([]float32, len(grids))
 	const band = 3
 	detail := make([][]float32, len(grids)) // detail[k][line*along+i]
-	for k, g := range grids {
+	for k, pl := range planes {
 		d := make([]float32, n*along)
 		for b := 0; b < n; b++ {
-			for i := 0; i < along; i++ {
+			line := pl[b*along : (b+1)*along]
+			dl := d[b*along : (b+1)*along]
+			for i := range dl {
 				lo, hi := max(0, i-1), min(along-1, i+1)
-				d[b*along+i] = float32(math.Abs(float64(at(g, b, hi)-at(g, b, lo)))) / float32(max(1, hi-lo))
+				dl[i] = abs32(line[hi]-line[lo]) / float32(max(1, hi-lo))
 			}
 		}
 		detail[k] = d
 	}
 	for b := 1; b < n; b++ {
 		for i := 0; i < along; i++ {
-			for k, g := range grids {
-				vals[k] = float32(math.Abs(float64(at(g, b, i) - at(g, b-1, i))))
+			for k, pl := range planes {
+				vals[k] = abs32(pl[b*along+i] - pl[(b-1)*along+i])
 				var above, below float32
 				na, nb := 0, 0
+				d := detail[k]
 				for o := 1; o <= band; o++ {
 					if b-o >= 0 {
-						above += detail[k][(b-o)*along+i]
+						above += d[(b-o)*along+i]
 						na++
 					}
 					if b+o-1 < n {
-						below += detail[k][(b+o-1)*along+i]
+						below += d[(b+o-1)*along+i]
 						nb++
 					}
 				}
@@ -113,7 +130,7 @@ func newEdgeMap(grids []*lumaGrid, horizontal bool) *edgeMap {
 				a, z := above/float32(na), below/float32(nb)
 				tvals[k] = 0
 				if max(a, z) >= 3*min(a, z) {
-					tvals[k] = float32(math.Abs(float64(a - z)))
+					tvals[k] = abs32(a - z)
 				}
 			}
 			step[b*along+i] = medianF32(vals)
@@ -125,25 +142,18 @@ func newEdgeMap(grids []*lumaGrid, horizontal bool) *edgeMap {
 		floor    = 2.5 // a brightness step below this (0..255 levels) is noise
 		texFloor = 1.0 // a detail step below this is noise
 	)
-	// peak reports whether the strongest value of v near b, at position
-	// i, is on b — or next to it, with b holding at least half as much:
-	// an edge between grid cells is one boundary, one falling inside a
-	// cell is split over two.
-	peak := func(v []float32, b, i int, floor float32) bool {
-		best, at := float32(0), -1
-		for o := max(1, b-reach); o <= min(n-1, b+reach); o++ {
-			if s := v[o*along+i]; s > best {
-				best, at = s, o
-			}
-		}
-		return best >= floor && (at == b || abs(at-b) == 1 && 2*v[b*along+i] >= best)
-	}
+	// A boundary is marked at a position where the strongest value of
+	// step (or of tex) within reach is on it — or next to it, with it
+	// holding at least half as much: an edge between grid cells is one
+	// boundary, one falling inside a cell is split over two.
+	sp, tp := peaks(step, n, along, reach, floor), peaks(tex, n, along, reach, texFloor)
 	m := &edgeMap{n: n, along: along, mark: make([]int, (n+1)*(along+1))}
 	for b := 1; b < n; b++ {
 		row := m.mark[b*(along+1):]
-		for i := 0; i < along; i++ {
+		s, t := sp[b*along:(b+1)*along], tp[b*along:(b+1)*along]
+		for i := range s {
 			row[i+1] = row[i]
-			if peak(step, b, i, floor) || peak(tex, b, i, texFloor) {
+			if s[i] || t[i] {
 				row[i+1]++
 			}
 		}
@@ -480,6 +490,58 @@ func detailPrefix(grids []*lumaGrid) []int {
 				d = 1
 			}
 			out[(y+1)*(w+1)+x+1] = out[y*(w+1)+x+1] + out[(y+1)*(w+1)+x] - out[y*(w+1)+x] + d
+		}
+	}
+	return out
+}
+
+func abs32(v float32) float32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// peaks marks, for boundaries 1..n-1 (lines of along values in v), the
+// positions where the largest value within reach boundaries is on the
+// boundary, or on a neighbour with the boundary holding at least half of it,
+// and is at least floor. Line by line, so the loops run over whole rows.
+func peaks(v []float32, n, along, reach int, floor float32) []bool {
+	line := func(b int) []float32 { return v[b*along : (b+1)*along] }
+	// win[b]: the largest value of boundaries max(1, b-reach)..min(n-1, b+reach).
+	win := make([]float32, len(v))
+	for b := 1; b < n; b++ {
+		w := win[b*along : (b+1)*along]
+		copy(w, line(b))
+		for o := max(1, b-reach); o <= min(n-1, b+reach); o++ {
+			for i, x := range line(o) {
+				if x > w[i] {
+					w[i] = x
+				}
+			}
+		}
+	}
+	out := make([]bool, len(v))
+	for b := 1; b < n; b++ {
+		cur, w, o := line(b), win[b*along:(b+1)*along], out[b*along:(b+1)*along]
+		var prev, next []float32
+		if b > 1 {
+			prev = line(b - 1)
+		}
+		if b < n-1 {
+			next = line(b + 1)
+		}
+		for i, x := range cur {
+			best := w[i]
+			if best < floor {
+				continue
+			}
+			switch {
+			case x >= best:
+				o[i] = true
+			case 2*x >= best && (prev != nil && prev[i] >= best || next != nil && next[i] >= best):
+				o[i] = true
+			}
 		}
 	}
 	return out

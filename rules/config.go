@@ -59,9 +59,11 @@ type RawSampling struct {
 	// QueryKeyframes decodes only keyframes of checked videos: several
 	// times faster, with fewer frames as evidence.
 	QueryKeyframes bool `mapstructure:"query_keyframes"`
-	// CropSearch searches a checked file that matched nothing for a
-	// window that is a registered picture cropped off centre.
-	CropSearch bool `mapstructure:"crop_search"`
+	// QueryViews is how hard a checked file is searched: "thorough" adds
+	// rectangle proposals, turned and centre views, and a crop search
+	// when nothing matches; "fast" hashes the frame, its mirror and the
+	// picture found inside borders only.
+	QueryViews string `mapstructure:"query_views"`
 }
 
 // RawLimits bound what provcheck will read.
@@ -105,7 +107,7 @@ func Defaults() Raw {
 			FrameSize:   320,
 			MaxFrames:   3000,
 			Dedup:       4,
-			CropSearch:  true,
+			QueryViews:  ViewsThorough,
 		},
 		Limits: RawLimits{
 			MaxPixels:   100_000_000,
@@ -158,8 +160,14 @@ type Sampling struct {
 	MaxFrames      int
 	Dedup          int
 	QueryKeyframes bool
-	CropSearch     bool
+	QueryViews     string // ViewsThorough or ViewsFast
 }
+
+// The values of sampling.query_views.
+const (
+	ViewsThorough = "thorough"
+	ViewsFast     = "fast"
+)
 
 // Limits bound what provcheck will read.
 type Limits struct {
@@ -243,6 +251,9 @@ func (r Raw) Translate() (Config, error) {
 	}
 	if s.Dedup < 0 || s.Dedup > 64 {
 		bad("sampling.dedup_distance", "%d is outside 0..64", s.Dedup)
+	}
+	if s.QueryViews != ViewsThorough && s.QueryViews != ViewsFast {
+		bad("sampling.query_views", "%q is not %s or %s", s.QueryViews, ViewsThorough, ViewsFast)
 	}
 	c.Sampling = Sampling(s)
 

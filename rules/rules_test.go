@@ -79,7 +79,7 @@ func TestBadConfigs(t *testing.T) {
 	}{
 		{"unknown-key.yaml", nil, []string{"unknown key(s): colour, thresholds.match_distnace"}},
 		{"bad-values.yaml", nil, []string{"thresholds.match_distance: 300", "thresholds.min_coverage", "actions.match",
-			"sampling.query_fps", "limits.max_file_size", "limits.timeout"}},
+			"sampling.query_fps", "sampling.query_views: \"deep\" is not thorough or fast", "limits.max_file_size", "limits.timeout"}},
 		{"bad-type.yaml", nil, []string{"thresholds.match_distance"}},
 		{"bad-syntax.yaml", nil, []string{"bad-syntax.yaml"}},
 		{"missing.yaml", nil, []string{"missing.yaml"}},
