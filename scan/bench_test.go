@@ -34,6 +34,8 @@ import (
 // same directory, and reports that rate and the ratio:
 //
 //	go test ./scan -run '^$' -bench Batch -benchtime 1x -timeout 60m
+//
+// PROVCHECK_SAMPLING_QUERY_VIEWS=fast measures the fast query views.
 const (
 	benchImages       = 10_000
 	benchVideos       = 200
@@ -151,6 +153,9 @@ func benchEngine(b *testing.B) (*engine.Engine, string) {
 		b.Fatal(err)
 	}
 	cfg.Registry = path
+	if v := os.Getenv("PROVCHECK_SAMPLING_QUERY_VIEWS"); v != "" {
+		cfg.Sampling.QueryViews = v // as the check processes below read it too
+	}
 	ctx := context.Background()
 	e, err := engine.New(ctx, cfg, engine.Options{})
 	if err != nil {

@@ -42,6 +42,8 @@ import (
 //	go test ./server -run '^$' -bench ServeImageCheck -benchtime 2000x -bench-videos 0
 //	go test ./server -run '^$' -bench ServeClip30s -benchtime 5x
 //
+// PROVCHECK_SAMPLING_QUERY_VIEWS=fast measures the fast query views.
+//
 // cpu-ms/check is the CPU time of the whole test process (server and load
 // generator) per successful check: on a machine shared with other work it
 // says what the checks cost when the wall-clock figures cannot.
@@ -111,6 +113,9 @@ func makeBenchEnv(b *testing.B) (*benchEnv, error) {
 	}
 	env := &benchEnv{cleanup: func() { os.RemoveAll(dir) }}
 	cfg := testConfig(b, dir)
+	if v := os.Getenv("PROVCHECK_SAMPLING_QUERY_VIEWS"); v != "" {
+		cfg.Sampling.QueryViews = v // e.g. fast, as the command line would take it
+	}
 	e, err := engine.New(ctx, cfg, engine.Options{})
 	if err != nil {
 		return nil, err
