@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -196,6 +197,7 @@ func (e *Engine) Check(ctx context.Context, path string) (Report, error) {
 // cropSearch looks for windows of the query's frames that are registered
 // pictures cropped off centre (match.CropSearch); when it finds any, it
 // hashes them in every frame that kept its luminance and evaluates again.
+// fp is not modified: it may be shared (the service caches fingerprints).
 func (e *Engine) cropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint) (Report, bool) {
 	wins := match.CropSearch(snap, fp, match.ParamsFrom(e.cfg))
 	if len(wins) == 0 {
@@ -203,18 +205,21 @@ func (e *Engine) cropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint) (R
 	}
 	h := hashing.GetFrameHasher()
 	defer hashing.PutFrameHasher(h)
-	for i := range fp.Frames {
-		f := &fp.Frames[i]
+	with := *fp
+	with.Frames = slices.Clone(fp.Frames)
+	for i := range with.Frames {
+		f := &with.Frames[i]
 		if f.Luma == nil {
 			continue
 		}
+		f.Views = slices.Clip(f.Views) // appending copies: the shared slice stays as it is
 		for _, w := range wins {
 			if hash, q := h.HashWindowTurned(f.Luma, w.Rect, w.Angle); q > 0 {
 				f.Views = append(f.Views, hashing.View{Name: "window", PDQ: hash, Quality: q})
 			}
 		}
 	}
-	return e.evaluate(snap, fp), true
+	return e.evaluate(snap, &with), true
 }
 
 // Evaluate matches a fingerprint against a snapshot and applies the policy.

@@ -241,3 +241,28 @@ func TestFastQueryViews(t *testing.T) {
 		t.Error("fast query views kept the luminance")
 	}
 }
+
+// TestEvaluateLeavesFingerprintAsItIs: the crop search adds its windows to
+// a copy, so a fingerprint shared between checks (the service caches them)
+// gives the same verdict each time and never grows.
+func TestEvaluateLeavesFingerprintAsItIs(t *testing.T) {
+	f := getFixture(t)
+	ctx := context.Background()
+	fp, err := f.e.Fingerprint(ctx, filepath.Join(f.dir, "photo-crop.jpg"), f.e.QuerySampling())
+	if err != nil {
+		t.Fatal(err)
+	}
+	views := len(fp.Frames[0].Views)
+	snap, err := f.e.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if rep := f.e.Evaluate(snap, fp); rep.Verdict != rules.Match {
+			t.Fatalf("evaluation %d: %s", i+1, describe(rep))
+		}
+		if n := len(fp.Frames[0].Views); n != views {
+			t.Fatalf("evaluation %d changed the fingerprint: %d views, was %d", i+1, n, views)
+		}
+	}
+}

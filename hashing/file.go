@@ -103,7 +103,6 @@ func FingerprintImage(img image.Image, format string, views ViewSet) *Fingerprin
 	fp := &Fingerprint{Kind: KindImage, Format: format, Width: b.Dx(), Height: b.Dy()}
 	if views == FastQueryViews {
 		l.refine([]image.Image{img})
-		fp.Regions = l.queryRegions()
 	}
 	if views != QueryViews {
 		fp.Frames = []Frame{h.HashViews(img, 0, views, l)}
@@ -241,8 +240,8 @@ func (sk *sink) decide() {
 		l.refine(imgs)
 		if sk.views == QueryViews {
 			l.Proposals = ProposeRects(imgs, maxVideoProposals)
+			sk.dedup.out.Regions = l.queryRegions() // starts for a crop search
 		}
-		sk.dedup.out.Regions = l.queryRegions()
 	}
 	sk.layout = &l
 	for _, f := range sk.held {

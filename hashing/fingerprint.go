@@ -87,7 +87,8 @@ type Fingerprint struct {
 	FPS      float64 `json:"fps,omitempty"`
 	Frames   []Frame `json:"frames"`
 	// Regions are the parts of the frame (relative) hashed as views of a
-	// checked file: pictures found inside it and proposed rectangles.
+	// file checked with QueryViews — pictures found inside it and proposed
+	// rectangles — where a crop search starts too.
 	Regions []Rect `json:"-"`
 }
 

@@ -176,19 +176,17 @@ func (h *FrameHasher) HashViews(img image.Image, t float64, set ViewSet, l Layou
 	case FastQueryViews:
 		return h.hashQuery(img, t, l, nil)
 	}
-	{
-		f := h.Hash(img, t)
-		if set == RegisterViews && f.Quality > 0 {
-			b := img.Bounds()
-			for _, nr := range viewRects(set, l, b.Dx(), b.Dy()) {
-				ph, q := h.pdq.FromImage(crop(img, nr.r))
-				if q > 0 {
-					f.Views = append(f.Views, View{Name: nr.name, PDQ: ph, Quality: q})
-				}
+	f := h.Hash(img, t)
+	if set == RegisterViews && f.Quality > 0 {
+		b := img.Bounds()
+		for _, nr := range viewRects(set, l, b.Dx(), b.Dy()) {
+			ph, q := h.pdq.FromImage(crop(img, nr.r))
+			if q > 0 {
+				f.Views = append(f.Views, View{Name: nr.name, PDQ: ph, Quality: q})
 			}
 		}
-		return f
 	}
+	return f
 }
 
 // hashQuery fingerprints a frame being checked, with layout l and g, its

@@ -9,29 +9,24 @@ import (
 // Luma is a frame's luminance at a small size (long side at most 512),
 // kept with the frames of media being checked so that a later step can hash
 // any window of the frame (HashWindow) without decoding it again.
-type Luma struct {
-	g      *lumaGrid
-	coarse *Luma // a quarter-size copy, made on first use
-}
+type Luma struct{ g *lumaGrid }
 
 // coarseSide is the long side of Coarse.
 const coarseSide = 128
 
 // Coarse returns the luminance box-averaged to a long side of at most
 // 128: windows hash several times faster on it, a few bits less exactly,
-// for a first search. Not safe for concurrent first use.
+// for a first search. It is made anew on each call, so a Luma shared by
+// several checks is never written.
 func (l *Luma) Coarse() *Luma {
-	if l.coarse == nil {
-		c := l.g.shrinkTo(coarseSide)
-		if c == l.g {
-			l.coarse = l
-		} else {
-			l.coarse = &Luma{g: c}
-			l.coarse.coarse = l.coarse
-		}
+	if c := l.g.shrinkTo(coarseSide); c != l.g {
+		return &Luma{g: c}
 	}
-	return l.coarse
+	return l
 }
+
+// Bytes is the memory the luminance takes.
+func (l *Luma) Bytes() int { return 4 * len(l.g.v) }
 
 // shrinkTo box-averages the grid by the smallest whole factor that brings
 // its long side to at most side.

@@ -34,6 +34,9 @@ func TestHashWindowAgreesWithCrop(t *testing.T) {
 	if w, h := c.Size(); max(w, h) > coarseSide || c.Coarse() != c {
 		t.Errorf("coarse luminance %d×%d, want long side ≤ %d and no coarser copy", w, h, coarseSide)
 	}
+	if w, h := l.Size(); l.Bytes() != 4*w*h {
+		t.Errorf("luminance bytes %d, want %d", l.Bytes(), 4*w*h)
+	}
 	got, _ := fh.HashWindow(c, Full)
 	if d := pdq.Distance(got, fp.Frames[0].PDQ); d > 32 {
 		t.Errorf("coarse hash %d bits from the frame's; want ≤ 32", d)

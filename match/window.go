@@ -113,7 +113,7 @@ func CropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint, p Params) []Wi
 	if n == 0 {
 		return nil
 	}
-	found, near := searchWindows(snap, fp, spread(probes, n), coarse, cropCoarseDistance, h, p)
+	found, near := searchWindows(snap, fp, spread(probes, n), coarse, cropCoarseDistance, turnedTrigger, h, p)
 	if len(found) > 0 || !near {
 		return found
 	}
@@ -127,7 +127,7 @@ func CropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint, p Params) []Wi
 	if n = min(len(probes), budget/len(coarse)); n == 0 {
 		return nil
 	}
-	found, _ = searchWindows(snap, fp, spread(probes, n), coarse, turnedCoarseDistance, h, p)
+	found, _ = searchWindows(snap, fp, spread(probes, n), coarse, turnedCoarseDistance, 0, h, p)
 	return found
 }
 
@@ -145,11 +145,11 @@ func spread(frames []int, n int) []int {
 
 // searchWindows hashes the coarse windows of each probe frame, and refines
 // the ones within near of a registered frame. It also reports whether any
-// window came within turnedTrigger of one: a picture tilted and cropped
+// window came within trigger of one (0: not asked): a picture tilted and cropped
 // comes that near with plain windows (44–88 bits on the evaluation, most
 // under 80), unrelated pictures seldom do (82–98), so the turned windows —
 // four times as many — are only tried then.
-func searchWindows(snap *registry.Snapshot, fp *hashing.Fingerprint, probes []int, windows []Window, near int, h *hashing.FrameHasher, p Params) ([]Window, bool) {
+func searchWindows(snap *registry.Snapshot, fp *hashing.Fingerprint, probes []int, windows []Window, near, trigger int, h *hashing.FrameHasher, p Params) ([]Window, bool) {
 	var found []Window
 	anyNear := false
 	for _, fi := range probes {
@@ -172,7 +172,7 @@ func searchWindows(snap *registry.Snapshot, fp *hashing.Fingerprint, probes []in
 		// windows: the nearest may be near a view the query does not
 		// contain (a local optimum), so a few starts are refined.
 		var all []cand
-		snap.Index.SearchMany(hashes, max(near, turnedTrigger), func(i int, hit registry.Hit) {
+		snap.Index.SearchMany(hashes, max(near, trigger), func(i int, hit registry.Hit) {
 			anyNear = true
 			if hit.Distance <= near {
 				all = append(all, cand{hit.Ref, wins[i], hit.Distance})

@@ -17,7 +17,9 @@ import (
 type fpCache struct {
 	mu        sync.Mutex
 	maxFrames int
+	maxBytes  int // of kept luminance (see lumaBytes)
 	frames    int
+	bytes     int
 	order     *list.List // of *cacheEntry, most recent first
 	byDigest  map[[sha256.Size]byte]*list.Element
 
@@ -29,13 +31,32 @@ type cacheEntry struct {
 	fp     *hashing.Fingerprint // shared, never modified
 }
 
-// cacheFrames bounds the cache: a query frame with its views takes about
-// 300 bytes, so 50,000 frames (50,000 photos, or some 800 one-minute clips
-// at the default 2 frames a second) take about 15 MB.
-const cacheFrames = 50_000
+// cacheFrames and cacheLumaBytes bound the cache. A view is 56 bytes and
+// its name; a query frame has up to about 40 views (mirror, layout,
+// proposals and their mirrors, turned views), some 2.5 KB, so 50,000 frames
+// (50,000 photos, or some 800 one-minute clips at the default 2 frames a
+// second) take at most about 125 MB. With
+// the thorough query views each frame also keeps its luminance for a crop
+// search (up to 590 KB for a still, 230 KB for a video frame), which the
+// second bound holds to 256 MB: a few hundred recent files.
+const (
+	cacheFrames    = 50_000
+	cacheLumaBytes = 256 << 20
+)
 
-func newFPCache(maxFrames int) *fpCache {
-	return &fpCache{maxFrames: maxFrames, order: list.New(), byDigest: map[[sha256.Size]byte]*list.Element{}}
+func newFPCache(maxFrames, maxBytes int) *fpCache {
+	return &fpCache{maxFrames: maxFrames, maxBytes: maxBytes, order: list.New(), byDigest: map[[sha256.Size]byte]*list.Element{}}
+}
+
+// lumaBytes is the luminance kept by fp's frames.
+func lumaBytes(fp *hashing.Fingerprint) int {
+	n := 0
+	for _, f := range fp.Frames {
+		if f.Luma != nil {
+			n += f.Luma.Bytes()
+		}
+	}
+	return n
 }
 
 func (c *fpCache) get(d [sha256.Size]byte) *hashing.Fingerprint {
@@ -52,8 +73,8 @@ func (c *fpCache) get(d [sha256.Size]byte) *hashing.Fingerprint {
 }
 
 func (c *fpCache) put(d [sha256.Size]byte, fp *hashing.Fingerprint) {
-	n := max(len(fp.Frames), 1)
-	if n > c.maxFrames {
+	n, b := max(len(fp.Frames), 1), lumaBytes(fp)
+	if n > c.maxFrames || b > c.maxBytes {
 		return
 	}
 	c.mu.Lock()
@@ -63,12 +84,14 @@ func (c *fpCache) put(d [sha256.Size]byte, fp *hashing.Fingerprint) {
 	}
 	c.byDigest[d] = c.order.PushFront(&cacheEntry{digest: d, fp: fp})
 	c.frames += n
-	for c.frames > c.maxFrames {
+	c.bytes += b
+	for c.frames > c.maxFrames || c.bytes > c.maxBytes {
 		last := c.order.Back()
 		e := last.Value.(*cacheEntry)
 		c.order.Remove(last)
 		delete(c.byDigest, e.digest)
 		c.frames -= max(len(e.fp.Frames), 1)
+		c.bytes -= lumaBytes(e.fp)
 	}
 }
 
@@ -84,5 +107,5 @@ func (c *fpCache) clear() {
 	defer c.mu.Unlock()
 	c.order.Init()
 	clear(c.byDigest)
-	c.frames = 0
+	c.frames, c.bytes = 0, 0
 }

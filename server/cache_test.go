@@ -7,10 +7,11 @@ import (
 	"testing"
 
 	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/testmedia"
 )
 
 func TestFPCacheEvictsLeastRecentlyUsed(t *testing.T) {
-	c := newFPCache(10)
+	c := newFPCache(10, 1<<20)
 	fp := func(frames int) *hashing.Fingerprint {
 		return &hashing.Fingerprint{Kind: hashing.KindVideo, Frames: make([]hashing.Frame, frames)}
 	}
@@ -37,6 +38,32 @@ func TestFPCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	c.clear()
 	if files, frames := c.size(); files != 0 || frames != 0 || c.get(d("a")) != nil {
 		t.Error("clear left entries")
+	}
+}
+
+// TestFPCacheBoundsLuminance: fingerprints that keep their luminance for a
+// crop search are also bounded by its bytes.
+func TestFPCacheBoundsLuminance(t *testing.T) {
+	still := hashing.FingerprintImage(testmedia.Picture(3, 640, 360), "png", hashing.QueryViews)
+	b := lumaBytes(still)
+	if b == 0 {
+		t.Fatal("a thorough query fingerprint kept no luminance")
+	}
+	c := newFPCache(1000, 2*b)
+	d := func(s string) [32]byte { return sha256.Sum256([]byte(s)) }
+	c.put(d("a"), still)
+	c.put(d("b"), still)
+	c.put(d("c"), still) // over the byte bound: a, the least recent, goes
+	if c.get(d("a")) != nil || c.get(d("b")) == nil || c.get(d("c")) == nil {
+		t.Error("wrong entry evicted")
+	}
+	if files, frames := c.size(); files != 2 || frames != 2 || c.bytes != 2*b {
+		t.Errorf("size %d files, %d frames, %d bytes", files, frames, c.bytes)
+	}
+	small := newFPCache(1000, b-1)
+	small.put(d("x"), still)
+	if small.get(d("x")) != nil {
+		t.Error("an entry over the byte bound was kept")
 	}
 }
 

@@ -103,7 +103,7 @@ func New(e *engine.Engine, opt Options) (*Server, error) {
 		e: e, cfg: cfg, log: opt.Logger, version: opt.Version,
 		keys:    newKeyring(cfg.APIKeys),
 		queue:   newQueue(workers, cfg.QueueSize),
-		cache:   newFPCache(cacheFrames),
+		cache:   newFPCache(cacheFrames, cacheLumaBytes),
 		refresh: make(chan struct{}, 1),
 	}
 	if s.log == nil {
