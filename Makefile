@@ -1,6 +1,6 @@
 # provcheck — the two commands a new user needs:
 #   make demo   install ffmpeg if missing, build, check the bundled sample repost
-#   make test   install ffmpeg if missing, vet and run every test
+#   make test   install ffmpeg if missing, check go.mod is tidy, vet and run every test
 .PHONY: demo test build deps bench eval clean
 
 GO      ?= go
@@ -28,6 +28,7 @@ demo: deps build
 	@$(BIN) --registry $(DEMOREG) check samples/media/screenshot.jpg samples/media/unrelated.mp4
 
 test: deps
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
