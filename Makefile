@@ -1,7 +1,7 @@
 # provcheck — the two commands a new user needs:
 #   make demo   install ffmpeg if missing, build, check the bundled sample repost
 #   make test   install ffmpeg if missing, check go.mod is tidy, vet and run every test
-.PHONY: demo test build deps bench eval clean
+.PHONY: demo test build deps deps-postgres bench eval clean
 
 GO      ?= go
 BIN     := bin/provcheck
@@ -16,6 +16,14 @@ deps:
 	@command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || { \
 		echo "installing ffmpeg (apt-get)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ffmpeg >/dev/null; }
+	@$(MAKE) --no-print-directory deps-postgres
+
+# The PostgreSQL registry's tests start a throwaway server (internal/pgtest);
+# install PostgreSQL from Debian when its server binaries are missing.
+deps-postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "$$PROVCHECK_PG_BIN" ] || { \
+		echo "installing postgresql (apt-get)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
 
 demo: deps build
 	@rm -f $(DEMOREG) $(DEMOREG)-wal $(DEMOREG)-shm
