@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/provcheck/provcheck/hashing"
 	"github.com/provcheck/provcheck/hashing/ffmpeg"
+	"github.com/provcheck/provcheck/internal/safefile"
 	"github.com/provcheck/provcheck/match"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
@@ -332,28 +332,36 @@ func (e *Engine) Register(ctx context.Context, req AddRequest) (registry.Case, e
 	return e.store.Upsert(ctx, c)
 }
 
-// MediaFromFile fingerprints a file for registration.
+// MediaFromFile fingerprints a file for registration. The file is
+// recognised (and refused if it is not a regular file or not media) before
+// its content is digested, and both run under the per-file time limit.
 func (e *Engine) MediaFromFile(ctx context.Context, path, note string) (registry.Media, error) {
-	digest, err := FileDigest(path)
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Limits.Timeout)
+	defer cancel()
+	fp, err := e.Fingerprint(ctx, path, e.RegisterSampling())
 	if err != nil {
 		return registry.Media{}, err
 	}
-	fp, err := e.Fingerprint(ctx, path, e.RegisterSampling())
+	digest, err := FileDigest(ctx, path)
 	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return registry.Media{}, fmt.Errorf("timed out after %s", e.cfg.Limits.Timeout)
+		}
 		return registry.Media{}, err
 	}
 	return registry.Media{SHA256: digest, Name: filepath.Base(path), Note: note, Fingerprint: *fp}, nil
 }
 
-// FileDigest is the SHA-256 of a file's content, in hex.
-func FileDigest(path string) (string, error) {
-	f, err := os.Open(path)
+// FileDigest is the SHA-256 of a regular file's content, in hex. It stops
+// when ctx ends.
+func FileDigest(ctx context.Context, path string) (string, error) {
+	f, _, err := safefile.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := safefile.Copy(ctx, h, f); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

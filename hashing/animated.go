@@ -10,7 +10,8 @@ import (
 	"image"
 	"image/color"
 	"io"
-	"os"
+
+	"github.com/provcheck/provcheck/internal/safefile"
 
 	"golang.org/x/image/webp"
 )
@@ -35,7 +36,7 @@ type AnimInfo struct {
 // DecodeAnimatedFile decodes the animation in the file at path; see
 // DecodeAnimated.
 func DecodeAnimatedFile(path string, lim Limits, maxFrames int, fn func(t float64, img image.Image) error) (AnimInfo, error) {
-	f, err := os.Open(path)
+	f, _, err := safefile.Open(path)
 	if err != nil {
 		return AnimInfo{}, err
 	}

@@ -11,8 +11,9 @@ import (
 	"image/png"
 	"io"
 	"math"
-	"os"
 	"strings"
+
+	"github.com/provcheck/provcheck/internal/safefile"
 
 	"github.com/disintegration/imaging"
 	"golang.org/x/image/bmp"
@@ -115,7 +116,7 @@ var SupportedImageFormats = []string{"jpeg", "png", "gif", "webp", "bmp", "tiff"
 
 // DecodeImageFile decodes the image file at path; see DecodeImage.
 func DecodeImageFile(path string, lim Limits) (image.Image, ImageInfo, error) {
-	f, err := os.Open(path)
+	f, _, err := safefile.Open(path)
 	if err != nil {
 		return nil, ImageInfo{}, err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/provcheck/provcheck/hashing/ffmpeg"
 	"github.com/provcheck/provcheck/hashing/pdq"
+	"github.com/provcheck/provcheck/internal/safefile"
 )
 
 // Sampling says which video frames to fingerprint.
@@ -55,36 +56,34 @@ func (fp *Fingerprinter) Limits() Limits { return fp.limits }
 // File fingerprints the image or video at path. The kind of media is told by
 // content, never by the file name. Errors name what is wrong with the file.
 func (fp *Fingerprinter) File(ctx context.Context, path string, s Sampling) (*Fingerprint, error) {
-	fi, err := os.Stat(path)
+	f, fi, err := safefile.Open(path)
 	if err != nil {
 		return nil, fileError(err)
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
-	}
+	defer f.Close()
 	if fi.Size() == 0 {
 		return nil, ErrEmpty
 	}
 	if fi.Size() > fp.limits.MaxFileBytes {
 		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrTooLarge, fi.Size(), fp.limits.MaxFileBytes)
 	}
-	m, err := SniffFile(path)
+	m, err := sniffReader(f)
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case m.Kind == KindImage && !m.Animated:
-		return fp.image(path, s.Views)
+		return fp.image(f, s.Views)
 	case m.Kind == KindImage && m.Animated:
-		return fp.animation(ctx, path, s)
+		return fp.animation(ctx, f, s)
 	case m.Kind == KindVideo:
 		return fp.videoFile(ctx, path, s)
 	}
 	return nil, fmt.Errorf("%w: not an image or video", ErrUnsupported)
 }
 
-func (fp *Fingerprinter) image(path string, views ViewSet) (*Fingerprint, error) {
-	img, info, err := DecodeImageFile(path, fp.limits)
+func (fp *Fingerprinter) image(f *os.File, views ViewSet) (*Fingerprint, error) {
+	img, info, err := DecodeImage(f, fp.limits)
 	if err != nil {
 		return nil, err
 	}
@@ -121,12 +120,12 @@ func FingerprintImage(img image.Image, format string, views ViewSet) *Fingerprin
 
 // animation fingerprints an animated GIF or WebP as a video, sampling its
 // frames in process.
-func (fp *Fingerprinter) animation(ctx context.Context, path string, s Sampling) (*Fingerprint, error) {
+func (fp *Fingerprinter) animation(ctx context.Context, f *os.File, s Sampling) (*Fingerprint, error) {
 	out := &Fingerprint{Kind: KindVideo, Frames: []Frame{}}
 	sk := newSink(s, out)
 	defer sk.release()
 	next := 0.0
-	info, err := DecodeAnimatedFile(path, fp.limits, 0, func(t float64, img image.Image) error {
+	info, err := DecodeAnimated(f, fp.limits, 0, func(t float64, img image.Image) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -7,9 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/provcheck/provcheck/internal/safefile"
 )
 
 // SniffLen is how many leading bytes Sniff needs to recognise every format it
@@ -135,7 +136,7 @@ func SniffHead(head []byte) (Media, error) {
 // a GIF whose head does not settle whether it is animated, it scans the
 // block structure (without decoding pixels) until a second frame or the end.
 func SniffFile(path string) (Media, error) {
-	f, err := os.Open(path)
+	f, _, err := safefile.Open(path)
 	if err != nil {
 		return Media{}, err
 	}
