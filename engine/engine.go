@@ -39,8 +39,8 @@ type Engine struct {
 
 // Options are what New needs besides the configuration.
 type Options struct {
-	// Store is the registry; nil opens the SQLite registry at
-	// cfg.Registry (or the default location).
+	// Store is the registry; nil opens the registry at cfg.Registry: a
+	// postgres:// URL, or a SQLite file (the default location if empty).
 	Store registry.Store
 	// Seed is imported into a registry file that did not exist yet, when
 	// it is at the default location (the bundled sample case).
@@ -70,6 +70,14 @@ func New(ctx context.Context, cfg rules.Config, opt Options) (*Engine, error) {
 	}
 	if opt.Store != nil {
 		e.store = opt.Store
+		return e, nil
+	}
+	if registry.IsPostgresURL(cfg.Registry) {
+		s, err := registry.OpenPostgres(ctx, cfg.Registry)
+		if err != nil {
+			return nil, err
+		}
+		e.store = s
 		return e, nil
 	}
 	path, isDefault := cfg.Registry, false

@@ -48,20 +48,12 @@ func testCase(r *rand.Rand, id string) Case {
 	}
 }
 
-func openTemp(t *testing.T) *SQLite {
-	t.Helper()
-	s, err := OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "reg.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
+func TestStoreRoundTrip(t *testing.T) { forEachStore(t, testStoreRoundTrip) }
 
-func TestStoreRoundTrip(t *testing.T) {
+func testStoreRoundTrip(t *testing.T, open func(*testing.T) Store) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(1, 2))
-	s := openTemp(t)
+	s := open(t)
 	c := testCase(r, "case-one")
 	c.Media = append(c.Media, testMedia(r, "still.jpg", 1))
 	if _, err := s.Upsert(ctx, c); err != nil {
@@ -103,10 +95,12 @@ func TestStoreRoundTrip(t *testing.T) {
 	}
 }
 
-func TestUpsertAppends(t *testing.T) {
+func TestUpsertAppends(t *testing.T) { forEachStore(t, testUpsertAppends) }
+
+func testUpsertAppends(t *testing.T, open func(*testing.T) Store) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(3, 4))
-	s := openTemp(t)
+	s := open(t)
 	c := testCase(r, "x")
 	if _, err := s.Upsert(ctx, c); err != nil {
 		t.Fatal(err)
@@ -140,10 +134,12 @@ func TestUpsertAppends(t *testing.T) {
 	}
 }
 
-func TestInvalidUpsertChangesNothing(t *testing.T) {
+func TestInvalidUpsertChangesNothing(t *testing.T) { forEachStore(t, testInvalidUpsertChangesNothing) }
+
+func testInvalidUpsertChangesNothing(t *testing.T, open func(*testing.T) Store) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(5, 6))
-	s := openTemp(t)
+	s := open(t)
 	if _, err := s.Upsert(ctx, testCase(r, "ok")); err != nil {
 		t.Fatal(err)
 	}
@@ -160,9 +156,11 @@ func TestInvalidUpsertChangesNothing(t *testing.T) {
 	}
 }
 
-func TestRemove(t *testing.T) {
+func TestRemove(t *testing.T) { forEachStore(t, testRemove) }
+
+func testRemove(t *testing.T, open func(*testing.T) Store) {
 	ctx := context.Background()
-	s := openTemp(t)
+	s := open(t)
 	r := rand.New(rand.NewPCG(7, 8))
 	s.Upsert(ctx, testCase(r, "gone"))
 	if err := s.Remove(ctx, "gone"); err != nil {
@@ -174,17 +172,17 @@ func TestRemove(t *testing.T) {
 	if err := s.Remove(ctx, "gone"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second remove: %v", err)
 	}
-	var n int
-	s.db.QueryRow("SELECT COUNT(*) FROM frames").Scan(&n)
-	if n != 0 {
+	if n := countRows(t, s, "frames"); n != 0 {
 		t.Errorf("%d orphan frames left", n)
 	}
 }
 
-func TestBundleRoundTripAndImport(t *testing.T) {
+func TestBundleRoundTripAndImport(t *testing.T) { forEachStore(t, testBundleRoundTripAndImport) }
+
+func testBundleRoundTripAndImport(t *testing.T, open func(*testing.T) Store) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(9, 10))
-	src := openTemp(t)
+	src := open(t)
 	for _, id := range []string{"a", "b", "c"} {
 		if _, err := src.Upsert(ctx, testCase(r, id)); err != nil {
 			t.Fatal(err)
@@ -199,7 +197,7 @@ func TestBundleRoundTripAndImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dst := openTemp(t)
+	dst := open(t)
 	if err := dst.Import(ctx, b.Cases); err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +213,9 @@ func TestBundleRoundTripAndImport(t *testing.T) {
 	}
 }
 
-func TestBadBundles(t *testing.T) {
+func TestBadBundles(t *testing.T) { forEachStore(t, testBadBundles) }
+
+func testBadBundles(t *testing.T, open func(*testing.T) Store) {
 	ctx := context.Background()
 	tests := []struct {
 		file string
@@ -230,7 +230,7 @@ func TestBadBundles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			s := openTemp(t)
+			s := open(t)
 			r := rand.New(rand.NewPCG(11, 12))
 			s.Upsert(ctx, testCase(r, "existing"))
 			f, err := os.Open(filepath.Join("testdata", tt.file))
@@ -255,10 +255,12 @@ func TestBadBundles(t *testing.T) {
 	}
 }
 
-func TestImportIsAtomic(t *testing.T) {
+func TestImportIsAtomic(t *testing.T) { forEachStore(t, testImportIsAtomic) }
+
+func testImportIsAtomic(t *testing.T, open func(*testing.T) Store) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(13, 14))
-	s := openTemp(t)
+	s := open(t)
 	s.Upsert(ctx, testCase(r, "keep"))
 	good := testCase(r, "new-one")
 	// The second case is invalid: nothing of the import may remain.
@@ -370,10 +372,12 @@ func BenchmarkLinearSearchMany1M(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(qs)), "ns/query")
 }
 
-func TestStopFrames(t *testing.T) {
+func TestStopFrames(t *testing.T) { forEachStore(t, testStopFrames) }
+
+func testStopFrames(t *testing.T, open func(*testing.T) Store) {
 	ctx := context.Background()
 	r := rand.New(rand.NewPCG(21, 22))
-	s := openTemp(t)
+	s := open(t)
 	c := testCase(r, "with-card")
 	card := c.Media[0].Fingerprint.Frames[0].PDQ
 	if _, err := s.Upsert(ctx, c); err != nil {
@@ -413,7 +417,7 @@ func TestStopFrames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dst := openTemp(t)
+	dst := open(t)
 	if err := dst.ImportBundle(ctx, back); err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 )
 
 // SchemaVersion is the registry schema this build writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migrations[i] brings a registry from schema version i to i+1.
 var migrations = []string{
@@ -92,6 +92,12 @@ var migrations = []string{
 		added_at TEXT NOT NULL,
 		UNIQUE (source, pdq)
 	);`,
+	// 3: the change log: which cases each generation touched ('' for the
+	// stop-list), so readers apply changes instead of reloading. Readers
+	// older than log_floor reload.
+	`CREATE TABLE changes (generation INTEGER NOT NULL, case_id TEXT NOT NULL);
+	CREATE INDEX changes_generation ON changes(generation);
+	INSERT INTO meta(key, value) SELECT 'log_floor', value FROM meta WHERE key = 'generation';`,
 }
 
 // SQLite is the embedded registry: one file, WAL journal, pure Go driver.
@@ -176,9 +182,85 @@ func (s *SQLite) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-func bumpGeneration(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'`)
-	return err
+// write runs fn in one transaction after taking the next generation, and
+// records the cases fn reports changed in the change log.
+func (s *SQLite) write(ctx context.Context, fn func(tx *sql.Tx) ([]string, error)) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var gen int64
+		if err := tx.QueryRowContext(ctx, `UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'generation'
+			RETURNING CAST(value AS INTEGER)`).Scan(&gen); err != nil {
+			return err
+		}
+		ids, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO changes (generation, case_id) VALUES (?, ?)`, gen, id); err != nil {
+				return err
+			}
+		}
+		if floor := gen - changeLogKeep; floor > 0 && gen%changeLogPruneEvery == 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM changes WHERE generation <= ?`, floor); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE key = 'log_floor'`, floor); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Changes implements ChangeLog.
+func (s *SQLite) Changes(ctx context.Context, since int64) (Changes, error) {
+	var ch Changes
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return ch, err
+	}
+	defer tx.Rollback()
+	var floor int64
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'),
+		(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'log_floor')`).Scan(&ch.Generation, &floor); err != nil {
+		return ch, err
+	}
+	if since < floor || since > ch.Generation {
+		ch.Full = true
+		return ch, nil
+	}
+	if since == ch.Generation {
+		return ch, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT case_id FROM changes WHERE generation > ?`, since)
+	if err != nil {
+		return ch, err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return ch, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return ch, err
+	}
+	err = ch.fill(ids, func(ids []string) ([]Case, error) {
+		var out []Case
+		for _, id := range ids {
+			cs, err := load(ctx, tx, id, true)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, cs...)
+		}
+		return out, nil
+	}, func() ([]StopFrame, error) { return stopFrames(ctx, tx) })
+	return ch, err
 }
 
 // Generation implements Store.
@@ -191,13 +273,10 @@ func (s *SQLite) Generation(ctx context.Context) (int64, error) {
 // Upsert implements Store.
 func (s *SQLite) Upsert(ctx context.Context, c Case) (Case, error) {
 	var out Case
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) ([]string, error) {
 		var err error
 		out, err = upsert(ctx, tx, c, time.Now().UTC())
-		if err != nil {
-			return err
-		}
-		return bumpGeneration(ctx, tx)
+		return []string{c.ID}, err
 	})
 	return out, err
 }
@@ -210,17 +289,23 @@ func (s *SQLite) Import(ctx context.Context, cases []Case) error {
 // ImportBundle merges a bundle's cases and adds its stop frames, in one
 // transaction.
 func (s *SQLite) ImportBundle(ctx context.Context, b Bundle) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) ([]string, error) {
 		now := time.Now().UTC()
+		ids := make([]string, 0, len(b.Cases)+1)
 		for _, c := range b.Cases {
 			if _, err := upsert(ctx, tx, c, now); err != nil {
-				return fmt.Errorf("case %s: %w", c.ID, err)
+				return nil, fmt.Errorf("case %s: %w", c.ID, err)
 			}
+			ids = append(ids, c.ID)
 		}
-		if _, err := addStopFrames(ctx, tx, b.StopFrames, now); err != nil {
-			return fmt.Errorf("stop frames: %w", err)
+		n, err := addStopFrames(ctx, tx, b.StopFrames, now)
+		if err != nil {
+			return nil, fmt.Errorf("stop frames: %w", err)
 		}
-		return bumpGeneration(ctx, tx)
+		if n > 0 {
+			ids = append(ids, stopFramesChanged)
+		}
+		return ids, nil
 	})
 }
 
@@ -523,15 +608,15 @@ func (s *SQLite) List(ctx context.Context) ([]Summary, error) {
 
 // Remove implements Store.
 func (s *SQLite) Remove(ctx context.Context, id string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) ([]string, error) {
 		res, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE id = ?`, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("%w: %q", ErrNotFound, id)
+			return nil, fmt.Errorf("%w: %q", ErrNotFound, id)
 		}
-		return bumpGeneration(ctx, tx)
+		return []string{id}, nil
 	})
 }
 
@@ -554,4 +639,11 @@ func nonNil(s []string) []string {
 func IsValidation(err error) bool {
 	var v *ValidationError
 	return errors.As(err, &v)
+}
+
+// SchemaVersion is the schema the registry file is at.
+func (s *SQLite) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
 }

@@ -46,13 +46,10 @@ func (s *SQLite) AddStopFrames(ctx context.Context, frames []StopFrame) (int, er
 		return 0, err
 	}
 	added := 0
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) ([]string, error) {
 		var err error
 		added, err = addStopFrames(ctx, tx, frames, time.Now().UTC())
-		if err != nil {
-			return err
-		}
-		return bumpGeneration(ctx, tx)
+		return []string{stopFramesChanged}, err
 	})
 	return added, err
 }
@@ -104,14 +101,14 @@ func stopFrames(ctx context.Context, q querier) ([]StopFrame, error) {
 // ClearStopFrames implements StopList.
 func (s *SQLite) ClearStopFrames(ctx context.Context) (int, error) {
 	n := 0
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) ([]string, error) {
 		res, err := tx.ExecContext(ctx, `DELETE FROM stop_frames`)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c, _ := res.RowsAffected()
 		n = int(c)
-		return bumpGeneration(ctx, tx)
+		return []string{stopFramesChanged}, nil
 	})
 	return n, err
 }

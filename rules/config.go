@@ -129,7 +129,7 @@ func Defaults() Raw {
 // Config is validated configuration, passed down to every part of the
 // program.
 type Config struct {
-	Registry   string // registry file; "" means the default location
+	Registry   string // registry file or postgres:// URL; "" means the default location
 	FFmpeg     string
 	FFprobe    string
 	Thresholds Thresholds

@@ -22,7 +22,8 @@ func (a *app) registryCmd() *cobra.Command {
 		Short: "Manage the registry of debunked cases, their media and fact-checks",
 	}
 	cmd.AddCommand(a.registryAddCmd(), a.registryListCmd(), a.registryShowCmd(),
-		a.registryRemoveCmd(), a.registryExportCmd(), a.registryImportCmd(), a.stopListCmd())
+		a.registryRemoveCmd(), a.registryExportCmd(), a.registryImportCmd(), a.stopListCmd(),
+		a.registryMigrateCmd())
 	return cmd
 }
 
