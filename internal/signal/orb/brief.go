@@ -1,0 +1,103 @@
+package orb
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// pair is one BRIEF test: bit set when the box mean at a is below the one
+// at b (offsets from the keypoint, before rotation).
+type pair struct{ ax, ay, bx, by int8 }
+
+// pattern is the sampling pattern: 128 pairs drawn from an isotropic
+// Gaussian (σ = patch size / 5, as in the BRIEF paper's best variant),
+// kept within patternRadius, then the same 128 pairs mirrored top to
+// bottom. The mirrored half makes descriptors of a mirrored picture a
+// permutation of the original's bits (see Mirror).
+var pattern = makePattern()
+
+func makePattern() [256]pair {
+	var p [256]pair
+	r := rand.New(rand.NewPCG(0x0b5e55ed, 0x5eed0f0b))
+	sigma := patchSize / 5.0
+	draw := func() (int8, int8) {
+		for {
+			x := math.Round(r.NormFloat64() * sigma)
+			y := math.Round(r.NormFloat64() * sigma)
+			if x*x+y*y <= patternRadius*patternRadius {
+				return int8(x), int8(y)
+			}
+		}
+	}
+	seen := map[pair]bool{}
+	for i := 0; i < 128; {
+		ax, ay := draw()
+		bx, by := draw()
+		q := pair{ax, ay, bx, by}
+		f := pair{ax, -ay, bx, -by}
+		switch {
+		case ax == bx && ay == by: // compares a point with itself
+		case ay == 0 && by == 0: // its own mirror
+		case ax == bx && ay == -by: // its mirror is its negation
+		case seen[q] || seen[f] || seen[pair{bx, by, ax, ay}] || seen[pair{bx, -by, ax, -ay}]:
+		default:
+			seen[q], seen[f] = true, true
+			p[i], p[i+128] = q, f
+			i++
+		}
+	}
+	return p
+}
+
+// boxSum is the sum of the (2·boxHalf+1)² pixels centred on (x, y).
+func boxSum(lv *level, x, y int) int32 {
+	w1 := lv.img.W + 1
+	x0, y0 := x-boxHalf, y-boxHalf
+	x1, y1 := x+boxHalf+1, y+boxHalf+1
+	s := lv.integ
+	return s[y1*w1+x1] - s[y0*w1+x1] - s[y1*w1+x0] + s[y0*w1+x0]
+}
+
+// describe computes the rotated BRIEF descriptor of the keypoint at (x, y)
+// of a level, oriented by ang.
+func describe(lv *level, x, y int, ang float64) Descriptor {
+	var d Descriptor
+	c, s := math.Cos(ang), math.Sin(ang)
+	rot := func(px, py int8) (int, int) {
+		fx, fy := float64(px), float64(py)
+		return x + int(math.Round(c*fx-s*fy)), y + int(math.Round(s*fx+c*fy))
+	}
+	for i, p := range pattern {
+		ax, ay := rot(p.ax, p.ay)
+		bx, by := rot(p.bx, p.by)
+		if boxSum(lv, ax, ay) < boxSum(lv, bx, by) {
+			d[i>>6] |= 1 << (i & 63)
+		}
+	}
+	return d
+}
+
+// MirrorDescriptor returns the descriptor the same keypoint would have in
+// the picture mirrored left to right: the halves of the pattern swap.
+func MirrorDescriptor(d Descriptor) Descriptor {
+	return Descriptor{d[2], d[3], d[0], d[1]}
+}
+
+// Mirror returns the features of the picture mirrored left to right,
+// computed from f: positions mirrored, orientations reflected (θ → π − θ),
+// descriptors permuted. It matches Detect on the mirrored picture up to
+// rounding.
+func Mirror(f *Features) *Features {
+	m := &Features{W: f.W, H: f.H, Keypoints: make([]Keypoint, len(f.Keypoints)), Descriptors: make([]Descriptor, len(f.Descriptors))}
+	for i, k := range f.Keypoints {
+		k.X = float32(f.W-1) - k.X
+		a := math.Pi - float64(k.Angle)
+		if a > math.Pi {
+			a -= 2 * math.Pi
+		}
+		k.Angle = float32(a)
+		m.Keypoints[i] = k
+		m.Descriptors[i] = MirrorDescriptor(f.Descriptors[i])
+	}
+	return m
+}

@@ -1,0 +1,338 @@
+package orb
+
+import (
+	"math"
+	"slices"
+)
+
+// level is one pyramid level: its picture, its scale relative to the input
+// and the integral image of its pixels (for the BRIEF box tests).
+type level struct {
+	img   *Gray
+	scale float64
+	integ []int32 // (W+1)×(H+1)
+}
+
+// Detect computes the features of g.
+func Detect(g *Gray, o Options) *Features {
+	f := &Features{W: g.W, H: g.H}
+	if g.W < 2*edge+1 || g.H < 2*edge+1 || o.MaxFeatures <= 0 {
+		return f
+	}
+	levels := pyramid(g, o)
+	cands := detectAll(levels, o, o.FastThreshold)
+	if o.LowThreshold > 0 && o.LowThreshold < o.FastThreshold && total(cands) < o.MaxFeatures/4 {
+		cands = detectAll(levels, o, o.LowThreshold)
+	}
+	quota := levelQuotas(o, len(levels))
+	for li, lv := range levels {
+		kps := spread(cands[li], quota[li], lv.img.W, lv.img.H, o.Grid, lv.scale, float64(g.W), float64(g.H))
+		if len(kps) == 0 {
+			continue
+		}
+		lv.integ = integral(lv.img)
+		for _, c := range kps {
+			ang := orientation(lv.img, c.x, c.y)
+			kp := Keypoint{
+				X:        float32((float64(c.x)+0.5)*lv.scale - 0.5),
+				Y:        float32((float64(c.y)+0.5)*lv.scale - 0.5),
+				Scale:    float32(lv.scale),
+				Angle:    float32(ang),
+				Response: c.r,
+				Level:    uint8(li),
+			}
+			f.Keypoints = append(f.Keypoints, kp)
+			f.Descriptors = append(f.Descriptors, describe(lv, c.x, c.y, ang))
+		}
+	}
+	return f
+}
+
+func total(c [][]corner) int {
+	n := 0
+	for _, l := range c {
+		n += len(l)
+	}
+	return n
+}
+
+// levelQuotas shares MaxFeatures over the levels in proportion to each
+// level's linear size, as a geometric series.
+func levelQuotas(o Options, n int) []int {
+	q := make([]int, n)
+	f := 1 / o.ScaleFactor
+	per := float64(o.MaxFeatures) * (1 - f) / (1 - math.Pow(f, float64(n)))
+	sum := 0
+	for i := 0; i < n-1; i++ {
+		q[i] = int(math.Round(per))
+		sum += q[i]
+		per *= f
+	}
+	q[n-1] = max(0, o.MaxFeatures-sum)
+	return q
+}
+
+func pyramid(g *Gray, o Options) []*level {
+	levels := []*level{{img: g, scale: 1}}
+	for i := 1; i < o.Levels; i++ {
+		s := math.Pow(o.ScaleFactor, float64(i))
+		w, h := int(math.Round(float64(g.W)/s)), int(math.Round(float64(g.H)/s))
+		if w < 2*edge+8 || h < 2*edge+8 {
+			break
+		}
+		prev := levels[len(levels)-1]
+		levels = append(levels, &level{img: resizeBilinear(prev.img, w, h), scale: s})
+	}
+	return levels
+}
+
+// resizeBilinear samples src at the centres of a w×h grid.
+func resizeBilinear(src *Gray, w, h int) *Gray {
+	dst := &Gray{W: w, H: h, Pix: make([]uint8, w*h)}
+	fx := float64(src.W) / float64(w)
+	fy := float64(src.H) / float64(h)
+	xi := make([]int, w)
+	xa := make([]float64, w)
+	for x := 0; x < w; x++ {
+		sx := (float64(x)+0.5)*fx - 0.5
+		sx = math.Max(0, math.Min(sx, float64(src.W-1)))
+		i := int(sx)
+		if i >= src.W-1 {
+			i = src.W - 2
+		}
+		xi[x], xa[x] = i, sx-float64(i)
+	}
+	for y := 0; y < h; y++ {
+		sy := (float64(y)+0.5)*fy - 0.5
+		sy = math.Max(0, math.Min(sy, float64(src.H-1)))
+		j := int(sy)
+		if j >= src.H-1 {
+			j = src.H - 2
+		}
+		b := sy - float64(j)
+		r0 := src.Pix[j*src.W:]
+		r1 := src.Pix[(j+1)*src.W:]
+		for x := 0; x < w; x++ {
+			i, a := xi[x], xa[x]
+			top := float64(r0[i])*(1-a) + float64(r0[i+1])*a
+			bot := float64(r1[i])*(1-a) + float64(r1[i+1])*a
+			dst.Pix[y*w+x] = clamp8(top*(1-b) + bot*b)
+		}
+	}
+	return dst
+}
+
+// corner is a FAST corner on one level with its Harris response.
+type corner struct {
+	x, y int
+	r    float32
+}
+
+// circle is the Bresenham circle of radius 3 used by FAST, clockwise from
+// the top.
+var circle = [16][2]int{
+	{0, -3}, {1, -3}, {2, -2}, {3, -1}, {3, 0}, {3, 1}, {2, 2}, {1, 3},
+	{0, 3}, {-1, 3}, {-2, 2}, {-3, 1}, {-3, 0}, {-3, -1}, {-2, -2}, {-1, -3},
+}
+
+func detectAll(levels []*level, o Options, thr int) [][]corner {
+	out := make([][]corner, len(levels))
+	for i, lv := range levels {
+		out[i] = fast(lv.img, thr)
+	}
+	return out
+}
+
+// fast finds FAST-9 corners (9 contiguous circle pixels all brighter than
+// the centre + thr or all darker than centre − thr), keeps those whose
+// score is a 3×3 local maximum, and ranks them by the Harris response.
+func fast(g *Gray, thr int) []corner {
+	w, h := g.W, g.H
+	var off [16]int
+	for i, c := range circle {
+		off[i] = c[1]*w + c[0]
+	}
+	score := make([]int32, w*h)
+	p := g.Pix
+	for y := edge - 1; y < h-edge+1; y++ {
+		for x := edge - 1; x < w-edge+1; x++ {
+			i := y*w + x
+			c := int(p[i])
+			hi, lo := c+thr, c-thr
+			// Any arc of 9 holds pixel 0 or 8, and pixel 4 or 12.
+			v0, v8 := int(p[i+off[0]]), int(p[i+off[8]])
+			if v0 <= hi && v0 >= lo && v8 <= hi && v8 >= lo {
+				continue
+			}
+			v4, v12 := int(p[i+off[4]]), int(p[i+off[12]])
+			if v4 <= hi && v4 >= lo && v12 <= hi && v12 >= lo {
+				continue
+			}
+			var mb, md uint32
+			sb, sd := 0, 0
+			for k := 0; k < 16; k++ {
+				v := int(p[i+off[k]])
+				if v > hi {
+					mb |= 1 << k
+					sb += v - hi
+				} else if v < lo {
+					md |= 1 << k
+					sd += lo - v
+				}
+			}
+			s := 0
+			if arc9(mb) {
+				s = sb
+			}
+			if arc9(md) && sd > s {
+				s = sd
+			}
+			if s > 0 {
+				score[i] = int32(s)
+			}
+		}
+	}
+	var out []corner
+	for y := edge; y < h-edge; y++ {
+		for x := edge; x < w-edge; x++ {
+			i := y*w + x
+			s := score[i]
+			if s == 0 {
+				continue
+			}
+			if s < score[i-1] || s <= score[i+1] || s < score[i-w-1] || s < score[i-w] || s < score[i-w+1] ||
+				s <= score[i+w-1] || s <= score[i+w] || s <= score[i+w+1] {
+				continue
+			}
+			out = append(out, corner{x: x, y: y, r: harris(g, x, y)})
+		}
+	}
+	return out
+}
+
+// arc9 reports whether the 16-bit circular mask m has 9 consecutive set bits.
+func arc9(m uint32) bool {
+	if m == 0 {
+		return false
+	}
+	m |= m << 16
+	a := m
+	for i := 1; i < 9; i++ {
+		a &= m >> i
+	}
+	return a != 0
+}
+
+// harris is the Harris corner response over a 7×7 block of Sobel gradients.
+func harris(g *Gray, x, y int) float32 {
+	w := g.W
+	p := g.Pix
+	var sxx, syy, sxy float64
+	r := harrisBlock / 2
+	for dy := -r; dy <= r; dy++ {
+		for dx := -r; dx <= r; dx++ {
+			i := (y+dy)*w + x + dx
+			gx := 2*(int(p[i+1])-int(p[i-1])) + int(p[i-w+1]) - int(p[i-w-1]) + int(p[i+w+1]) - int(p[i+w-1])
+			gy := 2*(int(p[i+w])-int(p[i-w])) + int(p[i+w-1]) - int(p[i-w-1]) + int(p[i+w+1]) - int(p[i-w+1])
+			sxx += float64(gx * gx)
+			syy += float64(gy * gy)
+			sxy += float64(gx * gy)
+		}
+	}
+	// Normalise so that the response does not depend on the block size.
+	n := 1.0 / (float64(harrisBlock*harrisBlock) * 16 * 255)
+	sxx, syy, sxy = sxx*n, syy*n, sxy*n
+	return float32(sxx*syy - sxy*sxy - harrisK*(sxx+syy)*(sxx+syy))
+}
+
+// spread keeps up to n corners of one level: the picture (in input pixels,
+// so that cells are the same at every level) is cut into a grid whose
+// longer side has `grid` cells; each cell first keeps its share, strongest
+// first, then the rest is filled by response. Ties break by position, so
+// the result is deterministic.
+func spread(cs []corner, n, w, h, grid int, scale, W, H float64) []corner {
+	if n <= 0 || len(cs) == 0 {
+		return nil
+	}
+	slices.SortFunc(cs, func(a, b corner) int {
+		if a.r != b.r {
+			if a.r > b.r {
+				return -1
+			}
+			return 1
+		}
+		if a.y != b.y {
+			return a.y - b.y
+		}
+		return a.x - b.x
+	})
+	if len(cs) <= n {
+		return cs
+	}
+	if grid <= 0 {
+		return cs[:n]
+	}
+	gx, gy := grid, grid
+	if W > H {
+		gy = max(1, int(math.Round(float64(grid)*H/W)))
+	} else {
+		gx = max(1, int(math.Round(float64(grid)*W/H)))
+	}
+	cells := gx * gy
+	per := max(1, (n+cells-1)/cells)
+	count := make([]int, cells)
+	taken := make([]bool, len(cs))
+	out := make([]corner, 0, n)
+	for i, c := range cs {
+		cx := min(gx-1, int(float64(c.x)*float64(gx)/float64(w)))
+		cy := min(gy-1, int(float64(c.y)*float64(gy)/float64(h)))
+		k := cy*gx + cx
+		if count[k] < per {
+			count[k]++
+			taken[i] = true
+			out = append(out, c)
+			if len(out) == n {
+				return out
+			}
+		}
+	}
+	for i, c := range cs {
+		if !taken[i] {
+			out = append(out, c)
+			if len(out) == n {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// orientation is the angle of the intensity centroid over the disc of
+// radius orientRadius around (x, y).
+func orientation(g *Gray, x, y int) float64 {
+	var m10, m01 int
+	w := g.W
+	for dy := -orientRadius; dy <= orientRadius; dy++ {
+		span := int(math.Sqrt(float64(orientRadius*orientRadius - dy*dy)))
+		base := (y+dy)*w + x
+		for dx := -span; dx <= span; dx++ {
+			v := int(g.Pix[base+dx])
+			m10 += dx * v
+			m01 += dy * v
+		}
+	}
+	return math.Atan2(float64(m01), float64(m10))
+}
+
+func integral(g *Gray) []int32 {
+	w, h := g.W, g.H
+	s := make([]int32, (w+1)*(h+1))
+	for y := 0; y < h; y++ {
+		var row int32
+		for x := 0; x < w; x++ {
+			row += int32(g.Pix[y*w+x])
+			s[(y+1)*(w+1)+x+1] = s[y*(w+1)+x+1] + row
+		}
+	}
+	return s
+}

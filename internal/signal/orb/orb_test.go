@@ -1,0 +1,396 @@
+package orb
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// scene draws a deterministic picture with the kind of structure photos
+// have: overlapping shapes of many grey levels on a gradient, with texture.
+func scene(seed uint64, w, h int) *Gray {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	g := &Gray{W: w, H: h, Pix: make([]uint8, w*h)}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			g.Pix[y*w+x] = uint8(60 + 80*x/w + 40*y/h)
+		}
+	}
+	for n := 0; n < 160; n++ {
+		cx, cy := r.Float64()*float64(w), r.Float64()*float64(h)
+		rx, ry := 4+r.Float64()*float64(w)/10, 4+r.Float64()*float64(h)/10
+		v := uint8(r.IntN(256))
+		ang := r.Float64() * math.Pi
+		c, s := math.Cos(ang), math.Sin(ang)
+		rect := r.IntN(2) == 0
+		for y := max(0, int(cy-rx-ry)); y < min(h, int(cy+rx+ry)); y++ {
+			for x := max(0, int(cx-rx-ry)); x < min(w, int(cx+rx+ry)); x++ {
+				dx, dy := float64(x)-cx, float64(y)-cy
+				u, t := (c*dx+s*dy)/rx, (-s*dx+c*dy)/ry
+				if (rect && math.Abs(u) <= 1 && math.Abs(t) <= 1) || (!rect && u*u+t*t <= 1) {
+					g.Pix[y*w+x] = v
+				}
+			}
+		}
+	}
+	for i := range g.Pix {
+		g.Pix[i] = clamp8(float64(g.Pix[i]) + r.NormFloat64()*3)
+	}
+	return g
+}
+
+// warp resamples src through the inverse of the homography h (which maps
+// src pixels to dst pixels) into a w×h picture; outside pixels are fill.
+func warp(src *Gray, h [9]float64, w, hh int, fill uint8) *Gray {
+	inv := invert3(h)
+	dst := &Gray{W: w, H: hh, Pix: make([]uint8, w*hh)}
+	for y := 0; y < hh; y++ {
+		for x := 0; x < w; x++ {
+			sx, sy := applyH(&inv, float64(x), float64(y))
+			dst.Pix[y*w+x] = sample(src, sx, sy, fill)
+		}
+	}
+	return dst
+}
+
+func sample(g *Gray, x, y float64, fill uint8) uint8 {
+	if x < 0 || y < 0 || x > float64(g.W-1) || y > float64(g.H-1) {
+		return fill
+	}
+	i, j := int(x), int(y)
+	i1, j1 := min(i+1, g.W-1), min(j+1, g.H-1)
+	a, b := x-float64(i), y-float64(j)
+	top := float64(g.At(i, j))*(1-a) + float64(g.At(i1, j))*a
+	bot := float64(g.At(i, j1))*(1-a) + float64(g.At(i1, j1))*a
+	return clamp8(top*(1-b) + bot*b)
+}
+
+func crop(g *Gray, x0, y0, w, h int) *Gray {
+	return warp(g, [9]float64{1, 0, -float64(x0), 0, 1, -float64(y0), 0, 0, 1}, w, h, 0)
+}
+
+func fillRect(g *Gray, x0, y0, w, h int, v uint8) {
+	for y := y0; y < y0+h && y < g.H; y++ {
+		for x := x0; x < x0+w && x < g.W; x++ {
+			g.Pix[y*g.W+x] = v
+		}
+	}
+}
+
+func paste(dst, src *Gray, x0, y0 int) {
+	for y := 0; y < src.H; y++ {
+		for x := 0; x < src.W; x++ {
+			if x0+x < dst.W && y0+y < dst.H {
+				dst.Pix[(y0+y)*dst.W+x0+x] = src.Pix[y*src.W+x]
+			}
+		}
+	}
+}
+
+func flipH(g *Gray) *Gray {
+	out := &Gray{W: g.W, H: g.H, Pix: make([]uint8, len(g.Pix))}
+	for y := 0; y < g.H; y++ {
+		for x := 0; x < g.W; x++ {
+			out.Pix[y*g.W+g.W-1-x] = g.Pix[y*g.W+x]
+		}
+	}
+	return out
+}
+
+func blur3(g *Gray) *Gray {
+	out := &Gray{W: g.W, H: g.H, Pix: make([]uint8, len(g.Pix))}
+	for y := 0; y < g.H; y++ {
+		for x := 0; x < g.W; x++ {
+			var s, n int
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					if xx, yy := x+dx, y+dy; xx >= 0 && yy >= 0 && xx < g.W && yy < g.H {
+						s += int(g.At(xx, yy))
+						n++
+					}
+				}
+			}
+			out.Pix[y*g.W+x] = uint8(s / n)
+		}
+	}
+	return out
+}
+
+func TestDetectDeterministicBoundedSpread(t *testing.T) {
+	g := scene(1, 640, 360)
+	o := DefaultOptions()
+	a, b := Detect(g, o), Detect(g, o)
+	if a.Len() != b.Len() || a.Len() == 0 {
+		t.Fatalf("feature counts %d, %d", a.Len(), b.Len())
+	}
+	for i := range a.Keypoints {
+		if a.Keypoints[i] != b.Keypoints[i] || a.Descriptors[i] != b.Descriptors[i] {
+			t.Fatalf("feature %d differs between two runs", i)
+		}
+	}
+	if a.Len() > o.MaxFeatures {
+		t.Fatalf("%d features, want at most %d", a.Len(), o.MaxFeatures)
+	}
+	if a.Len() < o.MaxFeatures*8/10 {
+		t.Fatalf("%d features on a detailed picture, want at least %d", a.Len(), o.MaxFeatures*8/10)
+	}
+	// Spread: every cell of a 4×4 grid holds features.
+	var cells [16]int
+	for _, k := range a.Keypoints {
+		cells[int(k.Y)*4/g.H*4+int(k.X)*4/g.W]++
+	}
+	for i, n := range cells {
+		if n < a.Len()/64 {
+			t.Errorf("cell %d holds %d of %d features", i, n, a.Len())
+		}
+	}
+	levels := map[uint8]bool{}
+	for _, k := range a.Keypoints {
+		levels[k.Level] = true
+		if k.X < 0 || k.Y < 0 || k.X > float32(g.W-1) || k.Y > float32(g.H-1) {
+			t.Fatalf("keypoint outside the picture: %+v", k)
+		}
+	}
+	if len(levels) < 6 {
+		t.Errorf("features on %d pyramid levels, want ≥ 6", len(levels))
+	}
+}
+
+func TestDetectDegenerateInput(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		g    *Gray
+	}{
+		{"empty", &Gray{}},
+		{"tiny", scene(2, 20, 20)},
+		{"thin", scene(3, 2000, 30)},
+		{"flat", &Gray{W: 300, H: 200, Pix: make([]uint8, 300*200)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := Detect(tc.g, DefaultOptions())
+			if tc.name != "thin" && f.Len() != 0 {
+				t.Fatalf("%d features", f.Len())
+			}
+			if _, ok := Verify(f, f, DefaultVerifyOptions()); ok {
+				t.Fatal("degenerate input verified")
+			}
+		})
+	}
+}
+
+func TestLowDetailRetry(t *testing.T) {
+	// A dim, low-contrast picture: the first FAST pass finds little, the
+	// retry at the low threshold finds enough to match on.
+	g := scene(4, 480, 270)
+	for i, v := range g.Pix {
+		g.Pix[i] = 20 + v/8
+	}
+	o := DefaultOptions()
+	f := Detect(g, o)
+	o.LowThreshold = 0
+	f0 := Detect(g, o)
+	if f.Len() <= f0.Len() || f.Len() < o.MaxFeatures/4 {
+		t.Fatalf("with retry %d features, without %d", f.Len(), f0.Len())
+	}
+}
+
+func TestMirrorMatchesDetectOnMirroredPicture(t *testing.T) {
+	g := scene(5, 480, 320)
+	o := DefaultOptions()
+	m := Mirror(Detect(g, o))
+	d := Detect(flipH(g), o)
+	close := 0
+	for i, k := range m.Keypoints {
+		for j, l := range d.Keypoints {
+			if k.Level == l.Level && math.Abs(float64(k.X-l.X)) < 0.6 && math.Abs(float64(k.Y-l.Y)) < 0.6 {
+				if Distance(&m.Descriptors[i], &d.Descriptors[j]) <= 24 {
+					close++
+				}
+				break
+			}
+		}
+	}
+	if close < m.Len()*7/10 {
+		t.Fatalf("%d of %d mirrored features match the mirrored picture's", close, m.Len())
+	}
+}
+
+func TestPatternMirrorSymmetric(t *testing.T) {
+	for i := 0; i < 128; i++ {
+		p, q := pattern[i], pattern[i+128]
+		if p.ax != q.ax || p.bx != q.bx || p.ay != -q.ay || p.by != -q.by {
+			t.Fatalf("pair %d %+v and %d %+v are not mirror images", i, p, i+128, q)
+		}
+		for _, v := range []int8{p.ax, p.ay, p.bx, p.by} {
+			if v < -patternRadius || v > patternRadius {
+				t.Fatalf("pair %d outside the patch: %+v", i, p)
+			}
+		}
+	}
+}
+
+// similarity returns the homography of a scale s, rotation deg about the
+// origin, then translation.
+func similarity(s, deg, tx, ty float64) [9]float64 {
+	a := deg * math.Pi / 180
+	return [9]float64{s * math.Cos(a), -s * math.Sin(a), tx, s * math.Sin(a), s * math.Cos(a), ty, 0, 0, 1}
+}
+
+func TestVerifyTransformations(t *testing.T) {
+	const W, H = 640, 360
+	reg := scene(10, W, H)
+	o := DefaultOptions()
+	vo := DefaultVerifyOptions()
+	rf := Detect(reg, o)
+
+	other := scene(11, W, H)
+	collage := &Gray{W: W, H: H, Pix: make([]uint8, W*H)}
+	paste(collage, warp(other, similarity(0.5, 0, 0, 0), W/2, H/2, 0), 0, 0)
+	paste(collage, warp(scene(12, W, H), similarity(0.5, 0, 0, 0), W/2, H/2, 0), W/2, 0)
+	paste(collage, warp(scene(13, W, H), similarity(0.5, 0, 0, 0), W/2, H/2, 0), 0, H/2)
+	paste(collage, warp(reg, similarity(0.5, 0, 0, 0), W/2, H/2, 0), W/2, H/2)
+
+	duet := &Gray{W: W, H: H, Pix: make([]uint8, W*H)}
+	paste(duet, warp(other, similarity(0.5, 0, 0, H/4), W/2, H, 0), 0, 0)
+	paste(duet, warp(reg, similarity(0.5, 0, 0, H/4), W/2, H, 0), W/2, 0)
+
+	captioned := warp(reg, similarity(1, 0, 0, 0), W, H, 0)
+	fillRect(captioned, W/10, H/3, W*8/10, H/4, 255)
+
+	stickers := warp(reg, similarity(1, 0, 0, 0), W, H, 0)
+	paste(stickers, crop(scene(14, W, H), 0, 0, W/3, H/3), W/10, H/2)
+	paste(stickers, crop(scene(15, W, H), 0, 0, W/4, H/4), W/2, H/10)
+
+	// A photo of a screen: perspective, blur, lower contrast.
+	persp := [9]float64{0.8, 0.08, 60, -0.03, 0.85, 40, -0.0002, 0.0001, 1}
+	screen := blur3(warp(reg, persp, W, H, 30))
+	for i, v := range screen.Pix {
+		screen.Pix[i] = 20 + uint8(int(v)*3/4)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		q      *Gray
+		mirror bool
+		region Rect // expected Region (of the registered picture), ±0.1
+	}{
+		{"same", reg, false, Rect{0, 0, 1, 1}},
+		{"half size", warp(reg, similarity(0.5, 0, 0, 0), W/2, H/2, 0), false, Rect{0, 0, 1, 1}},
+		{"double size crop", warp(reg, similarity(2, 0, -W/2, -H/2), W, H, 0), false, Rect{0.25, 0.25, 0.5, 0.5}},
+		{"corner crop 50% area", crop(reg, 0, 0, W*71/100, H*71/100), false, Rect{0, 0, 0.71, 0.71}},
+		{"bottom right crop", crop(reg, W*29/100, H*29/100, W*71/100, H*71/100), false, Rect{0.29, 0.29, 0.71, 0.71}},
+		{"square from the left", crop(reg, 0, 0, H, H), false, Rect{0, 0, float64(H) / W, 1}},
+		{"rotated 12°", warp(reg, similarity(0.9, 12, 60, -20), W, H, 0), false, Rect{0, 0, 1, 1}},
+		{"rotated 90°", warp(reg, [9]float64{0, -1, H - 1, 1, 0, 0, 0, 0, 1}, H, W, 0), false, Rect{0, 0, 1, 1}},
+		{"mirrored", flipH(reg), true, Rect{0, 0, 1, 1}},
+		{"collage tile", collage, false, Rect{0, 0, 1, 1}},
+		{"duet half", duet, false, Rect{0, 0, 1, 1}},
+		{"caption box", captioned, false, Rect{0, 0, 1, 1}},
+		{"stickers", stickers, false, Rect{0, 0, 1, 1}},
+		{"photo of a screen", screen, false, Rect{0, 0, 1, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			qf := Detect(tc.q, o)
+			if tc.mirror {
+				qf = Mirror(qf)
+			}
+			m, ok := Verify(rf, qf, vo)
+			if !ok {
+				t.Fatalf("not verified: %+v", m)
+			}
+			r := m.Region
+			if math.Abs(r.X-tc.region.X) > 0.1 || math.Abs(r.Y-tc.region.Y) > 0.1 ||
+				math.Abs(r.X+r.W-tc.region.X-tc.region.W) > 0.1 || math.Abs(r.Y+r.H-tc.region.Y-tc.region.H) > 0.1 {
+				t.Errorf("region %+v, want about %+v", r, tc.region)
+			}
+			// The region's centre maps into the query region.
+			cx, cy := (r.X+r.W/2)*W, (r.Y+r.H/2)*H
+			u, v := applyH(&m.H, cx, cy)
+			qr := m.QueryRegion
+			if u < qr.X*float64(qf.W)-2 || u > (qr.X+qr.W)*float64(qf.W)+2 || v < qr.Y*float64(qf.H)-2 || v > (qr.Y+qr.H)*float64(qf.H)+2 {
+				t.Errorf("region centre maps to %.0f,%.0f outside the query region %+v", u, v, qr)
+			}
+			t.Logf("inliers %d of %d, area %.2f, cells %d (%.2f), homography %v, region %+v in %+v", m.Inliers, m.Candidates, m.Area, m.Cells, m.CellShare, m.Homography, m.Region, m.QueryRegion)
+		})
+	}
+	// Where a tile of the collage sits.
+	m, _ := Verify(rf, Detect(collage, o), vo)
+	if q := m.QueryRegion; q.X < 0.45 || q.Y < 0.45 {
+		t.Errorf("collage tile found at %+v, want the bottom right quarter", q)
+	}
+}
+
+func TestVerifyRejectsUnrelated(t *testing.T) {
+	const W, H = 640, 360
+	o := DefaultOptions()
+	vo := DefaultVerifyOptions()
+	// Shared furniture: the same logo and text bar on unrelated pictures.
+	logo := scene(99, 120, 60)
+	bar := scene(98, W, 40)
+	var feats []*Features
+	for s := uint64(20); s < 32; s++ {
+		g := scene(s, W, H)
+		if s%2 == 0 {
+			paste(g, logo, 20, 20)
+			paste(g, bar, 0, H-40)
+		}
+		feats = append(feats, Detect(g, o))
+	}
+	worst, share := 0, 0.0
+	for i, a := range feats {
+		for j, b := range feats {
+			if i == j {
+				continue
+			}
+			m, ok := Verify(a, b, vo)
+			worst = max(worst, m.Inliers)
+			if m.Inliers >= vo.MinInliers {
+				share = max(share, m.CellShare)
+			}
+			if ok {
+				t.Errorf("pictures %d and %d verified: %+v", i, j, m)
+			}
+		}
+	}
+	t.Logf("most inliers between unrelated pictures: %d; largest cell share with enough inliers %.2f", worst, share)
+}
+
+func TestFitHomographyExact(t *testing.T) {
+	h := [9]float64{0.9, 0.1, 30, -0.05, 1.1, 12, 0.0003, -0.0002, 1}
+	reg := &Features{W: 400, H: 300}
+	q := &Features{W: 400, H: 300}
+	var cs []corr
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 40; i++ {
+		x, y := r.Float64()*400, r.Float64()*300
+		u, v := applyH(&h, x, y)
+		reg.Keypoints = append(reg.Keypoints, Keypoint{X: float32(x), Y: float32(y)})
+		q.Keypoints = append(q.Keypoints, Keypoint{X: float32(u), Y: float32(v)})
+		cs = append(cs, corr{r: i, q: i})
+	}
+	idx := make([]int, len(cs))
+	for i := range idx {
+		idx[i] = i
+	}
+	rp := func(c corr) (float64, float64) { k := reg.Keypoints[c.r]; return float64(k.X), float64(k.Y) }
+	qp := func(c corr) (float64, float64) { k := q.Keypoints[c.q]; return float64(k.X), float64(k.Y) }
+	got, ok := fitH(cs, idx, rp, qp)
+	if !ok {
+		t.Fatal("fit failed")
+	}
+	for i := range h {
+		if math.Abs(got[i]-h[i]) > 1e-3*math.Max(1, math.Abs(h[i])) {
+			t.Fatalf("H = %v, want %v", got, h)
+		}
+	}
+	if !plausible(&got, 400, 300, 6) {
+		t.Fatal("a mild perspective is implausible")
+	}
+	flip := [9]float64{-1, 0, 400, 0, 1, 0, 0, 0, 1}
+	if plausible(&flip, 400, 300, 6) {
+		t.Fatal("a mirror image is plausible as a homography")
+	}
+	if a := hullArea([][2]float64{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0.5, 0.5}}); math.Abs(a-1) > 1e-9 {
+		t.Fatalf("hull area %v, want 1", a)
+	}
+}
