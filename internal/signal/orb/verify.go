@@ -34,11 +34,11 @@ type VerifyOptions struct {
 // DefaultVerifyOptions returns the settings provcheck uses.
 func DefaultVerifyOptions() VerifyOptions {
 	return VerifyOptions{
-		MaxDistance: 64,
-		Ratio:       0.8,
-		Tolerance:   0.012,
-		MinInliers:  10,
-		MinSpan:     0.2,
+		MaxDistance:  64,
+		Ratio:        0.8,
+		Tolerance:    0.012,
+		MinInliers:   10,
+		MinSpan:      0.2,
 		MinArea:      0.04,
 		MinCellShare: 0.4,
 		MaxScale:     6,
