@@ -1,0 +1,428 @@
+// Package localindex finds registered pictures that share local features
+// with a checked one without scanning the registry: each 256-bit ORB
+// descriptor is filed under Tables keys of a few bits each (locality-
+// sensitive hashing by bit sampling, Indyk–Motwani; disjoint bit sets), a
+// checked descriptor votes, with the inverse frequency of its key across
+// the registry, for the registered frames that hold a descriptor under the
+// same key within MaxDistance, and the best voted frames are verified
+// geometrically (orb.Verify). Keys shared by more than MaxBucket registered
+// descriptors (interface chrome, logos, caption fonts, flat texture) are
+// stop words: they cost nothing at query time and vote for nothing. Keys
+// grow by a bit whenever the index doubles (from minKeyBits, so that a
+// key holds at most meanBucket descriptors on average), so the cost of a
+// query stays bounded — at most Tables × MaxBucket distance tests per
+// checked descriptor, about Tables × meanBucket in practice — whatever the
+// registry's size.
+package localindex
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+
+	"github.com/provcheck/provcheck/internal/signal/orb"
+)
+
+// Options configure an index. Start from DefaultOptions.
+type Options struct {
+	MaxDistance int // a posting votes only when its descriptor is this close (of 256)
+	MaxBucket   int // keys with more postings are stop words
+	Candidates  int // frames verified per query
+	// MinVotes: a frame fewer checked descriptors voted for is not
+	// verified (a verified match needs Verify.MinInliers matches, and the
+	// keys find about half of them).
+	MinVotes int
+	// StopDistance: registered descriptors this close to a stop-list
+	// descriptor are left out of the index.
+	StopDistance int
+	Verify       orb.VerifyOptions
+}
+
+// DefaultOptions returns the settings provcheck uses.
+func DefaultOptions() Options {
+	return Options{
+		MaxDistance:  50,
+		MaxBucket:    512,
+		Candidates:   6,
+		MinVotes:     5,
+		StopDistance: 40,
+		Verify:       orb.DefaultVerifyOptions(),
+	}
+}
+
+// Tables is the number of hash tables; each samples maxKeyBits
+// descriptor bits (disjoint between tables) of which the first bits of
+// the index's current key length are used.
+const (
+	Tables     = 8
+	maxKeyBits = 24
+	minKeyBits = 12
+	meanBucket = 16
+)
+
+// defaultKeyBits is the bit selection of an empty index: a fixed, seeded
+// permutation of the 256 bits, cut into disjoint runs.
+var defaultKeyBits = func() (k [Tables][maxKeyBits]uint8) {
+	perm := rand.New(rand.NewPCG(0x10ca1, 0x1dec5)).Perm(256)
+	for t := range k {
+		for b := range k[t] {
+			k[t][b] = uint8(perm[t*maxKeyBits+b])
+		}
+	}
+	return k
+}()
+
+// balancedKeyBits chooses the key bits from the descriptors being indexed:
+// the bits closest to even (set in half of them) first, dealt round-robin
+// to the tables. BRIEF tests along a keypoint's orientation are far from
+// even once patches are turned to it; a key of such bits files most
+// descriptors under a few keys.
+func balancedKeyBits(desc []orb.Descriptor) [Tables][maxKeyBits]uint8 {
+	var ones [256]int
+	step := max(1, len(desc)/20000)
+	n := 0
+	for i := 0; i < len(desc); i += step {
+		d := &desc[i]
+		for b := 0; b < 256; b++ {
+			ones[b] += int(d[b>>6] >> (b & 63) & 1)
+		}
+		n++
+	}
+	order := make([]int, 256)
+	for i := range order {
+		order[i] = i
+	}
+	bias := func(b int) float64 { return math.Abs(float64(ones[b])/float64(n) - 0.5) }
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(bias(a), bias(b)) })
+	var k [Tables][maxKeyBits]uint8
+	for i := 0; i < Tables*maxKeyBits; i++ {
+		k[i%Tables][i/Tables] = uint8(order[i])
+	}
+	return k
+}
+
+func (ix *Index) key(d *orb.Descriptor, t int) uint32 {
+	var k uint32
+	for b, bit := range ix.keyBits[t][:ix.bits] {
+		k |= uint32(d[bit>>6]>>(bit&63)&1) << b
+	}
+	return k
+}
+
+// table is one hash table: per key the newest descriptor filed under it
+// (+1; 0 ends a chain) and how many are, and per descriptor the next one
+// under the same key.
+type table struct {
+	head  []uint32
+	count []uint32
+	next  []uint32
+}
+
+// frame is one registered picture's features: a run of the index's
+// descriptor and keypoint arrays.
+type frame struct {
+	ref      int64
+	start, n uint32
+	w, h     int32
+	removed  bool
+}
+
+// Index is an in-memory local-feature index. It is safe for concurrent
+// queries; Add and Remove take a write lock.
+type Index struct {
+	opts       Options
+	mu         sync.RWMutex
+	bits       int
+	rehashedAt int // descriptors when the keys were last chosen
+	keyBits    [Tables][maxKeyBits]uint8
+	tables     [Tables]table
+	desc       []orb.Descriptor
+	kps        []orb.Keypoint
+	frameOf    []uint32
+	frames     []frame
+	live       int
+	stop       *Index // the stop-list's features; nil when empty
+	scratch    sync.Pool
+}
+
+// New returns an empty index.
+func New(o Options) *Index {
+	ix := &Index{opts: o, bits: minKeyBits, keyBits: defaultKeyBits}
+	ix.rehash()
+	return ix
+}
+
+// SetStopList replaces the stop-list: features of material known to be
+// unrelated to every registered picture. It applies to frames added after
+// it; set it before adding frames.
+func (ix *Index) SetStopList(fs []*orb.Features) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if len(fs) == 0 {
+		ix.stop = nil
+		return
+	}
+	o := ix.opts
+	o.MaxBucket = math.MaxInt
+	s := New(o)
+	for _, f := range fs {
+		s.add(0, f)
+	}
+	ix.stop = s
+}
+
+// Add files the features of one registered picture under ref and returns
+// how many of its descriptors were indexed (those near a stop-list
+// descriptor are not).
+func (ix *Index) Add(ref int64, f *orb.Features) int {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.stop != nil {
+		f = ix.stop.without(f, ix.opts.StopDistance)
+	}
+	return ix.add(ref, f)
+}
+
+func (ix *Index) add(ref int64, f *orb.Features) int {
+	start := uint32(len(ix.desc))
+	fn := uint32(len(ix.frames))
+	ix.desc = append(ix.desc, f.Descriptors...)
+	ix.kps = append(ix.kps, f.Keypoints...)
+	for range f.Descriptors {
+		ix.frameOf = append(ix.frameOf, fn)
+	}
+	ix.frames = append(ix.frames, frame{ref: ref, start: start, n: uint32(len(f.Descriptors)), w: int32(f.W), h: int32(f.H)})
+	ix.live++
+	if len(ix.desc) >= max(1000, 2*ix.rehashedAt) {
+		for len(ix.desc) > meanBucket<<ix.bits && ix.bits < maxKeyBits {
+			ix.bits++
+		}
+		ix.rehash()
+		return len(f.Descriptors)
+	}
+	for i := range f.Descriptors {
+		ix.file(start + uint32(i))
+	}
+	return len(f.Descriptors)
+}
+
+// rehash chooses the key bits again and files every descriptor again
+// under keys of the current length.
+func (ix *Index) rehash() {
+	ix.rehashedAt = len(ix.desc)
+	if len(ix.desc) >= 1000 {
+		ix.keyBits = balancedKeyBits(ix.desc)
+	}
+	for t := range ix.tables {
+		ix.tables[t] = table{
+			head:  make([]uint32, 1<<ix.bits),
+			count: make([]uint32, 1<<ix.bits),
+			next:  make([]uint32, 0, cap(ix.desc)),
+		}
+	}
+	for id := range ix.desc {
+		ix.file(uint32(id))
+	}
+}
+
+func (ix *Index) file(id uint32) {
+	for t := range ix.tables {
+		tb := &ix.tables[t]
+		k := ix.key(&ix.desc[id], t)
+		tb.next = append(tb.next, tb.head[k])
+		tb.head[k] = id + 1
+		tb.count[k]++
+	}
+}
+
+// without returns f less the features within dist of one of ix's.
+func (ix *Index) without(f *orb.Features, dist int) *orb.Features {
+	out := &orb.Features{W: f.W, H: f.H}
+	for i := range f.Descriptors {
+		d := &f.Descriptors[i]
+		if !ix.near(d, dist) {
+			out.Keypoints = append(out.Keypoints, f.Keypoints[i])
+			out.Descriptors = append(out.Descriptors, *d)
+		}
+	}
+	return out
+}
+
+func (ix *Index) near(d *orb.Descriptor, dist int) bool {
+	for t := range ix.tables {
+		tb := &ix.tables[t]
+		for e := tb.head[ix.key(d, t)]; e != 0; e = tb.next[e-1] {
+			if orb.Distance(d, &ix.desc[e-1]) <= dist {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Remove drops every frame filed under ref from query results. Its memory
+// is reclaimed when the index is rebuilt.
+func (ix *Index) Remove(ref int64) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for i := range ix.frames {
+		if ix.frames[i].ref == ref && !ix.frames[i].removed {
+			ix.frames[i].removed = true
+			ix.live--
+		}
+	}
+}
+
+// Stats describe an index's size.
+type Stats struct {
+	Frames, Descriptors int
+	StopKeys            int   // keys over MaxBucket, in all tables
+	Bytes               int64 // memory held by descriptors, keypoints and postings
+}
+
+// Stats returns the index's size.
+func (ix *Index) Stats() Stats {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	s := Stats{Frames: ix.live, Descriptors: len(ix.desc)}
+	var b int64
+	for t := range ix.tables {
+		tb := &ix.tables[t]
+		for _, n := range tb.count {
+			if int(n) > ix.opts.MaxBucket {
+				s.StopKeys++
+			}
+		}
+		b += int64(len(tb.head))*8 + int64(cap(tb.next))*4
+	}
+	b += int64(cap(ix.desc))*32 + int64(cap(ix.kps))*20 + int64(cap(ix.frameOf))*4 + int64(cap(ix.frames))*40
+	s.Bytes = b
+	return s
+}
+
+// Hit is one registered frame whose features verified against the checked
+// picture.
+type Hit struct {
+	Ref      int64
+	Votes    float64 // inverse-frequency weighted votes that made it a candidate
+	Mirrored bool    // matched the checked picture's mirror image
+	Match    orb.Match
+}
+
+type scratch struct {
+	stamp []uint32 // per frame: last query descriptor that voted for it, +1
+	votes []float64
+	count []uint32
+	seen  []uint32 // frames voted for
+}
+
+// Query returns the registered frames that verify against q (and, when
+// mirror is set, against q's mirror image), best first (most inliers).
+func (ix *Index) Query(q *orb.Features, mirror bool) []Hit {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if q.Len() == 0 || ix.live == 0 {
+		return nil
+	}
+	views := []*orb.Features{q}
+	if mirror {
+		views = append(views, orb.Mirror(q))
+	}
+	var hits []Hit
+	for vi, v := range views {
+		for _, c := range ix.candidates(v) {
+			fr := &ix.frames[c.frame]
+			reg := &orb.Features{W: int(fr.w), H: int(fr.h), Keypoints: ix.kps[fr.start : fr.start+fr.n], Descriptors: ix.desc[fr.start : fr.start+fr.n]}
+			m, ok := orb.Verify(reg, v, ix.opts.Verify)
+			if ok {
+				hits = append(hits, Hit{Ref: fr.ref, Votes: c.votes, Mirrored: vi == 1, Match: m})
+			}
+		}
+	}
+	slices.SortStableFunc(hits, func(a, b Hit) int {
+		if c := cmp.Compare(b.Match.Inliers, a.Match.Inliers); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Ref, b.Ref)
+	})
+	// One hit per registered frame: the better of plain and mirrored.
+	seen := map[int64]bool{}
+	out := hits[:0]
+	for _, h := range hits {
+		if !seen[h.Ref] {
+			seen[h.Ref] = true
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+type candidate struct {
+	frame uint32
+	votes float64
+}
+
+// candidates ranks registered frames by inverse-frequency weighted votes
+// of q's descriptors and returns the best Options.Candidates.
+func (ix *Index) candidates(q *orb.Features) []candidate {
+	s, _ := ix.scratch.Get().(*scratch)
+	if s == nil {
+		s = &scratch{}
+	}
+	if len(s.stamp) < len(ix.frames) {
+		s.stamp = make([]uint32, len(ix.frames)+len(ix.frames)/4)
+		s.votes = make([]float64, len(s.stamp))
+		s.count = make([]uint32, len(s.stamp))
+	}
+	s.seen = s.seen[:0]
+	nf := float64(max(1, ix.live))
+	for qi := range q.Descriptors {
+		d := &q.Descriptors[qi]
+		stamp := uint32(qi + 1)
+		for t := range ix.tables {
+			tb := &ix.tables[t]
+			k := ix.key(d, t)
+			n := tb.count[k]
+			if n == 0 || int(n) > ix.opts.MaxBucket {
+				continue
+			}
+			w := math.Log(1 + nf/float64(n))
+			for e := tb.head[k]; e != 0; e = tb.next[e-1] {
+				id := e - 1
+				fn := ix.frameOf[id]
+				if s.stamp[fn] == stamp {
+					continue
+				}
+				if orb.Distance(d, &ix.desc[id]) > ix.opts.MaxDistance || ix.frames[fn].removed {
+					continue
+				}
+				if s.stamp[fn] == 0 {
+					s.seen = append(s.seen, fn)
+				}
+				s.stamp[fn] = stamp
+				s.votes[fn] += w
+				s.count[fn]++
+			}
+		}
+	}
+	cs := make([]candidate, 0, len(s.seen))
+	for _, fn := range s.seen {
+		if int(s.count[fn]) >= ix.opts.MinVotes {
+			cs = append(cs, candidate{fn, s.votes[fn]})
+		}
+		s.stamp[fn], s.votes[fn], s.count[fn] = 0, 0, 0
+	}
+	ix.scratch.Put(s)
+	slices.SortFunc(cs, func(a, b candidate) int {
+		if c := cmp.Compare(b.votes, a.votes); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.frame, b.frame)
+	})
+	if len(cs) > ix.opts.Candidates {
+		cs = cs[:ix.opts.Candidates]
+	}
+	return cs
+}
