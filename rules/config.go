@@ -85,6 +85,12 @@ type RawServer struct {
 	Workers        int      `mapstructure:"workers"`
 	QueueSize      int      `mapstructure:"queue_size"`
 	RequestTimeout string   `mapstructure:"request_timeout"`
+	// Uploads are read whole before they take a fingerprinting place; a
+	// client must keep up min_upload_rate (bytes a second, after
+	// upload_grace), and one address may upload uploads_per_client at once.
+	MinUploadRate    string `mapstructure:"min_upload_rate"`
+	UploadGrace      string `mapstructure:"upload_grace"`
+	UploadsPerClient int    `mapstructure:"uploads_per_client"`
 }
 
 // Defaults is the configuration used when nothing else is set.
@@ -115,13 +121,16 @@ func Defaults() Raw {
 			Timeout:     "2m",
 		},
 		Server: RawServer{
-			Addr:           "127.0.0.1:8080",
-			APIKeys:        []string{},
-			ReadAccess:     "open",
-			MaxUpload:      "100MiB",
-			Workers:        0,
-			QueueSize:      32,
-			RequestTimeout: "60s",
+			Addr:             "127.0.0.1:8080",
+			APIKeys:          []string{},
+			ReadAccess:       "open",
+			MaxUpload:        "100MiB",
+			Workers:          0,
+			QueueSize:        32,
+			RequestTimeout:   "60s",
+			MinUploadRate:    "16KiB",
+			UploadGrace:      "5s",
+			UploadsPerClient: 8,
 		},
 	}
 }
@@ -186,6 +195,13 @@ type Server struct {
 	QueueSize  int      // jobs that may wait for a worker before 503
 	// RequestTimeout bounds each request, from upload to answer.
 	RequestTimeout time.Duration
+	// MinUploadRate (bytes a second) is the slowest an upload may arrive
+	// once UploadGrace has passed: a body read must have received
+	// MinUploadRate × (elapsed − UploadGrace) bytes.
+	MinUploadRate int64
+	UploadGrace   time.Duration
+	// UploadsPerClient bounds the uploads one client address sends at once.
+	UploadsPerClient int
 }
 
 // Translate validates raw configuration. Every problem is reported, each
@@ -326,6 +342,20 @@ func (s RawServer) translate(bad func(key, format string, args ...any)) Server {
 	} else {
 		out.RequestTimeout = d
 	}
+	if n, err := ParseSize(s.MinUploadRate); err != nil || n < 1 {
+		bad("server.min_upload_rate", "%q is not a size of at least 1 byte (bytes a second, e.g. 16KiB)", s.MinUploadRate)
+	} else {
+		out.MinUploadRate = n
+	}
+	if d, err := time.ParseDuration(s.UploadGrace); err != nil || d < 0 {
+		bad("server.upload_grace", "%q is not a duration (e.g. 5s)", s.UploadGrace)
+	} else {
+		out.UploadGrace = d
+	}
+	if s.UploadsPerClient < 1 || s.UploadsPerClient > 100_000 {
+		bad("server.uploads_per_client", "%d is outside 1..100000", s.UploadsPerClient)
+	}
+	out.UploadsPerClient = s.UploadsPerClient
 	return out
 }
 

@@ -89,7 +89,7 @@ func TestBadServerConfig(t *testing.T) {
 		t.Fatal("accepted")
 	}
 	for _, key := range []string{"server.addr", "server.api_keys", "server.read_access", "server.max_upload",
-		"server.workers", "server.queue_size", "server.request_timeout"} {
+		"server.workers", "server.queue_size", "server.request_timeout", "server.min_upload_rate", "server.upload_grace", "server.uploads_per_client"} {
 		if !strings.Contains(err.Error(), key+":") {
 			t.Errorf("error %q does not name %s", err, key)
 		}
@@ -112,7 +112,7 @@ func TestServerKeyedReadsNeedKeys(t *testing.T) {
 
 func TestServerKeysAreKnown(t *testing.T) {
 	for _, k := range []string{"server.addr", "server.api_keys", "server.read_access", "server.max_upload",
-		"server.workers", "server.queue_size", "server.request_timeout"} {
+		"server.workers", "server.queue_size", "server.request_timeout", "server.min_upload_rate", "server.upload_grace", "server.uploads_per_client"} {
 		if !slices.Contains(Keys(), k) {
 			t.Errorf("Keys() lacks %s", k)
 		}

@@ -26,18 +26,18 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errBadRequest("bad_reply_format", "reply_format must be text or markdown"))
 		return
 	}
+	up, err := s.receiveWhole(w, r, uploadSpec{maxFiles: 1})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer up.cleanup()
 	release, ok := s.queue.admit()
 	if !ok {
 		s.fail(w, r, s.busy())
 		return
 	}
 	defer release()
-	up, err := s.receive(w, r, uploadSpec{maxFiles: 1})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	defer up.cleanup()
 	if len(up.files) == 0 {
 		s.fail(w, r, errBadRequest("no_file", `send the image or video in the form field "file", or as the request body`))
 		return

@@ -92,11 +92,19 @@ func (s *Server) importBundle(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, s.tooLarge())
 		return
 	}
+	release, ok := s.uploads.acquire(r)
+	if !ok {
+		s.fail(w, r, s.refuseUpload(w))
+		return
+	}
+	s.paceBody(w, r)
 	b, err := registry.ReadBundle(http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload))
+	release()
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.fail(w, r, s.tooLarge())
+		var be *bodyError
+		if errors.As(err, &mbe) || errors.As(err, &be) || errors.Is(err, errSlowUpload) {
+			s.fail(w, r, s.uploadError(err))
 			return
 		}
 		s.fail(w, r, &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_bundle", Msg: "nothing imported: " + err.Error()})
@@ -119,18 +127,18 @@ func (s *Server) importBundle(w http.ResponseWriter, r *http.Request) {
 // with the case's fields, as `provcheck registry add` does: all or nothing.
 func (s *Server) registerMedia(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	up, err := s.receiveWhole(w, r, uploadSpec{maxFiles: maxEntryFiles, fields: entryFields})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer up.cleanup()
 	release, ok := s.queue.admit()
 	if !ok {
 		s.fail(w, r, s.busy())
 		return
 	}
 	defer release()
-	up, err := s.receive(w, r, uploadSpec{maxFiles: maxEntryFiles, fields: entryFields})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	defer up.cleanup()
 	c, note, err := caseFromForm(up.fields)
 	if err != nil {
 		s.fail(w, r, err)

@@ -98,6 +98,7 @@ func (m *metrics) check(kind string, v rules.Verdict, failure string, d time.Dur
 type gauges struct {
 	queueWaiting, queueInFlight, queueCapacity, workersBusy, workers int
 	rejected                                                         int64
+	uploads                                                          int
 	ready                                                            bool
 	registryLoaded                                                   bool
 	cases, hashes                                                    int
@@ -177,7 +178,8 @@ func (m *metrics) write(w io.Writer, g gauges) error {
 		sample(name, nil, v)
 	}
 	gauge("provcheck_queue_depth", "Requests admitted and waiting for a fingerprinting worker.", float64(g.queueWaiting))
-	gauge("provcheck_queue_in_flight", "Requests admitted to the fingerprinting queue: uploading, waiting or running.", float64(g.queueInFlight))
+	gauge("provcheck_queue_in_flight", "Requests admitted to the fingerprinting queue: waiting or running.", float64(g.queueInFlight))
+	gauge("provcheck_uploads_in_progress", "Uploads being received (before they are admitted to the queue).", float64(g.uploads))
 	gauge("provcheck_queue_capacity", "Requests the fingerprinting queue admits at once (workers plus queue size).", float64(g.queueCapacity))
 	gauge("provcheck_workers", "Fingerprinting workers.", float64(g.workers))
 	gauge("provcheck_workers_busy", "Fingerprinting workers running a job.", float64(g.workersBusy))

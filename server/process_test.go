@@ -115,7 +115,7 @@ func TestServeProcess(t *testing.T) {
 
 	// SIGTERM with an upload in flight.
 	finish := slowUpload(t, url, m.read(t, "photo-small.jpg"))
-	waitFor(t, "the upload to be admitted", func() bool {
+	waitFor(t, "the upload to start", func() bool {
 		resp, err := http.Get(url + "/metrics")
 		if err != nil {
 			return false
@@ -123,7 +123,7 @@ func TestServeProcess(t *testing.T) {
 		defer resp.Body.Close()
 		var b bytes.Buffer
 		b.ReadFrom(resp.Body)
-		return strings.Contains(b.String(), "\nprovcheck_queue_in_flight 1\n")
+		return strings.Contains(b.String(), "\nprovcheck_uploads_in_progress 1\n")
 	})
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

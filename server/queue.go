@@ -9,12 +9,12 @@ import (
 )
 
 // queue bounds the fingerprinting work in the service. A request that will
-// fingerprint media is first admitted — it then holds one of workers+size
-// places while it uploads, waits and runs — and then waits for one of the
-// workers. When every place is taken the request is refused at once (503
+// fingerprint media is admitted once its upload has been read whole — it
+// then holds one of workers+size places while it waits and runs — and then
+// waits for one of the workers. When every place is taken the request is refused at once (503
 // with Retry-After) instead of piling up behind the others.
 type queue struct {
-	places  chan struct{} // admitted requests: uploading, waiting or running
+	places  chan struct{} // admitted requests: waiting or running
 	workers chan struct{} // requests fingerprinting now
 	size    int           // places beyond the workers
 

@@ -54,6 +54,7 @@ type Server struct {
 	version string
 	keys    keyring
 	queue   *queue
+	uploads *uploadLimiter
 	cache   *fpCache
 	metrics *metrics
 	handler http.Handler
@@ -103,6 +104,7 @@ func New(e *engine.Engine, opt Options) (*Server, error) {
 		e: e, cfg: cfg, log: opt.Logger, version: opt.Version,
 		keys:    newKeyring(cfg.APIKeys),
 		queue:   newQueue(workers, cfg.QueueSize),
+		uploads: newUploadLimiter(max(1, cfg.UploadsPerClient)),
 		cache:   newFPCache(cacheFrames, cacheLumaBytes),
 		refresh: make(chan struct{}, 1),
 	}
@@ -446,6 +448,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 		workers:       cap(s.queue.workers),
 		workersBusy:   s.queue.busy(),
 		rejected:      s.queue.rejected.Load(),
+		uploads:       int(s.uploads.active.Load()),
 		ready:         s.ready.Load() && !s.draining.Load(),
 		cacheHits:     s.cache.hits.Load(),
 		cacheMisses:   s.cache.misses.Load(),

@@ -6,10 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -105,8 +109,8 @@ func TestAuth(t *testing.T) {
 }
 
 // slowUpload starts a check whose body arrives in two parts: the first
-// now, the rest when the returned function is called. The request holds a
-// queue place from its start until it is answered.
+// now, the rest when the returned function is called. The request counts
+// as an upload in progress until its body is complete.
 func slowUpload(t *testing.T, url string, data []byte) (finish func() answer) {
 	t.Helper()
 	pr, pw := io.Pipe()
@@ -155,12 +159,33 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// gatedFFprobe is an ffprobe that waits until open is called before it
+// runs the real one: a video check holds its worker until then.
+func gatedFFprobe(t *testing.T) (path string, open func()) {
+	t.Helper()
+	real, err := exec.LookPath("ffprobe")
+	if err != nil {
+		t.Skip("no ffprobe")
+	}
+	dir := t.TempDir()
+	gate := filepath.Join(dir, "gate")
+	path = filepath.Join(dir, "ffprobe")
+	script := fmt.Sprintf("#!/bin/sh\nwhile [ ! -e %q ]; do sleep 0.02; done\nexec %q \"$@\"\n", gate, real)
+	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path, func() { os.WriteFile(gate, nil, 0o600) }
+}
+
 func TestQueueFull(t *testing.T) {
-	ts := newTestServer(t, func(c *rules.Config) { c.Server.Workers = 1; c.Server.QueueSize = 0 })
+	probe, open := gatedFFprobe(t)
+	defer open()
+	ts := newTestServer(t, func(c *rules.Config) { c.Server.Workers = 1; c.Server.QueueSize = 0; c.FFprobe = probe })
 	ts.register(t, photoCase, "photo.jpg")
 	data := getMedia(t).read(t, "photo-small.jpg")
-	finish := slowUpload(t, ts.url, data)
-	waitFor(t, "the upload to take the only place", func() bool { return ts.s.queue.inFlight() == 1 })
+	first := make(chan answer, 1)
+	go func() { first <- ts.checkFile(t, "clip.mp4", "") }()
+	waitFor(t, "the video check to take the only place", func() bool { return ts.s.queue.busy() == 1 })
 
 	start := time.Now()
 	a := do(t, request(t, "POST", ts.url+"/v1/check", bytes.NewReader(data)))
@@ -182,7 +207,8 @@ func TestQueueFull(t *testing.T) {
 	if a := do(t, request(t, "GET", ts.url+"/v1/entries", nil)); a.status != 200 {
 		t.Errorf("list while the queue is full: %s", a)
 	}
-	if a := finish(); verdictOf(t, a) != "match" {
+	open()
+	if a := <-first; a.status != http.StatusOK {
 		t.Errorf("the admitted check: %s", a)
 	}
 	if a := do(t, request(t, "POST", ts.url+"/v1/check", bytes.NewReader(data))); verdictOf(t, a) != "match" {
@@ -641,7 +667,7 @@ func TestGracefulShutdown(t *testing.T) {
 		return resp.StatusCode == 200
 	})
 	finish := slowUpload(t, url, getMedia(t).read(t, "photo-small.jpg"))
-	waitFor(t, "the upload to start", func() bool { return ts.s.queue.inFlight() == 1 })
+	waitFor(t, "the upload to start", func() bool { return ts.s.uploads.active.Load() == 1 })
 	cancel()
 	waitFor(t, "the listener to close", func() bool {
 		c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)

@@ -73,6 +73,17 @@ const (
 	formOverhead  = 1 << 20  // multipart headers and fields beyond the media
 )
 
+// receiveWhole reads the whole upload under one of the client's upload
+// places, before any fingerprinting place is taken.
+func (s *Server) receiveWhole(w http.ResponseWriter, r *http.Request, spec uploadSpec) (*upload, error) {
+	release, ok := s.uploads.acquire(r)
+	if !ok {
+		return nil, s.refuseUpload(w)
+	}
+	defer release()
+	return s.receive(w, r, spec)
+}
+
 // receive reads a multipart/form-data body (media in parts named "file",
 // plus spec.fields) or a raw body (one medium). Each medium is sniffed on
 // its first bytes: anything but a decodable image or a video is refused
@@ -87,6 +98,7 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, spec uploadSpec
 	if r.ContentLength > limit {
 		return nil, s.tooLarge()
 	}
+	s.paceBody(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	var err error
 	u := &upload{fields: map[string][]string{}}
@@ -162,7 +174,8 @@ func expected(spec uploadSpec) string {
 
 func badForm(err error) error {
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	var be *bodyError
+	if errors.As(err, &mbe) || errors.As(err, &be) || errors.Is(err, errSlowUpload) {
 		return err
 	}
 	return errBadRequest("bad_form", "the multipart/form-data body is malformed")
@@ -223,17 +236,27 @@ func (s *Server) tooLarge() error {
 }
 
 // uploadError turns reading failures into answers: the body limit into 413,
-// a client that stopped sending into 400.
+// a client too slow into 408, a client that stopped sending or sent a
+// malformed body into 400.
 func (s *Server) uploadError(err error) error {
 	var ae *apiError
 	var mbe *http.MaxBytesError
+	var be *bodyError
 	switch {
 	case errors.As(err, &ae):
 		return ae
 	case errors.As(err, &mbe):
 		return s.tooLarge()
+	case errors.Is(err, errSlowUpload):
+		return s.slowUploadError()
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return s.slowUploadError()
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, os.ErrDeadlineExceeded), isNetError(err):
 		return errBadRequest("incomplete_upload", "the upload ended early")
+	case errors.As(err, &be):
+		// A body the HTTP layer could not decode (e.g. broken chunked
+		// encoding): the client's fault, whatever the exact error.
+		return errBadRequest("malformed_body", "the request body is malformed (e.g. broken chunked transfer encoding)")
 	}
 	return err
 }
