@@ -164,9 +164,15 @@ func slowUploadAttack(t *testing.T, nAddrs int) {
 
 	total := ok.Load() + failed.Load()
 	var slow []string
-	answers.Range(func(k, v any) bool { slow = append(slow, fmt.Sprintf("%s ×%d", k, v.(*atomic.Int64).Load())); return true })
+	answers.Range(func(k, v any) bool {
+		slow = append(slow, fmt.Sprintf("%s ×%d", k, v.(*atomic.Int64).Load()))
+		return true
+	})
 	var fails []string
-	failures.Range(func(k, v any) bool { fails = append(fails, fmt.Sprintf("%s ×%d", k, v.(*atomic.Int64).Load())); return true })
+	failures.Range(func(k, v any) bool {
+		fails = append(fails, fmt.Sprintf("%s ×%d", k, v.(*atomic.Int64).Load()))
+		return true
+	})
 	t.Logf("%d slow uploads from %d addresses (a byte every %s) for %s; workers %d, queue %d, upload grace %s, min rate %d B/s, %d uploads per client",
 		*attackSlow, nAddrs, *attackInterval, *attackFor, cap(ts.s.queue.workers), ts.s.queue.size, cfg.UploadGrace, cfg.MinUploadRate, cfg.UploadsPerClient)
 	t.Logf("readers' checks: %d of %d succeeded (%.1f%%); failures: %v", ok.Load(), total, 100*float64(ok.Load())/float64(max(total, 1)), fails)
