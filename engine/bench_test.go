@@ -11,8 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provcheck/provcheck/hashing"
-	"github.com/provcheck/provcheck/hashing/pdq"
+	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/internal/testmedia"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
@@ -25,16 +26,16 @@ func syntheticClips(n int) []registry.Case {
 	r := rand.New(rand.NewPCG(1, 2))
 	cases := make([]registry.Case, n)
 	for c := range cases {
-		fp := hashing.Fingerprint{Kind: hashing.KindVideo, Width: 1280, Height: 720, Duration: 30, FPS: 30}
+		fp := fingerprint.Fingerprint{Kind: media.KindVideo, Width: 1280, Height: 720, Duration: 30, FPS: 30}
 		var h pdq.Hash
 		for i := 0; i < 150; i++ {
 			if i%25 == 0 { // a new shot every 5 s
 				h = pdq.Hash{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
 			}
 			h[r.IntN(4)] ^= 1 << r.IntN(64)
-			f := hashing.Frame{T: float64(i) / 5, PDQ: h, Quality: 90}
+			f := fingerprint.Frame{T: float64(i) / 5, PDQ: h, Quality: 90}
 			for _, name := range []string{"crop9x16", "crop4x5", "crop1x1", "zoom90", "zoom80", "zoom70", "inner"} {
-				f.Views = append(f.Views, hashing.View{Name: name, PDQ: pdq.Hash{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}, Quality: 80})
+				f.Views = append(f.Views, fingerprint.View{Name: name, PDQ: pdq.Hash{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}, Quality: 80})
 			}
 			fp.Frames = append(fp.Frames, f)
 		}

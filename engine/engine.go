@@ -18,10 +18,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/provcheck/provcheck/hashing"
-	"github.com/provcheck/provcheck/hashing/ffmpeg"
+	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/index"
+	"github.com/provcheck/provcheck/internal/match"
+	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/media/ffmpeg"
 	"github.com/provcheck/provcheck/internal/safefile"
-	"github.com/provcheck/provcheck/match"
+	"github.com/provcheck/provcheck/internal/views"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
 )
@@ -29,11 +32,11 @@ import (
 // Engine checks and registers media. It is safe for concurrent use.
 type Engine struct {
 	cfg   rules.Config
-	fp    *hashing.Fingerprinter
+	fp    *fingerprint.Fingerprinter
 	store registry.Store
 	log   *slog.Logger
 
-	snap   atomic.Pointer[registry.Snapshot]
+	snap   atomic.Pointer[index.Snapshot]
 	loadMu sync.Mutex
 }
 
@@ -62,7 +65,7 @@ func New(ctx context.Context, cfg rules.Config, opt Options) (*Engine, error) {
 	if err == nil {
 		video = dec
 	}
-	e.fp = hashing.NewFingerprinter(video, err, hashing.Limits{
+	e.fp = fingerprint.NewFingerprinter(video, err, media.Limits{
 		MaxPixels: cfg.Limits.MaxPixels, MaxFileBytes: cfg.Limits.MaxFileSize,
 	})
 	if opt.NoRegistry {
@@ -124,25 +127,25 @@ func (e *Engine) Close() error {
 }
 
 // QuerySampling is how checked videos are sampled.
-func (e *Engine) QuerySampling() hashing.Sampling {
+func (e *Engine) QuerySampling() fingerprint.Sampling {
 	s := e.cfg.Sampling
-	views := hashing.QueryViews
+	set := views.QueryViews
 	if s.QueryViews == rules.ViewsFast {
-		views = hashing.FastQueryViews
+		set = views.FastQueryViews
 	}
-	return hashing.Sampling{FPS: s.QueryFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup,
-		Views: views, KeyframesOnly: s.QueryKeyframes}
+	return fingerprint.Sampling{FPS: s.QueryFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup,
+		Views: set, KeyframesOnly: s.QueryKeyframes}
 }
 
 // RegisterSampling is how registered videos are sampled: densely, so any
 // query frame finds a registered frame close in time.
-func (e *Engine) RegisterSampling() hashing.Sampling {
+func (e *Engine) RegisterSampling() fingerprint.Sampling {
 	s := e.cfg.Sampling
-	return hashing.Sampling{FPS: s.RegisterFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup, Views: hashing.RegisterViews}
+	return fingerprint.Sampling{FPS: s.RegisterFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup, Views: views.RegisterViews}
 }
 
 // Fingerprint fingerprints one file with a per-file timeout.
-func (e *Engine) Fingerprint(ctx context.Context, path string, s hashing.Sampling) (*hashing.Fingerprint, error) {
+func (e *Engine) Fingerprint(ctx context.Context, path string, s fingerprint.Sampling) (*fingerprint.Fingerprint, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Limits.Timeout)
 	defer cancel()
 	fp, err := e.fp.File(ctx, path, s)
@@ -154,7 +157,7 @@ func (e *Engine) Fingerprint(ctx context.Context, path string, s hashing.Samplin
 
 // Snapshot returns the current registry snapshot, loading it on first use
 // and reloading it when the registry has changed since.
-func (e *Engine) Snapshot(ctx context.Context) (*registry.Snapshot, error) {
+func (e *Engine) Snapshot(ctx context.Context) (*index.Snapshot, error) {
 	if e.store == nil {
 		return nil, errors.New("no registry open")
 	}
@@ -170,7 +173,7 @@ func (e *Engine) Snapshot(ctx context.Context) (*registry.Snapshot, error) {
 	if s := e.snap.Load(); s != nil && s.Generation == gen {
 		return s, nil
 	}
-	s, err := registry.LoadSnapshot(ctx, e.store, registry.IndexOptions{
+	s, err := index.LoadSnapshot(ctx, e.store, index.Options{
 		MinQuality: e.cfg.Thresholds.MinQuality, StopDistance: e.cfg.Thresholds.MatchDistance,
 	})
 	if err != nil {
@@ -206,13 +209,13 @@ func (e *Engine) Check(ctx context.Context, path string) (Report, error) {
 // pictures cropped off centre (match.CropSearch); when it finds any, it
 // hashes them in every frame that kept its luminance and evaluates again.
 // fp is not modified: it may be shared (the service caches fingerprints).
-func (e *Engine) cropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint) (Report, bool) {
+func (e *Engine) cropSearch(snap *index.Snapshot, fp *fingerprint.Fingerprint) (Report, bool) {
 	wins := match.CropSearch(snap, fp, match.ParamsFrom(e.cfg))
 	if len(wins) == 0 {
 		return Report{}, false
 	}
-	h := hashing.GetFrameHasher()
-	defer hashing.PutFrameHasher(h)
+	h := fingerprint.GetFrameHasher()
+	defer fingerprint.PutFrameHasher(h)
 	with := *fp
 	with.Frames = slices.Clone(fp.Frames)
 	for i := range with.Frames {
@@ -223,7 +226,7 @@ func (e *Engine) cropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint) (R
 		f.Views = slices.Clip(f.Views) // appending copies: the shared slice stays as it is
 		for _, w := range wins {
 			if hash, q := h.HashWindowTurned(f.Luma, w.Rect, w.Angle); q > 0 {
-				f.Views = append(f.Views, hashing.View{Name: "window", PDQ: hash, Quality: q})
+				f.Views = append(f.Views, fingerprint.View{Name: "window", PDQ: hash, Quality: q})
 			}
 		}
 	}
@@ -234,7 +237,7 @@ func (e *Engine) cropSearch(snap *registry.Snapshot, fp *hashing.Fingerprint) (R
 // When nothing matches and the file was fingerprinted with query views that
 // kept their luminance (sampling.query_views: thorough), it also searches
 // the file for registered pictures cropped off centre.
-func (e *Engine) Evaluate(snap *registry.Snapshot, fp *hashing.Fingerprint) Report {
+func (e *Engine) Evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) Report {
 	rep := e.evaluate(snap, fp)
 	if rep.Verdict != rules.Match {
 		if again, ok := e.cropSearch(snap, fp); ok && again.Verdict.Rank() > rep.Verdict.Rank() {
@@ -244,7 +247,7 @@ func (e *Engine) Evaluate(snap *registry.Snapshot, fp *hashing.Fingerprint) Repo
 	return rep
 }
 
-func (e *Engine) evaluate(snap *registry.Snapshot, fp *hashing.Fingerprint) Report {
+func (e *Engine) evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) Report {
 	rep := Report{Kind: fp.Kind, Duration: fp.Duration, Verdict: rules.NoMatch, Matches: []Match{}}
 	q := match.NewQuery(fp, e.cfg.Thresholds.MinQuality)
 	for _, f := range q.Frames {

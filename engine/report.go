@@ -3,7 +3,7 @@ package engine
 import (
 	"encoding/json"
 
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/rules"
 )
 
@@ -11,7 +11,7 @@ import (
 // scripts and bots depend on them.
 type Report struct {
 	File      string        `json:"file"`
-	Kind      hashing.Kind  `json:"kind"`
+	Kind      media.Kind    `json:"kind"`
 	Verdict   rules.Verdict `json:"verdict"`
 	Action    string        `json:"action"`
 	Matches   []Match       `json:"matches"`

@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/testmedia"
 )
 
@@ -28,7 +28,7 @@ import (
 // or a negative (checked as it is; nothing may match it).
 type Item struct {
 	ID         string
-	Kind       hashing.Kind
+	Kind       media.Kind
 	Registered bool
 	// Category groups negatives in the report: real photo, real video,
 	// video frame, flat graphic, title card, dark, same style, generated,
@@ -231,7 +231,7 @@ func cachedProbe(ctx context.Context, path string) (Probe, error) {
 
 // ProbeFile reads a medium's kind, size and duration.
 func ProbeFile(ctx context.Context, path string) (Probe, error) {
-	sniffed, err := hashing.SniffFile(path)
+	sniffed, err := media.SniffFile(path)
 	if err != nil {
 		return Probe{}, err
 	}
@@ -255,7 +255,7 @@ func ProbeFile(ctx context.Context, path string) (Probe, error) {
 		return Probe{}, fmt.Errorf("ffprobe %s: no video stream", filepath.Base(path))
 	}
 	p := Probe{Kind: kind, W: r.Streams[0].Width, H: r.Streams[0].Height}
-	if kind == hashing.KindVideo {
+	if kind == media.KindVideo {
 		d, _ := strconv.ParseFloat(r.Format.Duration, 64)
 		if d == 0 {
 			d, _ = strconv.ParseFloat(r.Streams[0].Duration, 64)
@@ -306,7 +306,7 @@ func debPhoto(id, pkg, path string) *Item {
 	if ext == "jpeg" {
 		ext = "jpg"
 	}
-	return &Item{ID: id, Kind: hashing.KindImage, Category: "real photo", Origin: pkg + ":" + path, Pkgs: []string{pkg}, Ext: ext,
+	return &Item{ID: id, Kind: media.KindImage, Category: "real photo", Origin: pkg + ":" + path, Pkgs: []string{pkg}, Ext: ext,
 		Files: []string{pkg + ":" + path},
 		Key:   fmt.Sprintf("photo|%s|%s|%d", pkg, path, maxPhotoSide),
 		make: func(ctx context.Context, env *Env, out string) error {
@@ -337,7 +337,7 @@ func debVideo(id, pkg, path string, start, length float64) *Item {
 	if length > 0 {
 		ext = "mp4"
 	}
-	return &Item{ID: id, Kind: hashing.KindVideo, Category: "real video", Origin: fmt.Sprintf("%s:%s", pkg, path), Pkgs: []string{pkg}, Ext: ext,
+	return &Item{ID: id, Kind: media.KindVideo, Category: "real video", Origin: fmt.Sprintf("%s:%s", pkg, path), Pkgs: []string{pkg}, Ext: ext,
 		Files: []string{pkg + ":" + path},
 		Key:   fmt.Sprintf("video|%s|%s|%g|%g", pkg, path, start, length),
 		make: func(ctx context.Context, env *Env, out string) error {
@@ -365,7 +365,7 @@ func debFiltered(id, category, pkg, path string, pre []string, vf string, ext st
 // panVideo is a video that pans and zooms slowly across real photos, with a
 // cut between them (a slideshow as news pages and social posts make).
 func panVideo(id, pkg string, paths []string, perPhoto float64) *Item {
-	return &Item{ID: id, Kind: hashing.KindVideo, Category: "real photos, panned", Origin: pkg + ":" + strings.Join(paths, "+"),
+	return &Item{ID: id, Kind: media.KindVideo, Category: "real photos, panned", Origin: pkg + ":" + strings.Join(paths, "+"),
 		Pkgs: []string{pkg}, Files: pkgFiles(pkg, paths), Ext: "mp4", Key: fmt.Sprintf("pan|%s|%v|%g", pkg, paths, perPhoto),
 		make: func(ctx context.Context, env *Env, out string) error {
 			var args []string
@@ -390,7 +390,7 @@ func panVideo(id, pkg string, paths []string, perPhoto float64) *Item {
 // genVideo is a generated clip (slow pans over textured pictures with hard
 // cuts).
 func genVideo(id string, spec testmedia.VideoSpec) *Item {
-	return &Item{ID: id, Kind: hashing.KindVideo, Category: "generated", Origin: fmt.Sprintf("testmedia video seed %d", spec.Seed), Ext: "mp4",
+	return &Item{ID: id, Kind: media.KindVideo, Category: "generated", Origin: fmt.Sprintf("testmedia video seed %d", spec.Seed), Ext: "mp4",
 		Key: fmt.Sprintf("genvideo|%+v", spec),
 		make: func(ctx context.Context, env *Env, out string) error {
 			return testmedia.WriteVideo(ctx, out, spec)
@@ -399,7 +399,7 @@ func genVideo(id string, spec testmedia.VideoSpec) *Item {
 
 // genPicture is a generated picture.
 func genPicture(id string, seed uint64, w, h int) *Item {
-	return &Item{ID: id, Kind: hashing.KindImage, Category: "generated", Origin: fmt.Sprintf("testmedia picture seed %d", seed), Ext: "jpg",
+	return &Item{ID: id, Kind: media.KindImage, Category: "generated", Origin: fmt.Sprintf("testmedia picture seed %d", seed), Ext: "jpg",
 		Key: fmt.Sprintf("genpicture|%d|%d|%d", seed, w, h),
 		make: func(ctx context.Context, env *Env, out string) error {
 			return testmedia.WriteJPEG(out, testmedia.Picture(seed, w, h), 90)
@@ -430,7 +430,7 @@ func lavfi(id, category, src, vf string, seconds float64, ext string) *Item {
 // genFiltered is a generated clip passed through an ffmpeg filter (dark or
 // faded versions).
 func genFiltered(id, category string, spec testmedia.VideoSpec, vf string) *Item {
-	return &Item{ID: id, Kind: hashing.KindVideo, Category: category, Origin: fmt.Sprintf("testmedia video seed %d, %s", spec.Seed, vf), Ext: "mp4",
+	return &Item{ID: id, Kind: media.KindVideo, Category: category, Origin: fmt.Sprintf("testmedia video seed %d, %s", spec.Seed, vf), Ext: "mp4",
 		Key: fmt.Sprintf("genfiltered|%+v|%s", spec, vf),
 		make: func(ctx context.Context, env *Env, out string) error {
 			raw := out + ".raw.mp4"
@@ -444,9 +444,9 @@ func genFiltered(id, category string, spec testmedia.VideoSpec, vf string) *Item
 
 // mediaKind is how provcheck treats a file: animated GIF, WebP and PNG are
 // checked as videos.
-func mediaKind(m hashing.Media) hashing.Kind {
-	if m.Kind == hashing.KindImage && m.Animated {
-		return hashing.KindVideo
+func mediaKind(m media.Media) media.Kind {
+	if m.Kind == media.KindImage && m.Animated {
+		return media.KindVideo
 	}
 	return m.Kind
 }
@@ -466,12 +466,12 @@ func fontOpt(f string) string {
 	return "fontfile='" + f + "':"
 }
 
-func kindOfExt(ext string) hashing.Kind {
+func kindOfExt(ext string) media.Kind {
 	switch ext {
 	case "mp4", "gif", "avi", "mov", "webm", "mpg":
-		return hashing.KindVideo
+		return media.KindVideo
 	}
-	return hashing.KindImage
+	return media.KindImage
 }
 
 // outputArgs are the encoder options for a prepared file.

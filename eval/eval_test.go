@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/testmedia"
 	"github.com/provcheck/provcheck/rules"
 )
@@ -62,11 +62,11 @@ func TestQuickGenerated(t *testing.T) {
 		rows[r.Transform+"/"+r.Kind] = r
 	}
 	for _, r := range recipes {
-		for _, k := range []hashing.Kind{hashing.KindVideo, hashing.KindImage} {
+		for _, k := range []media.Kind{media.KindVideo, media.KindImage} {
 			if !r.Applies(k) {
 				continue
 			}
-			want := map[hashing.Kind]int{hashing.KindVideo: 1, hashing.KindImage: 2}[k]
+			want := map[media.Kind]int{media.KindVideo: 1, media.KindImage: 2}[k]
 			if got := rows[r.Name+"/"+string(k)].Files; got != want {
 				t.Errorf("%s/%s: %d variants, want %d", r.Name, k, got, want)
 			}
@@ -92,8 +92,8 @@ func TestQuickGenerated(t *testing.T) {
 			t.Errorf("miss %s: query frames but no distance", m.ID)
 		}
 	}
-	if run.CheckStats[hashing.KindVideo].Files == 0 || run.CheckStats[hashing.KindImage].Files == 0 {
-		t.Errorf("check stats: %+v %+v", run.CheckStats[hashing.KindVideo], run.CheckStats[hashing.KindImage])
+	if run.CheckStats[media.KindVideo].Files == 0 || run.CheckStats[media.KindImage].Files == 0 {
+		t.Errorf("check stats: %+v %+v", run.CheckStats[media.KindVideo], run.CheckStats[media.KindImage])
 	}
 	if run.Register.Media != 3 || run.Register.IndexEntries == 0 {
 		t.Errorf("registration: %+v", run.Register)
@@ -153,36 +153,36 @@ func TestRecipesMakeMedia(t *testing.T) {
 		}
 	}
 	type shape struct {
-		kind   hashing.Kind
+		kind   media.Kind
 		w, h   int     // exact size, when set
 		aspect float64 // w/h, when set
 		dur    float64 // duration, when set (±0.25 s)
 	}
 	want := map[string]shape{
-		"original/v-clip":                 {kind: hashing.KindVideo, w: 192, h: 108, dur: 4},
-		"reencode-lowq/v-clip":            {kind: hashing.KindVideo, w: 192, h: 108, dur: 4},
-		"downscale/v-clip":                {kind: hashing.KindVideo, w: 160, h: 90},
-		"crop-9x16/v-clip":                {kind: hashing.KindVideo, aspect: 9.0 / 16},
-		"crop-9x16/i-pic":                 {kind: hashing.KindImage, aspect: 9.0 / 16},
-		"tiktok-blur/v-clip":              {kind: hashing.KindVideo, w: 540, h: 960},
-		"tiktok-blur/i-pic":               {kind: hashing.KindImage, w: 540, h: 960},
-		"letterbox/v-clip":                {kind: hashing.KindVideo, w: 192, h: 144},
-		"pillarbox/i-pic":                 {kind: hashing.KindImage, w: 268, h: 152},
-		"pad-color/i-pic":                 {kind: hashing.KindImage, w: 216, h: 216},
-		"caption/i-pic":                   {kind: hashing.KindImage, w: 202, h: 210},
-		"speed-up/v-clip":                 {kind: hashing.KindVideo, dur: 3.2},
-		"slow-down/v-clip":                {kind: hashing.KindVideo, dur: 5.33},
-		"trim/v-clip":                     {kind: hashing.KindVideo, dur: 3},
-		"pip-app/v-clip":                  {kind: hashing.KindVideo, w: 1280, h: 720},
-		"screenshot-app/i-pic":            {kind: hashing.KindImage, w: 1280, h: 720},
-		"screenshot-phone/i-pic":          {kind: hashing.KindImage, w: 720, h: 1280},
-		"gif/v-clip":                      {kind: hashing.KindVideo, w: 360},
-		"still-frame/v-clip":              {kind: hashing.KindImage, w: 192, h: 108},
-		"photo-video/i-pic":               {kind: hashing.KindVideo, w: 200, h: 152, dur: 6},
-		"jpeg-q20/i-pic":                  {kind: hashing.KindImage, w: 201, h: 151},
-		"webp/i-pic":                      {kind: hashing.KindImage, w: 201, h: 151},
-		"letterbox/i-pic":                 {kind: hashing.KindImage, w: 202, h: 200},
-		"trim+letterbox+watermark/v-clip": {kind: hashing.KindVideo, w: 192, h: 144, dur: 3},
+		"original/v-clip":                 {kind: media.KindVideo, w: 192, h: 108, dur: 4},
+		"reencode-lowq/v-clip":            {kind: media.KindVideo, w: 192, h: 108, dur: 4},
+		"downscale/v-clip":                {kind: media.KindVideo, w: 160, h: 90},
+		"crop-9x16/v-clip":                {kind: media.KindVideo, aspect: 9.0 / 16},
+		"crop-9x16/i-pic":                 {kind: media.KindImage, aspect: 9.0 / 16},
+		"tiktok-blur/v-clip":              {kind: media.KindVideo, w: 540, h: 960},
+		"tiktok-blur/i-pic":               {kind: media.KindImage, w: 540, h: 960},
+		"letterbox/v-clip":                {kind: media.KindVideo, w: 192, h: 144},
+		"pillarbox/i-pic":                 {kind: media.KindImage, w: 268, h: 152},
+		"pad-color/i-pic":                 {kind: media.KindImage, w: 216, h: 216},
+		"caption/i-pic":                   {kind: media.KindImage, w: 202, h: 210},
+		"speed-up/v-clip":                 {kind: media.KindVideo, dur: 3.2},
+		"slow-down/v-clip":                {kind: media.KindVideo, dur: 5.33},
+		"trim/v-clip":                     {kind: media.KindVideo, dur: 3},
+		"pip-app/v-clip":                  {kind: media.KindVideo, w: 1280, h: 720},
+		"screenshot-app/i-pic":            {kind: media.KindImage, w: 1280, h: 720},
+		"screenshot-phone/i-pic":          {kind: media.KindImage, w: 720, h: 1280},
+		"gif/v-clip":                      {kind: media.KindVideo, w: 360},
+		"still-frame/v-clip":              {kind: media.KindImage, w: 192, h: 108},
+		"photo-video/i-pic":               {kind: media.KindVideo, w: 200, h: 152, dur: 6},
+		"jpeg-q20/i-pic":                  {kind: media.KindImage, w: 201, h: 151},
+		"webp/i-pic":                      {kind: media.KindImage, w: 201, h: 151},
+		"letterbox/i-pic":                 {kind: media.KindImage, w: 202, h: 200},
+		"trim+letterbox+watermark/v-clip": {kind: media.KindVideo, w: 192, h: 144, dur: 3},
 	}
 	for _, r := range Recipes {
 		for _, it := range []*Item{clip, pic} {
@@ -265,7 +265,7 @@ func TestDebianPlan(t *testing.T) {
 	regFiles := map[string]string{}
 	var videos, images int
 	for _, it := range p.Registered {
-		if it.Kind == hashing.KindVideo {
+		if it.Kind == media.KindVideo {
 			videos++
 		} else {
 			images++
@@ -308,7 +308,7 @@ func TestDebianPlan(t *testing.T) {
 	q := SelectPlan(Options{Quick: true, Negatives: true})
 	var qv, qi int
 	for _, it := range q.Registered {
-		if it.Kind == hashing.KindVideo {
+		if it.Kind == media.KindVideo {
 			qv++
 		} else {
 			qi++
@@ -369,8 +369,8 @@ func TestSelectRecipes(t *testing.T) {
 
 // TestSummarise checks the arithmetic of the summary on made-up results.
 func TestSummarise(t *testing.T) {
-	vid := &Item{ID: "v-a", Kind: hashing.KindVideo, Registered: true, Pkgs: []string{"p"}, Probe: Probe{Kind: hashing.KindVideo}}
-	img := &Item{ID: "i-a", Kind: hashing.KindImage, Registered: true, Probe: Probe{Kind: hashing.KindImage}}
+	vid := &Item{ID: "v-a", Kind: media.KindVideo, Registered: true, Pkgs: []string{"p"}, Probe: Probe{Kind: media.KindVideo}}
+	img := &Item{ID: "i-a", Kind: media.KindImage, Registered: true, Probe: Probe{Kind: media.KindImage}}
 	res := func(id, tr string, src *Item, exp string, hit, verdict rules.Verdict) *Result {
 		return &Result{ID: id, Transform: tr, SourceKind: src.Probe.Kind, Kind: src.Probe.Kind, Expected: exp, Hit: hit, Verdict: verdict}
 	}

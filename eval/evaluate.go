@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/hashing"
-	"github.com/provcheck/provcheck/hashing/pdq"
+	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/index"
+	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
 )
@@ -37,8 +39,8 @@ type Result struct {
 	ID         string        `json:"id"`
 	File       string        `json:"file"`
 	Transform  string        `json:"transform,omitempty"`
-	SourceKind hashing.Kind  `json:"source_kind"`
-	Kind       hashing.Kind  `json:"kind"`
+	SourceKind media.Kind    `json:"source_kind"`
+	Kind       media.Kind    `json:"kind"`
 	Expected   string        `json:"expected,omitempty"`
 	Category   string        `json:"category,omitempty"`
 	Verdict    rules.Verdict `json:"verdict"` // the report's verdict
@@ -115,7 +117,7 @@ type Run struct {
 	Timings    []Timing
 	Versions   map[string]string
 	Register   RegisterStats
-	CheckStats map[hashing.Kind]*CheckStats
+	CheckStats map[media.Kind]*CheckStats
 	Started    time.Time
 	// VariantErrors are the variants ffmpeg could not make.
 	VariantErrors []string
@@ -200,7 +202,7 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 	if opt.Workers < 1 {
 		opt.Workers = runtime.NumCPU()
 	}
-	run := &Run{Options: opt, Started: time.Now(), CheckStats: map[hashing.Kind]*CheckStats{}}
+	run := &Run{Options: opt, Started: time.Now(), CheckStats: map[media.Kind]*CheckStats{}}
 	cfg, err := LoadConfig(opt.Config)
 	if err != nil {
 		return nil, err
@@ -320,27 +322,27 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 	defer e.Close()
 
 	t0 = time.Now()
-	media := make([]registry.Media, len(plan.Registered))
+	registered := make([]registry.Media, len(plan.Registered))
 	if err := parallel(ctx, opt.Workers, len(plan.Registered), func(i int) error {
 		it := plan.Registered[i]
 		m, err := e.MediaFromFile(ctx, it.Path, it.Origin)
 		if err != nil {
 			return fmt.Errorf("registering %s: %w", it.ID, err)
 		}
-		media[i] = m
+		registered[i] = m
 		return nil
 	}); err != nil {
 		return nil, err
 	}
 	for i, it := range plan.Registered {
-		c := registry.Case{ID: it.ID, Title: it.ID, Claim: "evaluation original: " + it.Origin, Rating: "False", Media: []registry.Media{media[i]}}
+		c := registry.Case{ID: it.ID, Title: it.ID, Claim: "evaluation original: " + it.Origin, Rating: "False", Media: []registry.Media{registered[i]}}
 		if _, err := e.Store().Upsert(ctx, c); err != nil {
 			return nil, fmt.Errorf("registering %s: %w", it.ID, err)
 		}
 		run.Register.Media++
-		run.Register.MediaSeconds += media[i].Fingerprint.Duration
-		run.Register.Frames += len(media[i].Fingerprint.Frames)
-		for _, f := range media[i].Fingerprint.Frames {
+		run.Register.MediaSeconds += registered[i].Fingerprint.Duration
+		run.Register.Frames += len(registered[i].Fingerprint.Frames)
+		for _, f := range registered[i].Fingerprint.Frames {
 			run.Register.Views += len(f.Views)
 		}
 	}
@@ -356,15 +358,15 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 
 	// Check: videos, then images, each timed on its own.
 	results := make([]*Result, len(queries))
-	kinds := make([]hashing.Kind, len(queries))
+	kinds := make([]media.Kind, len(queries))
 	for i, q := range queries {
-		m, err := hashing.SniffFile(q.Path)
+		m, err := media.SniffFile(q.Path)
 		if err != nil || m.Kind == "" {
 			m.Kind = kindOfExt(strings.TrimPrefix(filepath.Ext(q.Path), "."))
 		}
 		kinds[i] = mediaKind(m)
 	}
-	for _, kind := range []hashing.Kind{hashing.KindVideo, hashing.KindImage} {
+	for _, kind := range []media.Kind{media.KindVideo, media.KindImage} {
 		var idx []int
 		for i := range queries {
 			if kinds[i] == kind {
@@ -425,7 +427,7 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 }
 
 // resultOf reads a report.
-func resultOf(q *Query, kind hashing.Kind, rep engine.Report) *Result {
+func resultOf(q *Query, kind media.Kind, rep engine.Report) *Result {
 	r := &Result{ID: q.ID, File: q.Path, Transform: q.Recipe, SourceKind: q.Source.Probe.Kind, Kind: kind,
 		Expected: q.Expected, Category: q.Category, Verdict: rep.Verdict, Hit: rules.NoMatch,
 		Error: rep.Error, ElapsedMS: rep.ElapsedMS, Duration: rep.Duration, Frames: rep.Frames, matches: rep.Matches}
@@ -450,7 +452,7 @@ func resultOf(q *Query, kind hashing.Kind, rep engine.Report) *Result {
 
 // diagnose fingerprints the query again and compares it, frame by frame and
 // view by view, with the registered medium of case entry.
-func diagnose(ctx context.Context, e *engine.Engine, snap *registry.Snapshot, path, entry string, r *Result) *Evidence {
+func diagnose(ctx context.Context, e *engine.Engine, snap *index.Snapshot, path, entry string, r *Result) *Evidence {
 	ev := &Evidence{BestDistance: -1}
 	for _, m := range r.matches {
 		if m.EntryID == entry {
@@ -461,13 +463,13 @@ func diagnose(ctx context.Context, e *engine.Engine, snap *registry.Snapshot, pa
 	if entry == "" {
 		return ev
 	}
-	var media *registry.Media
+	var entryMedia *registry.Media
 	for i := range snap.Cases {
 		if snap.Cases[i].ID == entry && len(snap.Cases[i].Media) > 0 {
-			media = &snap.Cases[i].Media[0]
+			entryMedia = &snap.Cases[i].Media[0]
 		}
 	}
-	if media == nil {
+	if entryMedia == nil {
 		ev.Error = "case not in the registry"
 		return ev
 	}
@@ -477,14 +479,14 @@ func diagnose(ctx context.Context, e *engine.Engine, snap *registry.Snapshot, pa
 		return ev
 	}
 	cfg := e.Config().Thresholds
-	entryHashes := namedHashes(media.Fingerprint.Frames, cfg.MinQuality)
-	for _, f := range media.Fingerprint.Frames {
+	entryHashes := namedHashes(entryMedia.Fingerprint.Frames, cfg.MinQuality)
+	for _, f := range entryMedia.Fingerprint.Frames {
 		if f.Quality >= cfg.MinQuality {
 			ev.EntryFrames++
 		}
 	}
 	for _, f := range fp.Frames {
-		qh := namedHashes([]hashing.Frame{f}, cfg.MinQuality)
+		qh := namedHashes([]fingerprint.Frame{f}, cfg.MinQuality)
 		if len(qh) == 0 {
 			continue
 		}
@@ -518,7 +520,7 @@ type namedHash struct {
 
 // namedHashes lists the whole-frame hash and the view hashes of frames,
 // where their quality is sufficient.
-func namedHashes(frames []hashing.Frame, minQuality int) []namedHash {
+func namedHashes(frames []fingerprint.Frame, minQuality int) []namedHash {
 	var out []namedHash
 	for _, f := range frames {
 		if f.Quality >= minQuality {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/media"
 )
 
 // Recipe is one named repost transformation: a list of operations that
@@ -25,8 +25,8 @@ type Recipe struct {
 }
 
 // Applies reports whether the recipe makes variants of media of kind k.
-func (r Recipe) Applies(k hashing.Kind) bool {
-	if k == hashing.KindVideo {
+func (r Recipe) Applies(k media.Kind) bool {
+	if k == media.KindVideo {
 		return r.Video
 	}
 	return r.Image
@@ -38,7 +38,7 @@ func (r Recipe) IsControl() bool { return len(r.Ops) == 0 }
 
 // Probe is what an operation needs to know about its input.
 type Probe struct {
-	Kind     hashing.Kind
+	Kind     media.Kind
 	W, H     int
 	Duration float64 // seconds; 0 for images
 }
@@ -80,7 +80,7 @@ func (j *Job) text(bold bool, txt, opts string) string {
 // NewJob starts a job for a source of the given kind, with output fonts.
 func NewJob(p Probe, font, bold string) *Job {
 	j := &Job{Font: font, BoldFnt: bold, Ext: "jpg"}
-	if p.Kind == hashing.KindVideo {
+	if p.Kind == media.KindVideo {
 		j.Ext = "mp4"
 	}
 	return j
@@ -236,7 +236,7 @@ func colour(j *Job, p Probe) {
 func grayscale(j *Job, p Probe) { j.simple("hue=s=0") }
 
 func noise(j *Job, p Probe) {
-	if p.Kind == hashing.KindVideo {
+	if p.Kind == media.KindVideo {
 		j.simple("noise=alls=25:allf=t")
 		return
 	}
@@ -272,7 +272,7 @@ func appChrome(j *Job, p Probe) {
 		txt(false, "Is this real?? Cannot believe it", 300, 636, 18, "0x222222"),
 	}
 	j.simple(strings.Join(parts, ","))
-	j.Ext = map[bool]string{true: "mp4", false: "png"}[p.Kind == hashing.KindVideo]
+	j.Ext = map[bool]string{true: "mp4", false: "png"}[p.Kind == media.KindVideo]
 }
 
 // phoneChrome puts the picture inside a phone screenshot of a social app.
@@ -296,7 +296,7 @@ func phoneChrome(j *Job, p Probe) {
 		txt(false, "View all 1,024 comments", 24, 1190, 20, "0xaaaaaa"),
 	}
 	j.simple(strings.Join(parts, ","))
-	j.Ext = map[bool]string{true: "mp4", false: "png"}[p.Kind == hashing.KindVideo]
+	j.Ext = map[bool]string{true: "mp4", false: "png"}[p.Kind == media.KindVideo]
 }
 
 func gif(j *Job, p Probe) {

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/rules"
 )
 
@@ -115,7 +115,7 @@ func Summarise(run *Run, command string) *Summary {
 	}
 	for _, it := range run.Plan.Registered {
 		real := len(it.Pkgs) > 0
-		if it.Probe.Kind == hashing.KindVideo {
+		if it.Probe.Kind == media.KindVideo {
 			s.Corpus.RegisteredVideos++
 			if real {
 				s.Corpus.RealVideos++
@@ -137,15 +137,15 @@ func Summarise(run *Run, command string) *Summary {
 	rows := map[string]*Row{}
 	var order []string
 	for _, r := range Recipes {
-		for _, k := range []hashing.Kind{hashing.KindVideo, hashing.KindImage} {
+		for _, k := range []media.Kind{media.KindVideo, media.KindImage} {
 			key := r.Name + "|" + string(k)
 			rows[key] = &Row{Transform: r.Name, Kind: string(k), Control: r.IsControl()}
 			order = append(order, key)
 		}
 	}
-	overall := map[hashing.Kind]*Row{
-		hashing.KindVideo: {Transform: "overall", Kind: "video"},
-		hashing.KindImage: {Transform: "overall", Kind: "image"},
+	overall := map[media.Kind]*Row{
+		media.KindVideo: {Transform: "overall", Kind: "video"},
+		media.KindImage: {Transform: "overall", Kind: "image"},
 	}
 	for _, res := range run.Results {
 		if res == nil {

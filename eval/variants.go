@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/media"
 )
 
 // Query is one file to check: a variant of a registered medium (Expected
@@ -80,18 +80,18 @@ func MakeVariant(ctx context.Context, env *Env, r Recipe, it *Item) (*Query, err
 // do not make unrelated media match.
 func NegativeRecipes(negs []*Item, recipes []Recipe) map[*Item]Recipe {
 	out := map[*Item]Recipe{}
-	byKind := map[hashing.Kind][]Recipe{}
+	byKind := map[media.Kind][]Recipe{}
 	for _, r := range recipes {
 		if !r.Negative {
 			continue
 		}
-		for _, k := range []hashing.Kind{hashing.KindVideo, hashing.KindImage} {
+		for _, k := range []media.Kind{media.KindVideo, media.KindImage} {
 			if r.Applies(k) {
 				byKind[k] = append(byKind[k], r)
 			}
 		}
 	}
-	next := map[hashing.Kind]int{}
+	next := map[media.Kind]int{}
 	for i, it := range negs {
 		if i%3 != 0 {
 			continue

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/media"
 )
 
 // Category is the authenticity rating of schema.org MediaReview.
@@ -69,11 +70,11 @@ type Case struct {
 // Media is one registered clip or image of a case. Its content digest
 // identifies it: registering the same bytes twice adds nothing.
 type Media struct {
-	SHA256      string              `json:"sha256"`
-	Name        string              `json:"name,omitempty"` // original file name, for people
-	Note        string              `json:"note,omitempty"` // where it came from
-	AddedAt     time.Time           `json:"added_at,omitzero"`
-	Fingerprint hashing.Fingerprint `json:"fingerprint"`
+	SHA256      string                  `json:"sha256"`
+	Name        string                  `json:"name,omitempty"` // original file name, for people
+	Note        string                  `json:"note,omitempty"` // where it came from
+	AddedAt     time.Time               `json:"added_at,omitzero"`
+	Fingerprint fingerprint.Fingerprint `json:"fingerprint"`
 }
 
 // FactCheck is a published review of the claim (the fields of schema.org
@@ -236,14 +237,14 @@ func (c *Case) validate(p *problems, prefix string, needMedia bool) {
 	}
 }
 
-func validateFingerprint(p *problems, path string, fp *hashing.Fingerprint) {
-	if fp.Kind != hashing.KindImage && fp.Kind != hashing.KindVideo {
+func validateFingerprint(p *problems, path string, fp *fingerprint.Fingerprint) {
+	if fp.Kind != media.KindImage && fp.Kind != media.KindVideo {
 		p.add(path+".kind", "%q is not image or video", fp.Kind)
 	}
 	if len(fp.Frames) == 0 {
 		p.add(path+".frames", "no frames")
 	}
-	if fp.Kind == hashing.KindImage && len(fp.Frames) > 1 {
+	if fp.Kind == media.KindImage && len(fp.Frames) > 1 {
 		p.add(path+".frames", "an image has one frame, got %d", len(fp.Frames))
 	}
 	last := -1.0

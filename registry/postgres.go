@@ -14,8 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/provcheck/provcheck/hashing"
-	"github.com/provcheck/provcheck/hashing/pdq"
+	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
 )
 
 // PGSchemaVersion is the PostgreSQL registry schema this build writes.
@@ -571,7 +571,7 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 			return nil, err
 		}
 		m.AddedAt = m.AddedAt.UTC()
-		fp.Frames = []hashing.Frame{}
+		fp.Frames = []fingerprint.Frame{}
 		if i, ok := byID[cid]; ok {
 			mediaPos[mid] = pos{i, len(cases[i].Media)}
 			cases[i].Media = append(cases[i].Media, m)
@@ -594,7 +594,7 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 	}
 	for rows.Next() {
 		var mid, ph, dh int64
-		var f hashing.Frame
+		var f fingerprint.Frame
 		var p []byte
 		if err := rows.Scan(&mid, &f.T, &p, &f.Quality, &ph, &dh); err != nil {
 			rows.Close()
@@ -604,7 +604,7 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 			rows.Close()
 			return nil, fmt.Errorf("media %d: %w", mid, err)
 		}
-		f.PHash, f.DHash = hashing.Hash64(ph), hashing.Hash64(dh)
+		f.PHash, f.DHash = fingerprint.Hash64(ph), fingerprint.Hash64(dh)
 		if at, ok := mediaPos[mid]; ok {
 			fr := &cases[at.c].Media[at.m].Fingerprint.Frames
 			*fr = append(*fr, f)
@@ -622,7 +622,7 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 	for rows.Next() {
 		var mid int64
 		var seq int
-		var v hashing.View
+		var v fingerprint.View
 		var p []byte
 		if err := rows.Scan(&mid, &seq, &v.Name, &p, &v.Quality); err != nil {
 			return nil, err

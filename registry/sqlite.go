@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/provcheck/provcheck/hashing"
-	"github.com/provcheck/provcheck/hashing/pdq"
+	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go)
 )
@@ -495,7 +495,7 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 			return nil, err
 		}
 		m.AddedAt = parseTime(added)
-		fp.Frames = []hashing.Frame{}
+		fp.Frames = []fingerprint.Frame{}
 		if i, ok := byID[cid]; ok {
 			mediaPos[mid] = pos{i, len(cases[i].Media)}
 			cases[i].Media = append(cases[i].Media, m)
@@ -519,7 +519,7 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 	defer rows.Close()
 	for rows.Next() {
 		var mid int64
-		var f hashing.Frame
+		var f fingerprint.Frame
 		var p, ph, dh string
 		if err := rows.Scan(&mid, &f.T, &p, &f.Quality, &ph, &dh); err != nil {
 			return nil, err
@@ -527,10 +527,10 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 		if f.PDQ, err = pdq.Parse(p); err != nil {
 			return nil, fmt.Errorf("media %d: %w", mid, err)
 		}
-		if f.PHash, err = hashing.ParseHash64(ph); err != nil {
+		if f.PHash, err = fingerprint.ParseHash64(ph); err != nil {
 			return nil, fmt.Errorf("media %d: phash: %w", mid, err)
 		}
-		if f.DHash, err = hashing.ParseHash64(dh); err != nil {
+		if f.DHash, err = fingerprint.ParseHash64(dh); err != nil {
 			return nil, fmt.Errorf("media %d: dhash: %w", mid, err)
 		}
 		if at, ok := mediaPos[mid]; ok {
@@ -554,7 +554,7 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 	for vrows.Next() {
 		var mid int64
 		var seq int
-		var v hashing.View
+		var v fingerprint.View
 		var p string
 		if err := vrows.Scan(&mid, &seq, &v.Name, &p, &v.Quality); err != nil {
 			return nil, err

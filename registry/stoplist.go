@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/provcheck/provcheck/hashing/pdq"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
 )
 
 // StopFrame is the fingerprint of material known to be unrelated to any

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/provcheck/provcheck/hashing/pdq"
 	"github.com/provcheck/provcheck/internal/pgtest"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }

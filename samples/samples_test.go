@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/hashing/pdq"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
 )

@@ -14,9 +14,10 @@ import (
 	"testing"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/internal/testmedia"
-	"github.com/provcheck/provcheck/output"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
 )
@@ -139,7 +140,7 @@ type counting struct {
 
 func newCounting(c Checker) *counting { return &counting{Checker: c, calls: map[string]int{}} }
 
-func (c *counting) Fingerprint(ctx context.Context, path string, s hashing.Sampling) (*hashing.Fingerprint, error) {
+func (c *counting) Fingerprint(ctx context.Context, path string, s fingerprint.Sampling) (*fingerprint.Fingerprint, error) {
 	c.mu.Lock()
 	c.calls[path]++
 	c.n++
@@ -182,19 +183,19 @@ func scanTo(t testing.TB, ctx context.Context, c Checker, opt Options) (Summary,
 
 // parseReports reads jsonl or csv output back (csv rows become reports with
 // the fields the csv has).
-func parseReports(t testing.TB, b []byte, f output.Format) []engine.Report {
+func parseReports(t testing.TB, b []byte, f report.Format) []engine.Report {
 	t.Helper()
 	var reps []engine.Report
-	if f == output.CSV {
+	if f == report.CSV {
 		recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
 		if err != nil {
 			t.Fatalf("csv output: %v\n%s", err, b)
 		}
-		if len(recs) == 0 || !slices.Equal(recs[0], output.CSVHeader) {
+		if len(recs) == 0 || !slices.Equal(recs[0], report.CSVHeader) {
 			t.Fatalf("csv output does not start with the header:\n%s", b)
 		}
 		for _, r := range recs[1:] {
-			rep := engine.Report{File: r[0], Kind: hashing.Kind(r[1]), Verdict: rules.Verdict(r[2]), Action: r[3], Error: r[8]}
+			rep := engine.Report{File: r[0], Kind: media.Kind(r[1]), Verdict: rules.Verdict(r[2]), Action: r[3], Error: r[8]}
 			if r[4] != "" {
 				rep.Matches = []engine.Match{{EntryID: r[4]}}
 			}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provcheck/provcheck/output"
+	"github.com/provcheck/provcheck/internal/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -46,7 +46,7 @@ func TestGoldenOutput(t *testing.T) {
 		"empty.jpg": "", "notes.txt": "",
 	})
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not media\n"), 0o644)
-	for format, name := range map[output.Format]string{output.JSONL: "scan.jsonl", output.CSV: "scan.csv"} {
+	for format, name := range map[report.Format]string{report.JSONL: "scan.jsonl", report.CSV: "scan.csv"} {
 		t.Run(string(format), func(t *testing.T) {
 			_, _, b := scanTo(t, context.Background(), f.e, Options{Paths: []string{dir}, Format: format, Ordered: true, Workers: 3})
 			b = bytes.ReplaceAll(b, []byte(dir), []byte("DIR"))

@@ -12,7 +12,7 @@ import (
 	"slices"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/output"
+	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/rules"
 )
 
@@ -30,7 +30,7 @@ type previous struct {
 // the run was killed) is dropped by truncating the file. A file that is
 // not a scan output in this format is an error, so that --resume never
 // appends to something else. A missing file is an empty previous run.
-func readPrevious(path string, f output.Format) (*previous, error) {
+func readPrevious(path string, f report.Format) (*previous, error) {
 	p := &previous{done: map[pathKey]struct{}{}}
 	fh, err := os.OpenFile(path, os.O_RDWR, 0)
 	if errors.Is(err, os.ErrNotExist) {
@@ -52,7 +52,7 @@ func readPrevious(path string, f output.Format) (*previous, error) {
 		return nil, fmt.Errorf("--resume: reading %s: %w", path, err)
 	}
 	sec := io.NewSectionReader(fh, 0, end)
-	if f == output.CSV {
+	if f == report.CSV {
 		end, err = p.readCSV(sec, end)
 	} else {
 		err = p.readJSONL(sec)
@@ -116,7 +116,7 @@ func (p *previous) readJSONL(r io.Reader) error {
 // a record cut inside a quoted field that spans lines ends before end.
 func (p *previous) readCSV(r *io.SectionReader, end int64) (int64, error) {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = len(output.CSVHeader)
+	cr.FieldsPerRecord = len(report.CSVHeader)
 	cr.ReuseRecord = true
 	var good int64
 	for {
@@ -132,7 +132,7 @@ func (p *previous) readCSV(r *io.SectionReader, end int64) (int64, error) {
 		}
 		good = cr.InputOffset()
 		if !p.header {
-			if !slices.Equal(rec, output.CSVHeader) {
+			if !slices.Equal(rec, report.CSVHeader) {
 				return 0, errors.New("the first line is not the csv header")
 			}
 			p.header = true

@@ -21,9 +21,10 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/hashing"
-	"github.com/provcheck/provcheck/output"
-	"github.com/provcheck/provcheck/registry"
+	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/index"
+	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/rules"
 )
 
@@ -31,10 +32,10 @@ import (
 // *engine.Engine is the Checker of the command line; tests wrap it.
 type Checker interface {
 	// Snapshot is the registry to match against; an error stops the scan.
-	Snapshot(ctx context.Context) (*registry.Snapshot, error)
-	QuerySampling() hashing.Sampling
-	Fingerprint(ctx context.Context, path string, s hashing.Sampling) (*hashing.Fingerprint, error)
-	Evaluate(snap *registry.Snapshot, fp *hashing.Fingerprint) engine.Report
+	Snapshot(ctx context.Context) (*index.Snapshot, error)
+	QuerySampling() fingerprint.Sampling
+	Fingerprint(ctx context.Context, path string, s fingerprint.Sampling) (*fingerprint.Fingerprint, error)
+	Evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) engine.Report
 }
 
 // Options configure a scan.
@@ -48,7 +49,7 @@ type Options struct {
 	Workers int  // concurrent checks; < 1 means the number of CPUs
 	Ordered bool // write lines in walk order rather than as files finish
 
-	Format output.Format // output.JSONL (default) or output.CSV
+	Format report.Format // report.JSONL (default) or report.CSV
 	// OutputFile receives the lines when set, each written whole as soon as
 	// it is ready; otherwise they go to Out.
 	OutputFile string
@@ -242,9 +243,9 @@ func Run(ctx context.Context, c Checker, opt Options) (Summary, error) {
 	start := time.Now()
 	var sum Summary
 	if opt.Format == "" {
-		opt.Format = output.JSONL
+		opt.Format = report.JSONL
 	}
-	if opt.Format != output.JSONL && opt.Format != output.CSV {
+	if opt.Format != report.JSONL && opt.Format != report.CSV {
 		return sum, fmt.Errorf("unknown format %q (want jsonl or csv)", opt.Format)
 	}
 	if len(opt.Paths) == 0 {
@@ -293,8 +294,8 @@ func Run(ctx context.Context, c Checker, opt Options) (Summary, error) {
 		out = io.Discard
 	}
 	sum.Previous, sum.Trimmed = prev.counts, prev.trimmed
-	if opt.Format == output.CSV && !prev.header {
-		if err := writeCSV(out, output.CSVHeader); err != nil {
+	if opt.Format == report.CSV && !prev.header {
+		if err := writeCSV(out, report.CSVHeader); err != nil {
 			return sum, fmt.Errorf("writing the output: %w", err)
 		}
 	}
@@ -335,7 +336,7 @@ func Run(ctx context.Context, c Checker, opt Options) (Summary, error) {
 			r := &l.rep
 			sum.Counts.add(r.Verdict, r.Failed())
 			if !r.Failed() {
-				if r.Kind == hashing.KindVideo {
+				if r.Kind == media.KindVideo {
 					sum.Videos++
 					sum.VideoSeconds += r.Duration
 				} else {
@@ -447,7 +448,7 @@ func (s *scanner) work(ctx context.Context, t target) (l line, err error) {
 }
 
 // check fingerprints a file and matches it.
-func (s *scanner) check(ctx context.Context, path string, snap *registry.Snapshot) (out outcome) {
+func (s *scanner) check(ctx context.Context, path string, snap *index.Snapshot) (out outcome) {
 	out.gen = snap.Generation
 	defer func() {
 		// A bug in a decoder must not end a batch of thousands of files.
@@ -485,10 +486,10 @@ func (s *scanner) digest(ctx context.Context, path string) (digest, error) {
 		return d, fmt.Errorf("not a regular file (%s)", typeName(fi.Mode()))
 	}
 	if fi.Size() == 0 {
-		return d, hashing.ErrEmpty
+		return d, media.ErrEmpty
 	}
 	if s.opt.MaxSize > 0 && fi.Size() > s.opt.MaxSize {
-		return d, fmt.Errorf("%w: %d bytes is over the %d-byte limit", hashing.ErrTooLarge, fi.Size(), s.opt.MaxSize)
+		return d, fmt.Errorf("%w: %d bytes is over the %d-byte limit", media.ErrTooLarge, fi.Size(), s.opt.MaxSize)
 	}
 	var buf []byte
 	select {
@@ -523,9 +524,9 @@ func (s *scanner) digest(ctx context.Context, path string) (digest, error) {
 // encode renders the line in the output format.
 func (s *scanner) encode(l line) (line, error) {
 	var err error
-	if s.opt.Format == output.CSV {
+	if s.opt.Format == report.CSV {
 		var b bytes.Buffer
-		err = writeCSV(&b, output.CSVRow(l.rep))
+		err = writeCSV(&b, report.CSVRow(l.rep))
 		l.text = b.Bytes()
 	} else {
 		l.text, err = json.Marshal(l.rep)

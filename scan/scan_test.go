@@ -15,9 +15,10 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/hashing"
-	"github.com/provcheck/provcheck/output"
-	"github.com/provcheck/provcheck/registry"
+	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/index"
+	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/rules"
 )
 
@@ -117,7 +118,7 @@ func TestMixedDirectory(t *testing.T) {
 		}
 	}
 	for _, rel := range []string{"clip.mp4", "nested/clip-copy.mov"} {
-		if r := got[filepath.Join(dir, rel)]; r.Kind != hashing.KindVideo || r.Duration < 1 || r.Verdict != rules.NoMatch {
+		if r := got[filepath.Join(dir, rel)]; r.Kind != media.KindVideo || r.Duration < 1 || r.Verdict != rules.NoMatch {
 			t.Errorf("%s: %+v", rel, r)
 		}
 	}
@@ -179,15 +180,15 @@ func resumeDir(t *testing.T, f *fixture) string {
 }
 
 // wholeLines is b without a record cut short at its end.
-func wholeLines(t *testing.T, b []byte, f output.Format) []byte {
+func wholeLines(t *testing.T, b []byte, f report.Format) []byte {
 	t.Helper()
 	b = b[:bytes.LastIndexByte(b, '\n')+1]
-	if f == output.CSV && bytes.Count(b, []byte{'"'})%2 == 1 {
+	if f == report.CSV && bytes.Count(b, []byte{'"'})%2 == 1 {
 		// Cut inside a quoted line break: drop back to the record start.
 		i := bytes.LastIndex(b, []byte("\n\""))
 		b = b[:i+1]
 	}
-	if f == output.CSV && len(b) == 0 {
+	if f == report.CSV && len(b) == 0 {
 		t.Fatal("cut inside the header")
 	}
 	return b
@@ -200,7 +201,7 @@ func wholeLines(t *testing.T, b []byte, f output.Format) []byte {
 func TestResume(t *testing.T) {
 	f := getFixture(t)
 	dir := resumeDir(t, f)
-	for _, format := range []output.Format{output.JSONL, output.CSV} {
+	for _, format := range []report.Format{report.JSONL, report.CSV} {
 		t.Run(string(format), func(t *testing.T) {
 			full := filepath.Join(t.TempDir(), "full")
 			fullSum, fullReps, fullBytes := scanTo(t, context.Background(), f.e, Options{Paths: []string{dir}, Format: format, OutputFile: full})
@@ -275,12 +276,12 @@ func TestResumeRefusesOtherFiles(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	for _, tc := range []struct {
 		name, content string
-		format        output.Format
+		format        report.Format
 	}{
-		{"csv resumed as jsonl", strings.Join(output.CSVHeader, ",") + "\n", output.JSONL},
-		{"jsonl resumed as csv", `{"file":"x.jpg","error":"empty file"}` + "\n", output.CSV},
-		{"some other file", "hello\nworld\n", output.JSONL},
-		{"json without file", `{"kind":"image"}` + "\n", output.JSONL},
+		{"csv resumed as jsonl", strings.Join(report.CSVHeader, ",") + "\n", report.JSONL},
+		{"jsonl resumed as csv", `{"file":"x.jpg","error":"empty file"}` + "\n", report.CSV},
+		{"some other file", "hello\nworld\n", report.JSONL},
+		{"json without file", `{"kind":"image"}` + "\n", report.JSONL},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			os.WriteFile(out, []byte(tc.content), 0o644)
@@ -424,14 +425,14 @@ func TestIncludeExclude(t *testing.T) {
 // slow never finishes fingerprinting before its context ends.
 type slow struct{ Checker }
 
-func (slow) Fingerprint(ctx context.Context, path string, s hashing.Sampling) (*hashing.Fingerprint, error) {
+func (slow) Fingerprint(ctx context.Context, path string, s fingerprint.Sampling) (*fingerprint.Fingerprint, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
 
 type panicky struct{ Checker }
 
-func (p panicky) Fingerprint(ctx context.Context, path string, s hashing.Sampling) (*hashing.Fingerprint, error) {
+func (p panicky) Fingerprint(ctx context.Context, path string, s fingerprint.Sampling) (*fingerprint.Fingerprint, error) {
 	if strings.HasSuffix(path, "bad.jpg") {
 		var m map[string]int
 		m["x"]++ // a decoder bug
@@ -441,7 +442,7 @@ func (p panicky) Fingerprint(ctx context.Context, path string, s hashing.Samplin
 
 type brokenRegistry struct{ Checker }
 
-func (brokenRegistry) Snapshot(context.Context) (*registry.Snapshot, error) {
+func (brokenRegistry) Snapshot(context.Context) (*index.Snapshot, error) {
 	return nil, errors.New("database is locked")
 }
 
@@ -515,11 +516,11 @@ func TestFailOnCountsResumedLines(t *testing.T) {
 	dir := t.TempDir()
 	f.layout(t, dir, map[string]string{"photo.jpg": "photo.jpg", "other.png": "other1.png"})
 	out := filepath.Join(t.TempDir(), "out.csv")
-	sum, _, _ := scanTo(t, context.Background(), f.e, Options{Paths: []string{dir}, OutputFile: out, Format: output.CSV, FailOn: rules.PossibleMatch})
+	sum, _, _ := scanTo(t, context.Background(), f.e, Options{Paths: []string{dir}, OutputFile: out, Format: report.CSV, FailOn: rules.PossibleMatch})
 	if !sum.FailOnSeen {
 		t.Error("match not seen")
 	}
-	sum, _, _ = scanTo(t, context.Background(), f.e, Options{Paths: []string{dir}, OutputFile: out, Format: output.CSV, FailOn: rules.Match, Resume: true})
+	sum, _, _ = scanTo(t, context.Background(), f.e, Options{Paths: []string{dir}, OutputFile: out, Format: report.CSV, FailOn: rules.Match, Resume: true})
 	if !sum.FailOnSeen || sum.Files != 0 {
 		t.Errorf("resumed: %+v", sum)
 	}

@@ -24,8 +24,9 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/hashing"
-	"github.com/provcheck/provcheck/hashing/pdq"
+	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/internal/testmedia"
 	"github.com/provcheck/provcheck/registry"
 )
@@ -228,18 +229,18 @@ func syntheticCases(n int, videos float64, seed uint64) []registry.Case {
 	views := []string{"content", "crop9x16", "crop4x5", "crop1x1", "crop16x9", "zoom90"}
 	cases := make([]registry.Case, n)
 	for i := range cases {
-		fp := hashing.Fingerprint{Kind: hashing.KindImage, Format: "jpeg", Width: 1280, Height: 720}
+		fp := fingerprint.Fingerprint{Kind: media.KindImage, Format: "jpeg", Width: 1280, Height: 720}
 		frames := 1
 		if r.Float64() < videos {
-			fp.Kind, fp.Format, fp.Codec, fp.FPS = hashing.KindVideo, "mp4", "h264", 30
+			fp.Kind, fp.Format, fp.Codec, fp.FPS = media.KindVideo, "mp4", "h264", 30
 			fp.Duration = 5 + 55*r.Float64()
 			frames = int(fp.Duration * 5)
 		}
 		for f := range frames {
-			fr := hashing.Frame{T: float64(f) / 5, PDQ: hash(), Quality: 60 + r.IntN(41),
-				PHash: hashing.Hash64(r.Uint64()), DHash: hashing.Hash64(r.Uint64())}
+			fr := fingerprint.Frame{T: float64(f) / 5, PDQ: hash(), Quality: 60 + r.IntN(41),
+				PHash: fingerprint.Hash64(r.Uint64()), DHash: fingerprint.Hash64(r.Uint64())}
 			for _, v := range views {
-				fr.Views = append(fr.Views, hashing.View{Name: v, PDQ: hash(), Quality: 60 + r.IntN(41)})
+				fr.Views = append(fr.Views, fingerprint.View{Name: v, PDQ: hash(), Quality: 60 + r.IntN(41)})
 			}
 			fp.Frames = append(fp.Frames, fr)
 		}

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/fingerprint"
 )
 
 // fpCache remembers the fingerprints of recently checked files by the
@@ -28,7 +28,7 @@ type fpCache struct {
 
 type cacheEntry struct {
 	digest [sha256.Size]byte
-	fp     *hashing.Fingerprint // shared, never modified
+	fp     *fingerprint.Fingerprint // shared, never modified
 }
 
 // cacheFrames and cacheLumaBytes bound the cache. A view is 56 bytes and
@@ -49,7 +49,7 @@ func newFPCache(maxFrames, maxBytes int) *fpCache {
 }
 
 // lumaBytes is the luminance kept by fp's frames.
-func lumaBytes(fp *hashing.Fingerprint) int {
+func lumaBytes(fp *fingerprint.Fingerprint) int {
 	n := 0
 	for _, f := range fp.Frames {
 		if f.Luma != nil {
@@ -59,7 +59,7 @@ func lumaBytes(fp *hashing.Fingerprint) int {
 	return n
 }
 
-func (c *fpCache) get(d [sha256.Size]byte) *hashing.Fingerprint {
+func (c *fpCache) get(d [sha256.Size]byte) *fingerprint.Fingerprint {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.byDigest[d]
@@ -72,7 +72,7 @@ func (c *fpCache) get(d [sha256.Size]byte) *hashing.Fingerprint {
 	return el.Value.(*cacheEntry).fp
 }
 
-func (c *fpCache) put(d [sha256.Size]byte, fp *hashing.Fingerprint) {
+func (c *fpCache) put(d [sha256.Size]byte, fp *fingerprint.Fingerprint) {
 	n, b := max(len(fp.Frames), 1), lumaBytes(fp)
 	if n > c.maxFrames || b > c.maxBytes {
 		return

@@ -6,14 +6,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/testmedia"
+	"github.com/provcheck/provcheck/internal/views"
 )
 
 func TestFPCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	c := newFPCache(10, 1<<20)
-	fp := func(frames int) *hashing.Fingerprint {
-		return &hashing.Fingerprint{Kind: hashing.KindVideo, Frames: make([]hashing.Frame, frames)}
+	fp := func(frames int) *fingerprint.Fingerprint {
+		return &fingerprint.Fingerprint{Kind: media.KindVideo, Frames: make([]fingerprint.Frame, frames)}
 	}
 	d := func(s string) [32]byte { return sha256.Sum256([]byte(s)) }
 	c.put(d("a"), fp(4))
@@ -44,7 +46,7 @@ func TestFPCacheEvictsLeastRecentlyUsed(t *testing.T) {
 // TestFPCacheBoundsLuminance: fingerprints that keep their luminance for a
 // crop search are also bounded by its bytes.
 func TestFPCacheBoundsLuminance(t *testing.T) {
-	still := hashing.FingerprintImage(testmedia.Picture(3, 640, 360), "png", hashing.QueryViews)
+	still := fingerprint.FingerprintImage(testmedia.Picture(3, 640, 360), "png", views.QueryViews)
 	b := lumaBytes(still)
 	if b == 0 {
 		t.Fatal("a thorough query fingerprint kept no luminance")

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/hashing"
-	"github.com/provcheck/provcheck/hashing/ffmpeg"
+	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/media/ffmpeg"
 )
 
 // handleCheck is POST /v1/check: one medium, as the multipart field "file"
@@ -142,11 +142,11 @@ func (s *Server) fileProblem(ctx context.Context, err error, up *upload) *apiErr
 	case errors.Is(err, ffmpeg.ErrNotInstalled):
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "video_unavailable",
 			Msg: "this server cannot decode videos (ffmpeg is not installed); images still work"}
-	case errors.Is(err, hashing.ErrUnsupported), errors.Is(err, hashing.ErrNotMedia), errors.Is(err, ffmpeg.ErrNoVideo):
+	case errors.Is(err, media.ErrUnsupported), errors.Is(err, media.ErrNotMedia), errors.Is(err, ffmpeg.ErrNoVideo):
 		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media", Msg: msg}
-	case errors.Is(err, hashing.ErrTooLarge), errors.Is(err, ffmpeg.ErrTooLarge):
+	case errors.Is(err, media.ErrTooLarge), errors.Is(err, ffmpeg.ErrTooLarge):
 		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: msg}
-	case errors.Is(err, hashing.ErrEmpty), errors.Is(err, ffmpeg.ErrEmpty):
+	case errors.Is(err, media.ErrEmpty), errors.Is(err, ffmpeg.ErrEmpty):
 		return errBadRequest("empty_upload", msg)
 	}
 	return &apiError{Status: http.StatusUnprocessableEntity, Code: "unreadable_media", Msg: msg}

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
 )
@@ -325,7 +325,7 @@ func TestVideoCheck(t *testing.T) {
 	ts.register(t, registry.Case{ID: "clip", Title: "Viral clip", Rating: "False"}, "clip.mp4")
 	a := ts.checkFile(t, "clip.mp4", "")
 	got := a.json(t)
-	if verdictOf(t, a) != "match" || got["kind"] != string(hashing.KindVideo) {
+	if verdictOf(t, a) != "match" || got["kind"] != string(media.KindVideo) {
 		t.Fatalf("%s", a)
 	}
 	if reply := got["reply"].(string); !strings.Contains(reply, "This video matches") || !strings.Contains(reply, "Matching part: 0:00–0:06") {

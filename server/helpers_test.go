@@ -23,16 +23,16 @@ import (
 	"github.com/provcheck/provcheck/rules"
 )
 
-// media is generated once for the package's tests: a photo and a smaller
+// testFiles are generated once for the package's tests: a photo and a smaller
 // re-encoded copy of it, an unrelated photo, a short clip, and files that
 // are not media.
-type media struct {
+type testFiles struct {
 	dir string
 }
 
-func (m *media) path(name string) string { return filepath.Join(m.dir, name) }
+func (m *testFiles) path(name string) string { return filepath.Join(m.dir, name) }
 
-func (m *media) read(t testing.TB, name string) []byte {
+func (m *testFiles) read(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(m.path(name))
 	if err != nil {
@@ -43,11 +43,11 @@ func (m *media) read(t testing.TB, name string) []byte {
 
 var (
 	mediaOnce sync.Once
-	mediaFix  *media
+	mediaFix  *testFiles
 	mediaErr  error
 )
 
-func getMedia(t testing.TB) *media {
+func getMedia(t testing.TB) *testFiles {
 	t.Helper()
 	mediaOnce.Do(func() { mediaFix, mediaErr = makeMedia() })
 	if mediaErr != nil {
@@ -56,13 +56,13 @@ func getMedia(t testing.TB) *media {
 	return mediaFix
 }
 
-func makeMedia() (*media, error) {
+func makeMedia() (*testFiles, error) {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "provcheck-server-test-")
 	if err != nil {
 		return nil, err
 	}
-	m := &media{dir: dir}
+	m := &testFiles{dir: dir}
 	p := m.path
 	if err := testmedia.WriteJPEG(p("photo.jpg"), testmedia.Picture(5, 1200, 800), 92); err != nil {
 		return nil, err

@@ -7,7 +7,7 @@ import (
 	"unicode"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/rules"
 )
 
@@ -44,9 +44,9 @@ func Reply(r engine.Report, f ReplyFormat) string {
 	b := &replyBuilder{md: md}
 	what := "this file"
 	switch r.Kind {
-	case hashing.KindImage:
+	case media.KindImage:
 		what = "this image"
-	case hashing.KindVideo:
+	case media.KindVideo:
 		what = "this video"
 	}
 	if r.Failed() {
@@ -83,7 +83,7 @@ func Reply(r engine.Report, f ReplyFormat) string {
 	return b.String()
 }
 
-func (b *replyBuilder) match(m engine.Match, kind hashing.Kind) {
+func (b *replyBuilder) match(m engine.Match, kind media.Kind) {
 	title := m.Title
 	if title == "" {
 		title = m.EntryID
@@ -106,7 +106,7 @@ func (b *replyBuilder) match(m engine.Match, kind hashing.Kind) {
 			b.line("- " + b.factCheck(fc))
 		}
 	}
-	if kind == hashing.KindVideo && len(m.Segments) > 0 {
+	if kind == media.KindVideo && len(m.Segments) > 0 {
 		s := m.Segments[0]
 		b.line("")
 		b.line(b.text(fmt.Sprintf("Matching part: %s–%s of this video (%s–%s of the debunked one).",

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/rules"
 )
 
@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite testdata/reply/* from the curre
 
 // replyReports are reports of each kind a reply is written for.
 var replyReports = map[string]engine.Report{
-	"match-video": {Kind: hashing.KindVideo, Verdict: rules.Match, Matches: []engine.Match{{
+	"match-video": {Kind: media.KindVideo, Verdict: rules.Match, Matches: []engine.Match{{
 		EntryID: "nypd-arrests-ice-sora", Title: "AI-generated video of NYPD officers arresting ICE agents",
 		Claim: "Video shows NYPD officers arresting ICE agents", Rating: "False", Verdict: rules.Match,
 		Segments: []engine.Segment{{QueryStart: 0, QueryEnd: 7.04, EntryStart: 2.52, EntryEnd: 9.6}},
@@ -26,14 +26,14 @@ var replyReports = map[string]engine.Report{
 		}}, {
 		EntryID: "other", Title: "Another staged clip", Verdict: rules.PossibleMatch,
 	}}},
-	"possible-image": {Kind: hashing.KindImage, Verdict: rules.PossibleMatch, Matches: []engine.Match{{
+	"possible-image": {Kind: media.KindImage, Verdict: rules.PossibleMatch, Matches: []engine.Match{{
 		EntryID: "flood", Title: "Doctored photo of a flooded square", Rating: "Altered", Verdict: rules.PossibleMatch,
 		FactChecks: []engine.FactCheck{{Publisher: "Desk (no link)"}}}}},
-	"markup-in-registry-text": {Kind: hashing.KindImage, Verdict: rules.Match, Matches: []engine.Match{{
+	"markup-in-registry-text": {Kind: media.KindImage, Verdict: rules.Match, Matches: []engine.Match{{
 		EntryID: "odd", Title: "*Breaking* [video] of_ICE <script>\nsecond line", Rating: "False",
 		Verdict:    rules.Match,
 		FactChecks: []engine.FactCheck{{Publisher: "A [tricky] desk", URL: "https://example.org/a_(b)"}}}}},
-	"no-match-video": {Kind: hashing.KindVideo, Verdict: rules.NoMatch, Matches: []engine.Match{}},
+	"no-match-video": {Kind: media.KindVideo, Verdict: rules.NoMatch, Matches: []engine.Match{}},
 	"failed":         {File: "clip.mp4", Error: "mp4: truncated or corrupt data"},
 }
 

@@ -18,7 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/media"
 )
 
 // Uploads are written to temporary files (mode 0600, random names),
@@ -36,7 +36,7 @@ type upload struct {
 type uploadedFile struct {
 	path   string // in dir; never shown
 	name   string // the client's file name, cleaned, for people
-	media  hashing.Media
+	media  media.Media
 	digest [sha256.Size]byte // of the content
 }
 
@@ -183,7 +183,7 @@ func badForm(err error) error {
 
 // receiveFile sniffs and stores one medium.
 func (s *Server) receiveFile(r io.Reader, clientName string, u *upload) error {
-	head := make([]byte, hashing.SniffLen)
+	head := make([]byte, media.SniffLen)
 	n, err := io.ReadFull(r, head)
 	head = head[:n]
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
@@ -193,15 +193,15 @@ func (s *Server) receiveFile(r io.Reader, clientName string, u *upload) error {
 	if n == 0 {
 		return errBadRequest("empty_upload", fmt.Sprintf("%s is empty: send an image or video", name))
 	}
-	m, serr := hashing.SniffHead(head)
+	m, serr := media.SniffHead(head)
 	if serr != nil {
 		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media",
 			Msg: fmt.Sprintf("%s: %v", name, serr)}
 	}
-	if m.Kind == hashing.KindImage && !slices.Contains(hashing.SupportedImageFormats, m.Format) {
+	if m.Kind == media.KindImage && !slices.Contains(media.SupportedImageFormats, m.Format) {
 		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media",
 			Msg: fmt.Sprintf("%s: %s images are not supported (send %s, or a video)", name, m.Format,
-				strings.Join(hashing.SupportedImageFormats, ", "))}
+				strings.Join(media.SupportedImageFormats, ", "))}
 	}
 	f, err := os.CreateTemp("", "provcheck-upload-")
 	if err != nil {

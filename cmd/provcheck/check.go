@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/provcheck/provcheck/output"
+	"github.com/provcheck/provcheck/internal/report"
 	"github.com/spf13/cobra"
 )
 
@@ -19,7 +19,7 @@ evidence. Files that cannot be read are reported and the others still
 checked.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
-			f, err := output.ParseFormat(format, output.Text, output.JSON, output.JSONL)
+			f, err := report.ParseFormat(format, report.Text, report.JSON, report.JSONL)
 			if err != nil {
 				return usageErr(err)
 			}
@@ -33,7 +33,7 @@ checked.`,
 				return err
 			}
 			defer e.Close()
-			w := output.NewReportWriter(cmd.OutOrStdout(), f, a.style())
+			w := report.NewReportWriter(cmd.OutOrStdout(), f, a.style())
 			failed, tripped := 0, false
 			for _, file := range files {
 				rep, err := e.Check(ctx, file)

@@ -3,14 +3,14 @@ package main
 import (
 	"fmt"
 
-	"github.com/provcheck/provcheck/hashing"
-	"github.com/provcheck/provcheck/output"
+	"github.com/provcheck/provcheck/internal/report"
+	"github.com/provcheck/provcheck/internal/views"
 	"github.com/spf13/cobra"
 )
 
 func (a *app) hashCmd() *cobra.Command {
 	var format string
-	var dense, views bool
+	var dense, withViews bool
 	cmd := &cobra.Command{
 		Use:   "hash FILE...",
 		Short: "Print the fingerprints of images and videos",
@@ -20,7 +20,7 @@ its timestamp. --format vpdq prints ThreatExchange vPDQ lines
 (frame_number,quality,pdq_hex,timestamp_seconds).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
-			f, err := output.ParseFormat(format, output.Text, output.JSON, output.JSONL, output.VPDQ)
+			f, err := report.ParseFormat(format, report.Text, report.JSON, report.JSONL, report.VPDQ)
 			if err != nil {
 				return usageErr(err)
 			}
@@ -33,8 +33,8 @@ its timestamp. --format vpdq prints ThreatExchange vPDQ lines
 			if dense {
 				sampling = e.RegisterSampling()
 			}
-			if !views {
-				sampling.Views = hashing.NoViews
+			if !withViews {
+				sampling.Views = views.NoViews
 			}
 			failed := 0
 			for _, file := range files {
@@ -43,7 +43,7 @@ its timestamp. --format vpdq prints ThreatExchange vPDQ lines
 					failed++
 					fmt.Fprintf(a.stderr, "provcheck: %s: %v\n", file, err)
 				}
-				if err := output.WriteHash(cmd.OutOrStdout(), f, output.HashResult{File: file, FP: fp, Err: err}); err != nil {
+				if err := report.WriteHash(cmd.OutOrStdout(), f, report.HashResult{File: file, FP: fp, Err: err}); err != nil {
 					return err
 				}
 			}
@@ -55,7 +55,7 @@ its timestamp. --format vpdq prints ThreatExchange vPDQ lines
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text, json, jsonl or vpdq")
 	cmd.Flags().BoolVar(&dense, "dense", false, "sample videos at the registration rate (sampling.register_fps) instead of the query rate")
-	cmd.Flags().BoolVar(&views, "views", false, "also hash each frame's views (mirror and detected content for queries; crops and zooms with --dense) in JSON")
+	cmd.Flags().BoolVar(&withViews, "views", false, "also hash each frame's views (mirror and detected content for queries; crops and zooms with --dense) in JSON")
 	cmd.Flags().Float64("query-fps", 0, "video frames sampled per second (default 2)")
 	bindKey(cmd.Flags(), "query-fps", "sampling.query_fps")
 	return cmd

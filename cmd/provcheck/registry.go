@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/output"
+	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/spf13/cobra"
 )
@@ -115,7 +115,7 @@ func (a *app) registryListCmd() *cobra.Command {
 		Short: "List the registered cases",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := output.ParseFormat(format, output.Text, output.JSON)
+			f, err := report.ParseFormat(format, report.Text, report.JSON)
 			if err != nil {
 				return usageErr(err)
 			}
@@ -125,7 +125,7 @@ func (a *app) registryListCmd() *cobra.Command {
 					return usageErr(err)
 				}
 				w := cmd.OutOrStdout()
-				if f == output.JSON {
+				if f == report.JSON {
 					return writeJSON(w, list)
 				}
 				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -149,7 +149,7 @@ func (a *app) registryShowCmd() *cobra.Command {
 		Short: "Show one case with its media and fact-checks",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := output.ParseFormat(format, output.Text, output.JSON)
+			f, err := report.ParseFormat(format, report.Text, report.JSON)
 			if err != nil {
 				return usageErr(err)
 			}
@@ -164,10 +164,10 @@ func (a *app) registryShowCmd() *cobra.Command {
 					}
 				}
 				w := cmd.OutOrStdout()
-				if f == output.JSON {
+				if f == report.JSON {
 					return writeJSON(w, c)
 				}
-				return output.WriteCase(w, c)
+				return report.WriteCase(w, c)
 			})
 		},
 	}

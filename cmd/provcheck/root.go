@@ -8,7 +8,7 @@ import (
 	"os"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/output"
+	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
 	"github.com/provcheck/provcheck/samples"
@@ -141,11 +141,11 @@ func (a *app) store(cmd *cobra.Command, fn func(registry.Store) error) error {
 	return fn(e.Store())
 }
 
-func (a *app) style() output.Style {
+func (a *app) style() report.Style {
 	if f, ok := a.stdout.(*os.File); ok {
-		return output.StyleFor(f)
+		return report.StyleFor(f)
 	}
-	return output.Style{}
+	return report.Style{}
 }
 
 func (a *app) configCmd() *cobra.Command {

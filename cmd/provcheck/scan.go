@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/provcheck/provcheck/output"
+	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/scan"
 	"github.com/spf13/cobra"
 )
@@ -58,7 +58,7 @@ files could not be checked, or the scan was interrupted.`,
   provcheck scan media/ --include '*.mp4' --include '*.jpg' --exclude 'thumbs' --fail-on match`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, paths []string) error {
-			f, err := output.ParseFormat(format, output.JSONL, output.CSV)
+			f, err := report.ParseFormat(format, report.JSONL, report.CSV)
 			if err != nil {
 				return usageErr(err)
 			}
@@ -80,7 +80,7 @@ files could not be checked, or the scan was interrupted.`,
 			defer e.Close()
 
 			errf, isFile := a.stderr.(*os.File)
-			showProgress := isFile && !quiet && output.IsTerminal(errf)
+			showProgress := isFile && !quiet && report.IsTerminal(errf)
 
 			// A first signal cancels ctx (main): no new files. A second one
 			// abandons the files in progress.

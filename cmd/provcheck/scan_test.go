@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/internal/testmedia"
-	"github.com/provcheck/provcheck/output"
 )
 
 // cliIn is cli with standard input.
@@ -116,7 +116,7 @@ func TestScanOutputs(t *testing.T) {
 	// csv, paths from standard input.
 	code, out, _ = scan(filepath.Join(d["hit"], "repost.jpg")+"\n"+d["clean"]+"\n", "--format", "csv", "--ordered", "-")
 	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil || code != 0 || len(recs) != 3 || !slices.Equal(recs[0], output.CSVHeader) {
+	if err != nil || code != 0 || len(recs) != 3 || !slices.Equal(recs[0], report.CSVHeader) {
 		t.Fatalf("csv: exit %d %v\n%s", code, err, out)
 	}
 	if recs[1][0] != filepath.Join(d["hit"], "repost.jpg") || recs[1][2] != "match" || recs[1][7] != "https://example.org/fc/flood" ||

@@ -1,0 +1,329 @@
+package fingerprint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	"os"
+
+	"github.com/provcheck/provcheck/internal/luma"
+	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/media/ffmpeg"
+	"github.com/provcheck/provcheck/internal/picture"
+	"github.com/provcheck/provcheck/internal/safefile"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
+	"github.com/provcheck/provcheck/internal/views"
+)
+
+// Sampling says which video frames to fingerprint.
+type Sampling struct {
+	FPS           float64   // frames per second to sample
+	MaxSide       int       // frames are decoded scaled so the longer side is at most this
+	MaxFrames     int       // at most this many frames (the rest of the clip is not read)
+	KeyframesOnly bool      // decode only keyframes: fastest, for queries
+	Dedup         int       // drop a frame within this PDQ distance of the last kept one (0: keep all)
+	Views         views.Set // which views of each frame to hash besides the frame
+}
+
+// The frames held back to decide a clip's layout: at least layoutFrames
+// spanning at least layoutSpan seconds — enough to see past one dark or
+// static shot —, and never more than layoutMaxFrames, to bound memory.
+const (
+	layoutFrames    = 12
+	layoutSpan      = 6.0
+	layoutMaxFrames = 40
+)
+
+// Fingerprinter turns files into fingerprints. It is safe for concurrent
+// use.
+type Fingerprinter struct {
+	video  ffmpeg.Decoder // nil when ffmpeg is not available
+	noVid  error          // why video is unavailable
+	limits media.Limits
+}
+
+// NewFingerprinter returns a Fingerprinter using video to decode videos.
+// video may be nil, with why saying what is missing (e.g. ffmpeg not
+// installed): images still work and videos fail with that error.
+func NewFingerprinter(video ffmpeg.Decoder, why error, lim media.Limits) *Fingerprinter {
+	if video == nil && why == nil {
+		why = errors.New("video decoding is not available")
+	}
+	return &Fingerprinter{video: video, noVid: why, limits: lim.WithDefaults()}
+}
+
+// Limits are the decoding limits in force.
+func (fp *Fingerprinter) Limits() media.Limits { return fp.limits }
+
+// File fingerprints the image or video at path. The kind of media is told by
+// content, never by the file name. Errors name what is wrong with the file.
+func (fp *Fingerprinter) File(ctx context.Context, path string, s Sampling) (*Fingerprint, error) {
+	f, fi, err := safefile.Open(path)
+	if err != nil {
+		return nil, fileError(err)
+	}
+	defer f.Close()
+	if fi.Size() == 0 {
+		return nil, media.ErrEmpty
+	}
+	if fi.Size() > fp.limits.MaxFileBytes {
+		return nil, fmt.Errorf("%w: %d bytes is over the %d-byte limit", media.ErrTooLarge, fi.Size(), fp.limits.MaxFileBytes)
+	}
+	m, err := media.SniffReader(f)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case m.Kind == media.KindImage && !m.Animated:
+		return fp.image(f, s.Views)
+	case m.Kind == media.KindImage && m.Animated:
+		return fp.animation(ctx, f, s)
+	case m.Kind == media.KindVideo:
+		return fp.videoFile(ctx, path, s)
+	}
+	return nil, fmt.Errorf("%w: not an image or video", media.ErrUnsupported)
+}
+
+func (fp *Fingerprinter) image(f *os.File, set views.Set) (*Fingerprint, error) {
+	img, info, err := media.DecodeImage(f, fp.limits)
+	if err != nil {
+		return nil, err
+	}
+	return FingerprintImage(img, info.Format, set), nil
+}
+
+// FingerprintImage fingerprints an already decoded still image.
+func FingerprintImage(img image.Image, format string, set views.Set) *Fingerprint {
+	h := GetFrameHasher()
+	defer PutFrameHasher(h)
+	b := img.Bounds()
+	l := picture.Layout{Inner: picture.Full, Content: picture.Full}
+	if set != views.NoViews {
+		l = picture.DetectLayout([]image.Image{img})
+	}
+	fp := &Fingerprint{Kind: media.KindImage, Format: format, Width: b.Dx(), Height: b.Dy()}
+	if set == views.FastQueryViews {
+		l.Refine([]image.Image{img})
+	}
+	if set != views.QueryViews {
+		fp.Frames = []Frame{h.HashViews(img, 0, set, l)}
+		return fp
+	}
+	// One luminance grid serves the proposals (halved), the turned views
+	// and the windows of a crop search.
+	frames := []image.Image{img}
+	g := luma.New(img, views.GridSide)
+	l.Refine(frames)
+	l.Proposals = picture.ProposeFromGrids(frames, []*luma.Grid{g.Shrink(picture.ProposalGridSide)}, picture.MaxProposals)
+	fp.Regions = views.QueryRegions(l)
+	fp.Frames = []Frame{h.hashQuery(img, 0, l, g)}
+	return fp
+}
+
+// animation fingerprints an animated GIF or WebP as a video, sampling its
+// frames in process.
+func (fp *Fingerprinter) animation(ctx context.Context, f *os.File, s Sampling) (*Fingerprint, error) {
+	out := &Fingerprint{Kind: media.KindVideo, Frames: []Frame{}}
+	sk := newSink(s, out)
+	defer sk.release()
+	next := 0.0
+	info, err := media.DecodeAnimated(f, fp.limits, 0, func(t float64, img image.Image) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if t+1e-6 < next {
+			return nil
+		}
+		if s.FPS > 0 {
+			for next <= t+1e-6 {
+				next += 1 / s.FPS
+			}
+		}
+		if s.MaxFrames > 0 && len(out.Frames) >= s.MaxFrames {
+			return errStop
+		}
+		sk.add(img, t)
+		return nil
+	})
+	// A very long animation is cut at the decoder's frame cap, like a long
+	// video at max_frames: the frames before it are still evidence.
+	if err != nil && !errors.Is(err, errStop) && !(errors.Is(err, media.ErrTooManyFrames) && len(out.Frames)+len(sk.held) > 0) {
+		return nil, err
+	}
+	sk.finish()
+	out.Format, out.Width, out.Height, out.Duration = info.Format, info.Width, info.Height, roundT(info.Duration)
+	if info.Frames > 0 && info.Duration > 0 {
+		out.FPS = roundT(float64(info.Frames) / info.Duration)
+	}
+	return out, nil
+}
+
+var errStop = errors.New("stop")
+
+// videoFile fingerprints a video through ffmpeg.
+func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling) (*Fingerprint, error) {
+	if fp.video == nil {
+		return nil, fp.noVid
+	}
+	out := &Fingerprint{Kind: media.KindVideo, Frames: []Frame{}}
+	sk := newSink(s, out)
+	defer sk.release()
+	info, err := fp.video.Frames(ctx, path, ffmpeg.SampleOptions{
+		FPS: s.FPS, MaxSide: s.MaxSide, MaxFrames: s.MaxFrames, KeyframesOnly: s.KeyframesOnly,
+		PortraitByWidth: true,
+	}, func(fr ffmpeg.Frame) error {
+		sk.add(fr.Img, fr.T)
+		return nil
+	})
+	if err != nil && s.KeyframesOnly && errors.Is(err, ffmpeg.ErrNoFrames) {
+		// A stream without keyframe flags: sample it frame by frame.
+		s.KeyframesOnly = false
+		return fp.videoFile(ctx, path, s)
+	}
+	if err != nil {
+		return nil, err
+	}
+	sk.finish()
+	out.Format, out.Codec = info.Format, info.Codec
+	out.Width, out.Height = info.Width, info.Height
+	out.Duration, out.FPS = roundT(info.Duration), roundT(info.FPS)
+	if len(out.Frames) == 0 {
+		return nil, fmt.Errorf("%w: no video frames could be decoded", media.ErrCorrupt)
+	}
+	return out, nil
+}
+
+// sink hashes a clip's frames as they stream in. When views are wanted,
+// the first frames are held back (copied: decoders reuse their
+// buffers) until the clip's layout is decided from them; later frames are
+// hashed at once with that layout.
+type sink struct {
+	h      *FrameHasher
+	views  views.Set
+	dedup  *deduper
+	layout *picture.Layout
+	held   []heldFrame
+}
+
+type heldFrame struct {
+	img image.Image
+	t   float64
+}
+
+func newSink(s Sampling, out *Fingerprint) *sink {
+	sk := &sink{h: GetFrameHasher(), views: s.Views, dedup: newDeduper(s.Dedup, out)}
+	if s.Views == views.NoViews {
+		sk.layout = &picture.Layout{Inner: picture.Full, Content: picture.Full}
+	}
+	return sk
+}
+
+func (sk *sink) add(img image.Image, t float64) {
+	if sk.layout != nil {
+		sk.dedup.add(sk.h.HashViews(img, t, sk.views, *sk.layout))
+		return
+	}
+	sk.held = append(sk.held, heldFrame{cloneImage(img), t})
+	span := t - sk.held[0].t
+	if len(sk.held) >= layoutMaxFrames || len(sk.held) >= layoutFrames && span >= layoutSpan {
+		sk.decide()
+	}
+}
+
+// decide fixes the layout from the held frames and hashes them.
+func (sk *sink) decide() {
+	imgs := make([]image.Image, len(sk.held))
+	for i, f := range sk.held {
+		imgs[i] = f.img
+	}
+	l := picture.DetectLayout(imgs)
+	if sk.views == views.QueryViews || sk.views == views.FastQueryViews {
+		l.Refine(imgs)
+		if sk.views == views.QueryViews {
+			l.Proposals = picture.ProposeRects(imgs, picture.MaxVideoProposals)
+			sk.dedup.out.Regions = views.QueryRegions(l) // starts for a crop search
+		}
+	}
+	sk.layout = &l
+	for _, f := range sk.held {
+		sk.dedup.add(sk.h.HashViews(f.img, f.t, sk.views, l))
+	}
+	sk.held = nil
+}
+
+// finish hashes what is still held (a clip shorter than layoutFrames) and
+// keeps the last frame of a trailing static run.
+func (sk *sink) finish() {
+	if sk.layout == nil && len(sk.held) > 0 {
+		sk.decide()
+	}
+	sk.dedup.flush()
+}
+
+func (sk *sink) release() { PutFrameHasher(sk.h) }
+
+// cloneImage copies a frame whose buffer its decoder will reuse.
+func cloneImage(img image.Image) image.Image {
+	switch m := img.(type) {
+	case *image.RGBA:
+		c := *m
+		c.Pix = append([]uint8(nil), m.Pix...)
+		return &c
+	case *image.NRGBA:
+		c := *m
+		c.Pix = append([]uint8(nil), m.Pix...)
+		return &c
+	}
+	b := img.Bounds()
+	c := image.NewNRGBA(b)
+	draw.Draw(c, b, img, b.Min, draw.Src)
+	return c
+}
+
+// deduper drops consecutive near-identical frames (a static shot sampled
+// many times) but keeps the first and the last frame of each such run, so
+// when a shot starts and ends is still known.
+type deduper struct {
+	max     int
+	out     *Fingerprint
+	pending *Frame // the latest frame of the current run, not yet kept
+}
+
+func newDeduper(max int, out *Fingerprint) *deduper { return &deduper{max: max, out: out} }
+
+func (d *deduper) add(f Frame) {
+	fr := &d.out.Frames
+	if len(*fr) >= maxLumaFrames {
+		f.Luma = nil // bound memory on long clips
+	}
+	if d.max > 0 && len(*fr) > 0 && pdq.Distance((*fr)[len(*fr)-1].PDQ, f.PDQ) <= d.max {
+		d.pending = &f
+		return
+	}
+	d.flush()
+	*fr = append(*fr, f)
+}
+
+// flush keeps the last frame of the current run.
+func (d *deduper) flush() {
+	if d.pending != nil {
+		d.out.Frames = append(d.out.Frames, *d.pending)
+		d.pending = nil
+	}
+}
+
+func fileError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return errors.New("no such file")
+		case errors.Is(err, os.ErrPermission):
+			return errors.New("permission denied")
+		}
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,94 @@
+// Package fingerprint turns images and videos into fingerprints: it samples
+// the frames the media package decodes, finds the picture in them (package
+// picture), and hashes each frame and its views (package views) with PDQ and
+// pHash/dHash.
+package fingerprint
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/provcheck/provcheck/internal/luma"
+	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/picture"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
+)
+
+// Hash64 is a 64-bit perceptual hash (pHash or dHash). It marshals as 16 hex
+// digits.
+type Hash64 uint64
+
+// String returns the 16-digit hex form.
+func (h Hash64) String() string { return fmt.Sprintf("%016x", uint64(h)) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (h Hash64) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (h *Hash64) UnmarshalText(b []byte) error {
+	v, err := ParseHash64(string(b))
+	if err != nil {
+		return err
+	}
+	*h = v
+	return nil
+}
+
+// ParseHash64 reads a 16-digit hex hash.
+func ParseHash64(s string) (Hash64, error) {
+	if len(s) != 16 {
+		return 0, fmt.Errorf("hash %q: want 16 hex digits", s)
+	}
+	v, err := strconv.ParseUint(s, 16, 64)
+	if err != nil {
+		return 0, fmt.Errorf("hash %q: not hex", s)
+	}
+	return Hash64(v), nil
+}
+
+// Frame is the fingerprint of one picture: a still image, or one sampled
+// video frame at time T (seconds from the start). PDQ and the 64-bit hashes
+// are of the whole frame; Views, when asked for, hash parts or mirror
+// images of it (see ViewSet).
+type Frame struct {
+	T       float64  `json:"t"`
+	PDQ     pdq.Hash `json:"pdq"`
+	Quality int      `json:"quality"`
+	PHash   Hash64   `json:"phash"`
+	DHash   Hash64   `json:"dhash"`
+	Views   []View   `json:"views,omitempty"`
+	// Luma is the frame's luminance, kept for checks (see HashWindow);
+	// nil when not kept.
+	Luma *luma.Grid `json:"-"`
+}
+
+// View is the PDQ hash of one view of a frame: the picture found inside
+// borders or a blurred background, a crop, a mirror image.
+type View struct {
+	Name    string   `json:"name"`
+	PDQ     pdq.Hash `json:"pdq"`
+	Quality int      `json:"quality"`
+}
+
+// Fingerprint is what the rest of the program passes around: the source's
+// properties and the fingerprints of its frames (one frame for an image).
+type Fingerprint struct {
+	Kind     media.Kind `json:"kind"`
+	Format   string     `json:"format,omitempty"` // container or image format: jpeg, png, mov,mp4,…
+	Codec    string     `json:"codec,omitempty"`  // video codec, e.g. h264
+	Width    int        `json:"width"`
+	Height   int        `json:"height"`
+	Duration float64    `json:"duration_s"`
+	FPS      float64    `json:"fps,omitempty"`
+	Frames   []Frame    `json:"frames"`
+	// Regions are the parts of the frame (relative) hashed as views of a
+	// file checked with QueryViews — pictures found inside it and proposed
+	// rectangles — where a crop search starts too.
+	Regions []picture.Rect `json:"-"`
+}
+
+// roundT keeps timestamps readable in JSON (millisecond precision).
+func roundT(t float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(t, 'f', 3, 64), 64)
+	return v
+}

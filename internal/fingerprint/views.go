@@ -1,0 +1,122 @@
+package fingerprint
+
+import (
+	"image"
+	"strings"
+
+	"github.com/provcheck/provcheck/internal/luma"
+	"github.com/provcheck/provcheck/internal/picture"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
+	"github.com/provcheck/provcheck/internal/views"
+)
+
+// HashViews fingerprints img as a frame at time t with the views of set,
+// for a clip with layout l.
+func (h *FrameHasher) HashViews(img image.Image, t float64, set views.Set, l picture.Layout) Frame {
+	switch set {
+	case views.QueryViews:
+		return h.hashQuery(img, t, l, luma.New(img, views.GridSide))
+	case views.FastQueryViews:
+		return h.hashQuery(img, t, l, nil)
+	}
+	f := h.Hash(img, t)
+	if set == views.RegisterViews && f.Quality > 0 {
+		b := img.Bounds()
+		for _, nr := range views.Rects(set, l, b.Dx(), b.Dy()) {
+			ph, q := h.pdq.FromImage(views.Crop(img, nr.R))
+			if q > 0 {
+				f.Views = append(f.Views, View{Name: nr.Name, PDQ: ph, Quality: q})
+			}
+		}
+	}
+	return f
+}
+
+// hashQuery fingerprints a frame being checked, with layout l and g, its
+// luminance at views.GridSide (nil for FastQueryViews: no centre, turned
+// views or kept luminance).
+func (h *FrameHasher) hashQuery(img image.Image, t float64, l picture.Layout, g *luma.Grid) Frame {
+	// The frame and its mirror image. The mirror is hashed from mirrored
+	// pixels: PDQ's dihedral flip is exact only for square images.
+	orig, mirror, q := h.pdq.WithMirrorFromImage(img)
+	f := Frame{T: roundT(t), PDQ: orig, Quality: q}
+	if q == 0 && f.PDQ.IsZero() {
+		return f
+	}
+	h.smallHashes(&f)
+	f.Views = append(f.Views, View{Name: "mirror", PDQ: mirror, Quality: q})
+	b := img.Bounds()
+	for _, nr := range views.Rects(views.QueryViews, l, b.Dx(), b.Dy()) {
+		o, m, q := h.pdq.WithMirrorFromImage(views.Crop(img, nr.R))
+		if q == 0 {
+			continue
+		}
+		f.Views = append(f.Views,
+			View{Name: nr.Name, PDQ: o, Quality: q},
+			View{Name: nr.Name + "-mirror", PDQ: m, Quality: q})
+	}
+	if g == nil {
+		return f
+	}
+	// Turned views do as well from half the luminance grid.
+	f.Views = append(f.Views, h.rotatedViews(g.Shrink(views.GridSide/2))...)
+	f.Luma = g
+	return f
+}
+
+// rotatedViews hashes the centre of g turned by each of views.RotationAngles
+// (counter-clockwise positive, about the centre), undoing a tilt the
+// other way.
+func (h *FrameHasher) rotatedViews(g *luma.Grid) []View {
+	cw, ch, ok := views.TurnedSize(g)
+	if !ok {
+		return nil
+	}
+	if cap(h.rot) < cw*ch {
+		h.rot = make([]float32, cw*ch)
+	}
+	buf := h.rot[:cw*ch]
+	out := make([]View, 0, len(views.RotationAngles))
+	for i, a := range views.RotationAngles {
+		views.Turned(g, a, buf, cw, ch)
+		hash, q := h.pdq.FromLuma(buf, cw, ch)
+		if q > 0 {
+			out = append(out, View{Name: views.RotationNames[i], PDQ: hash, Quality: q})
+		}
+	}
+	return out
+}
+
+// Speculative reports whether the view guesses at a transformation (a
+// rotated view, the centre), so a match should rely on it only when it is
+// close.
+func (v View) Speculative() bool {
+	return strings.HasPrefix(v.Name, "rotate") || v.Name == "centre80"
+}
+
+// maxLumaFrames bounds the frames of one clip that keep their luminance
+// (230 KB each at the default frame size).
+const maxLumaFrames = 120
+
+// HashWindow hashes the part of the frame in r (relative coordinates; it
+// may reach past the frame by rounding, and is clamped), resampled from the
+// kept luminance.
+func (h *FrameHasher) HashWindow(l *luma.Grid, r picture.Rect) (pdq.Hash, int) {
+	return h.HashWindowTurned(l, r, 0)
+}
+
+// HashWindowTurned hashes window r of the frame turned by deg degrees about
+// its centre (the direction of the rotated views' angles): what a repost
+// tilted by -deg and then cropped shows of the original.
+func (h *FrameHasher) HashWindowTurned(l *luma.Grid, r picture.Rect, deg float64) (pdq.Hash, int) {
+	cw, ch := views.WindowSize(l, r)
+	if cw < pdq.MinDim || ch < pdq.MinDim {
+		return pdq.Hash{}, 0
+	}
+	if cap(h.rot) < cw*ch {
+		h.rot = make([]float32, cw*ch)
+	}
+	buf := h.rot[:cw*ch]
+	views.Window(l, r, deg, buf, cw, ch)
+	return h.pdq.FromLuma(buf, cw, ch)
+}

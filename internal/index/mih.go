@@ -1,0 +1,466 @@
+package index
+
+import (
+	"math"
+	"math/bits"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/provcheck/provcheck/internal/signal/pdq"
+)
+
+// MIH is an exact multi-index hashing index (Norouzi, Punjani and Fleet,
+// "Fast Search in Hamming Space with Multi-Index Hashing", CVPR 2012). It
+// returns exactly the hits Linear returns; at small distances it looks at a
+// small fraction of the hashes (see the benchmarks in mih_test.go).
+//
+// Each 256-bit hash is cut into m = 16 substrings of 16 bits (the 16-bit
+// words of pdq.Hash; in PDQ's layout one word is one row of the 16×16 DCT
+// sign matrix). Each substring has its own table mapping the 65,536
+// substring values to the ids of the hashes with that value, stored as
+// compressed sparse rows: offsets [65537]uint32 and ids []uint32.
+//
+// Search rests on the pigeonhole principle: if table k is probed with every
+// value within r_k bits of the query's substring k, and Σ(r_k+1) > maxDist,
+// then every hash within maxDist of the query shows up in at least one probed
+// bucket (were each substring farther than r_k, the hash would be at least
+// Σ(r_k+1) away). r_k = -1 leaves table k out. Candidates are deduplicated
+// with a generation-stamped array and verified with the full distance.
+//
+// The radii are chosen per query, greedily: each step raises by one the
+// radius of the table whose next ring of values (those exactly r_k+1 bits
+// from the query's substring) is cheapest, costed by the actual bucket sizes
+// read from the offsets (a ring not read yet is costed at the average bucket
+// size, and read before it is taken). On uniform data this gives the
+// textbook radii, ⌊maxDist/m⌋ for (maxDist mod m)+1 tables and one less for
+// the rest; on real data, where video frames cluster and some substring
+// values are very common, a hot bucket costs its real size and the plan
+// steers around it, to other tables or wider rings. Distances below 16 use
+// only maxDist+1 tables, each probed with one bucket. m = 16 suits
+// registries of 2^16 to 2^22 hashes (the paper's best m is about
+// 256/log2 N), and 16-bit keys index the offsets directly.
+//
+// When the plan costs more than scanning every hash (a large maxDist, a
+// small index, a query in crowded buckets), the query falls back to the
+// linear scan. The plan's cost for uniform data is estimated from the probe
+// counts before any bucket is read; the real cost is tracked while planning,
+// and planning stops once it passes the cost of a scan. So a query costs at
+// most about two scans, and on a million hashes maxDist 31 costs about a
+// tenth of one. The cost weights (mihProbeCost, mihCandCost, mihScanCost)
+// come from the benchmarks in mih_test.go. An index of fewer than
+// mihMinTables hashes has no tables: it is always scanned.
+//
+// Memory: 32 bytes a hash, 12 a Ref, 64 of table ids (16 tables × 4), plus
+// 4 MiB of offsets. Each search needs 4 bytes a hash of scratch; scratch is
+// kept for reuse, so the index holds as many as the most searches that ran
+// at once (unlike a sync.Pool, which drops them at each GC and would
+// reallocate megabytes).
+//
+// Concurrency: the tables are built by Build, or by the first search after
+// an Add. Once built, Search and SearchMany are safe for concurrent use (a
+// lazy build is itself serialised, so concurrent first searches are safe
+// too). Add must not run concurrently with any other method: a snapshot adds
+// everything, builds, and is then only read.
+//
+// Order: the hits are the same set as Linear's, each indexed hash at most
+// once per query, but not in index order (they come table by table).
+// SearchMany calls fn from the calling goroutine, query after query, except
+// that queries answered by the linear fallback come last, together.
+type MIH struct {
+	hashes []pdq.Hash
+	refs   []Ref
+
+	mu      sync.Mutex  // serialises building
+	ready   atomic.Bool // tables cover every hash, or are not wanted
+	tables  bool        // built tables (false: index too small, scan)
+	offsets []uint32    // mihTables × (mihKeys+1): table k's bucket v is ids[k*n+offsets[k*(mihKeys+1)+v] : …+v+1]
+	ids     []uint32    // mihTables × n hash ids, each table's grouped by substring value
+	freeMu  sync.Mutex
+	free    []*mihScratch // scratch not in use
+
+	noFallback bool // tests: always search the tables
+}
+
+const (
+	mihTables = 16
+	mihBits   = pdq.Bits / mihTables
+	mihKeys   = 1 << mihBits
+
+	// Cost weights, in nanoseconds on the reference machine: reading one
+	// bucket's bounds, visiting one candidate id (stamp, fetch, distance),
+	// and scanning one hash linearly.
+	mihProbeCost = 8.0
+	mihCandCost  = 40.0
+	mihScanCost  = 1.7
+
+	// mihMinTables: below this many hashes a scan takes a few
+	// microseconds and the tables (4 MiB of offsets) are not built.
+	mihMinTables = 4096
+)
+
+// mihMasks lists every 16-bit value by popcount; the values of popcount w
+// are mihMasks[mihMaskStart[w]:mihMaskStart[w+1]].
+var mihMasks, mihMaskStart = func() ([]uint16, [mihBits + 2]int) {
+	var start [mihBits + 2]int
+	for v := 0; v < mihKeys; v++ {
+		start[bits.OnesCount16(uint16(v))+1]++
+	}
+	for w := 1; w < len(start); w++ {
+		start[w] += start[w-1]
+	}
+	masks := make([]uint16, mihKeys)
+	next := start
+	for v := 0; v < mihKeys; v++ {
+		w := bits.OnesCount16(uint16(v))
+		masks[next[w]] = uint16(v)
+		next[w]++
+	}
+	return masks, start
+}()
+
+// mihKey is substring k of h: its 16-bit word k.
+func mihKey(h *pdq.Hash, k int) uint16 {
+	return uint16(h[k>>2] >> (16 * (k & 3)))
+}
+
+// NewMIH returns an empty multi-index hashing index with room for n hashes.
+func NewMIH(n int) *MIH {
+	return &MIH{hashes: make([]pdq.Hash, 0, n), refs: make([]Ref, 0, n)}
+}
+
+// Add implements Index. It must not be called concurrently with any other
+// method; the tables are rebuilt by Build or the next search.
+func (x *MIH) Add(h pdq.Hash, ref Ref) {
+	x.hashes = append(x.hashes, h)
+	x.refs = append(x.refs, ref)
+	x.ready.Store(false)
+}
+
+// Len implements Index.
+func (x *MIH) Len() int { return len(x.hashes) }
+
+// Build builds the tables for every hash added so far, if not yet built.
+// Searches call it themselves; calling it once after the last Add moves the
+// cost out of the first search.
+func (x *MIH) Build() {
+	if x.ready.Load() {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ready.Load() {
+		return
+	}
+	// Table ids are uint32: a larger index (128 GiB of hashes) is scanned.
+	x.tables = (len(x.hashes) >= mihMinTables || x.noFallback) && uint64(len(x.hashes)) <= math.MaxUint32
+	if x.tables {
+		x.build()
+	}
+	x.ready.Store(true)
+}
+
+// build fills the tables by counting sort. The substrings are first copied
+// out column by column (2 bytes a hash and table, freed after), so that each
+// table's two passes read 2 MiB a million hashes instead of all 32 MiB.
+func (x *MIH) build() {
+	n := len(x.hashes)
+	if cap(x.offsets) < mihTables*(mihKeys+1) {
+		x.offsets = make([]uint32, mihTables*(mihKeys+1))
+	}
+	x.offsets = x.offsets[:mihTables*(mihKeys+1)]
+	if cap(x.ids) < mihTables*n {
+		x.ids = make([]uint32, mihTables*n)
+	}
+	x.ids = x.ids[:mihTables*n]
+	keys := make([]uint16, mihTables*n)
+	const chunk = 1 << 14
+	parallel((n+chunk-1)/chunk, func(c int) {
+		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
+			h := &x.hashes[i]
+			for k := 0; k < mihTables; k++ {
+				keys[k*n+i] = mihKey(h, k)
+			}
+		}
+	})
+	parallel(mihTables, func(k int) {
+		x.buildTable(k, keys[k*n:(k+1)*n])
+	})
+}
+
+// parallel calls fn(0..jobs-1) on GOMAXPROCS goroutines.
+func parallel(jobs int, fn func(job int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := min(runtime.GOMAXPROCS(0), jobs); w > 0; w-- {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := int(next.Add(1) - 1); j < jobs; j = int(next.Add(1) - 1) {
+				fn(j)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// buildTable groups the hash ids of table k by substring value; keys[i] is
+// substring k of hash i.
+func (x *MIH) buildTable(k int, keys []uint16) {
+	n := len(keys)
+	off := x.offsets[k*(mihKeys+1) : (k+1)*(mihKeys+1)]
+	ids := x.ids[k*n : (k+1)*n]
+	clear(off)
+	for _, v := range keys {
+		off[int(v)+1]++
+	}
+	for v := 1; v <= mihKeys; v++ {
+		off[v] += off[v-1]
+	}
+	// Scatter with off[v] as bucket v's write position; afterwards off[v]
+	// is bucket v's end, which is bucket v+1's start: shift back by one.
+	for i, v := range keys {
+		ids[off[v]] = uint32(i)
+		off[v]++
+	}
+	copy(off[1:], off[:mihKeys])
+	off[0] = 0
+}
+
+// mihScratch is one search's working memory.
+type mihScratch struct {
+	seen   []uint32 // seen[id] == gen: id already a candidate of this query
+	gen    uint32
+	ranges []uint32 // [start, end) pairs of the non-empty buckets probed
+	hits   []mihHit
+	linear []int // SearchMany: queries left to the linear scan
+}
+
+type mihHit struct {
+	id   uint32
+	dist int32
+}
+
+func (x *MIH) getScratch() *mihScratch {
+	var s *mihScratch
+	x.freeMu.Lock()
+	if k := len(x.free); k > 0 {
+		s = x.free[k-1]
+		x.free = x.free[:k-1]
+	}
+	x.freeMu.Unlock()
+	if s == nil {
+		s = &mihScratch{}
+	}
+	switch {
+	case !x.tables:
+		s.seen = nil // scanned: nothing to deduplicate
+	case len(s.seen) != len(x.hashes):
+		s.seen = make([]uint32, len(x.hashes))
+		s.gen = 0
+	}
+	return s
+}
+
+func (x *MIH) putScratch(s *mihScratch) {
+	x.freeMu.Lock()
+	x.free = append(x.free, s)
+	x.freeMu.Unlock()
+}
+
+// nextGen starts a new query's deduplication.
+func (s *mihScratch) nextGen() uint32 {
+	s.gen++
+	if s.gen == 0 {
+		clear(s.seen)
+		s.gen = 1
+	}
+	return s.gen
+}
+
+// mihPlan is the per-query choice of radii and the buckets to read.
+type mihPlan struct {
+	radius [mihTables]int                   // r_k, -1: table not probed
+	span   [mihTables][mihBits + 1][2]int32 // ring w of table k: ranges[span[0]:span[1]]
+	probes int                              // buckets looked up while planning
+	cands  int                              // ids in the rings taken
+}
+
+// uniformCost estimates the cost of an MIH search for maxDist over n uniform
+// hashes with the textbook radii.
+func uniformCost(n, maxDist int) float64 {
+	r, a := maxDist/mihTables, maxDist%mihTables
+	probes := float64(a+1) * float64(mihMaskStart[min(r, mihBits)+1])
+	if r > 0 {
+		probes += float64(mihTables-a-1) * float64(mihMaskStart[min(r-1, mihBits)+1])
+	}
+	return probes * (mihProbeCost + float64(n)/mihKeys*mihCandCost)
+}
+
+// plan chooses the radii for q and collects the bucket ranges to read into
+// s.ranges. It reports false when a linear scan is cheaper.
+func (x *MIH) plan(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) bool {
+	n := len(x.hashes)
+	budget := float64(n) * mihScanCost
+	if x.noFallback {
+		budget = math.Inf(1)
+	}
+	if !x.tables || maxDist >= pdq.Bits || uniformCost(n, maxDist) > budget {
+		return false
+	}
+	avg := float64(n) / mihKeys
+	var key [mihTables]uint16
+	var cost [mihTables]float64 // cost of table k's next ring
+	var exact [mihTables]bool   // cost[k] is from real bucket sizes
+	var ring [mihTables]int     // ids in table k's next ring, once exact
+	p.probes, p.cands = 0, 0
+	for k := range p.radius {
+		key[k] = mihKey(q, k)
+		p.radius[k] = -1
+		cost[k] = mihProbeCost + avg*mihCandCost
+	}
+	s.ranges = s.ranges[:0]
+	spent := 0.0 // probes read plus candidates of the rings taken
+	for need := maxDist + 1; need > 0; need-- {
+		for {
+			k := 0
+			for j := 1; j < mihTables; j++ {
+				if cost[j] < cost[k] {
+					k = j
+				}
+			}
+			w := p.radius[k] + 1
+			if w > mihBits { // every table whole: cannot happen for maxDist < 256
+				return false
+			}
+			if !exact[k] {
+				// Read ring w of table k: the buckets of every value w
+				// bits from the query's substring.
+				off := x.offsets[k*(mihKeys+1) : (k+1)*(mihKeys+1)]
+				lo, c := len(s.ranges), 0
+				masks := mihMasks[mihMaskStart[w]:mihMaskStart[w+1]]
+				for _, m := range masks {
+					v := int(key[k] ^ m)
+					a, b := off[v], off[v+1]
+					if a != b {
+						s.ranges = append(s.ranges, a, b)
+						c += int(b - a)
+					}
+				}
+				p.span[k][w] = [2]int32{int32(lo), int32(len(s.ranges))}
+				p.probes += len(masks)
+				ring[k] = c
+				spent += float64(len(masks)) * mihProbeCost
+				cost[k] = float64(c) * mihCandCost
+				exact[k] = true
+				if spent > budget {
+					return false
+				}
+				continue
+			}
+			p.radius[k] = w
+			p.cands += ring[k]
+			spent += cost[k]
+			if w+1 <= mihBits {
+				probes := float64(mihMaskStart[w+2] - mihMaskStart[w+1])
+				cost[k] = probes * (mihProbeCost + avg*mihCandCost)
+			} else {
+				cost[k] = math.Inf(1)
+			}
+			exact[k] = false
+			break
+		}
+		if spent > budget {
+			return false
+		}
+	}
+	return true
+}
+
+// collect reads the planned buckets and appends the hits to s.hits.
+func (x *MIH) collect(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) {
+	n := len(x.hashes)
+	gen := s.nextGen()
+	seen := s.seen
+	q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
+	for k := 0; k < mihTables; k++ {
+		ids := x.ids[k*n : (k+1)*n]
+		for w := 0; w <= p.radius[k]; w++ {
+			rs := s.ranges[p.span[k][w][0]:p.span[k][w][1]]
+			for r := 0; r+1 < len(rs); r += 2 {
+				for _, id := range ids[rs[r]:rs[r+1]] {
+					if seen[id] == gen {
+						continue
+					}
+					seen[id] = gen
+					h := &x.hashes[id]
+					d := bits.OnesCount64(q0^h[0]) + bits.OnesCount64(q1^h[1]) +
+						bits.OnesCount64(q2^h[2]) + bits.OnesCount64(q3^h[3])
+					if d <= maxDist {
+						s.hits = append(s.hits, mihHit{id, int32(d)})
+					}
+				}
+			}
+		}
+	}
+}
+
+// Search implements Index.
+func (x *MIH) Search(q pdq.Hash, maxDist int, dst []Hit) []Hit {
+	if maxDist < 0 || len(x.hashes) == 0 {
+		return dst
+	}
+	x.Build()
+	s := x.getScratch()
+	defer x.putScratch(s)
+	var p mihPlan
+	if !x.plan(&q, maxDist, s, &p) {
+		scan(x.hashes, q, maxDist, func(j, d int) {
+			dst = append(dst, Hit{Ref: x.refs[j], Distance: d})
+		})
+		return dst
+	}
+	s.hits = s.hits[:0]
+	x.collect(&q, maxDist, s, &p)
+	for _, h := range s.hits {
+		dst = append(dst, Hit{Ref: x.refs[h.id], Distance: int(h.dist)})
+	}
+	return dst
+}
+
+// SearchMany implements Index. Queries are answered one by one through the
+// tables; those for which a linear scan is cheaper are scanned together at
+// the end, in one pass over the hashes.
+func (x *MIH) SearchMany(qs []pdq.Hash, maxDist int, fn func(i int, h Hit)) {
+	if maxDist < 0 || len(x.hashes) == 0 || len(qs) == 0 {
+		return
+	}
+	x.Build()
+	s := x.getScratch()
+	defer x.putScratch(s)
+	var p mihPlan
+	s.linear = s.linear[:0]
+	for i := range qs {
+		if !x.plan(&qs[i], maxDist, s, &p) {
+			s.linear = append(s.linear, i)
+			continue
+		}
+		s.hits = s.hits[:0]
+		x.collect(&qs[i], maxDist, s, &p)
+		for _, h := range s.hits {
+			fn(i, Hit{Ref: x.refs[h.id], Distance: int(h.dist)})
+		}
+	}
+	if len(s.linear) == 0 {
+		return
+	}
+	const block = 4096
+	for lo := 0; lo < len(x.hashes); lo += block {
+		hs := x.hashes[lo:min(lo+block, len(x.hashes))]
+		for _, qi := range s.linear {
+			scan(hs, qs[qi], maxDist, func(j, d int) {
+				fn(qi, Hit{Ref: x.refs[lo+j], Distance: d})
+			})
+		}
+	}
+}

@@ -1,0 +1,443 @@
+// Package match compares a query fingerprint with a registry snapshot: it
+// finds the registered frames near each query frame, then aggregates them per
+// case into evidence — frames that agree on one time alignment, the matched
+// segments, coverage and distances — for the rules to decide on.
+package match
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/index"
+	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
+	"github.com/provcheck/provcheck/rules"
+)
+
+// QueryFrame is one frame of the media being checked, with every view of it
+// to search for: Hashes[0] is the frame as it is; further hashes are
+// variants (mirror images, the content found inside borders, crops).
+type QueryFrame struct {
+	T       float64
+	Quality int
+	Hashes  []pdq.Hash
+	// Narrow are speculative views (turned back by a guessed angle):
+	// many per frame, so they are searched only within the match
+	// distance, where a hit is strong evidence and the search is cheap.
+	Narrow []pdq.Hash
+}
+
+// Query is what is searched.
+type Query struct {
+	Kind     media.Kind
+	Duration float64
+	Frames   []QueryFrame
+}
+
+// NewQuery makes a query from a fingerprint: each frame with its views of
+// sufficient quality.
+func NewQuery(fp *fingerprint.Fingerprint, minQuality int) Query {
+	q := Query{Kind: fp.Kind, Duration: fp.Duration, Frames: make([]QueryFrame, len(fp.Frames))}
+	for i, f := range fp.Frames {
+		qf := QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}}
+		for _, v := range f.Views {
+			switch {
+			case v.Quality < minQuality:
+			case v.Speculative():
+				qf.Narrow = append(qf.Narrow, v.PDQ)
+			default:
+				qf.Hashes = append(qf.Hashes, v.PDQ)
+				qf.Quality = max(qf.Quality, v.Quality)
+			}
+		}
+		q.Frames[i] = qf
+	}
+	return q
+}
+
+// Params are the matching thresholds.
+type Params struct {
+	SearchDistance int     // frames farther than this are not hits (possible_distance)
+	MatchDistance  int     // hits within this are strong
+	MinQuality     int     // query frames below this PDQ quality are ignored
+	MaxSpeedChange float64 // speed changes searched for, e.g. 0.3 for ±30%
+}
+
+// ParamsFrom takes the matching parameters from the configuration.
+func ParamsFrom(c rules.Config) Params {
+	return Params{
+		SearchDistance: c.Thresholds.PossibleDistance,
+		MatchDistance:  c.Thresholds.MatchDistance,
+		MinQuality:     c.Thresholds.MinQuality,
+		MaxSpeedChange: 0.3,
+	}
+}
+
+// Segment is a stretch of the query aligned with a stretch of a registered
+// medium, in seconds.
+type Segment struct {
+	Media      int     `json:"-"`
+	QueryStart float64 `json:"query_start"`
+	QueryEnd   float64 `json:"query_end"`
+	EntryStart float64 `json:"entry_start"`
+	EntryEnd   float64 `json:"entry_end"`
+}
+
+// CaseMatch is the evidence that the query shows one registered case.
+type CaseMatch struct {
+	Case     int // position in the snapshot
+	Media    int // the case's best-matching medium
+	Evidence rules.Evidence
+	Segments []Segment
+	Speed    float64 // registered time advances Speed seconds per query second
+	Offset   float64 // registered time at query time 0
+}
+
+type hit struct {
+	qi   int32 // query frame
+	fi   int32 // registered frame
+	dist int32
+}
+
+type mediaKey struct{ c, m int32 }
+
+// Find returns the evidence for every case with at least one hit, strongest
+// first. It does not decide verdicts: that is the rules' job.
+func Find(snap *index.Snapshot, q Query, p Params) []CaseMatch {
+	var hashes, narrow []pdq.Hash
+	var owner, narrowOwner []int32
+	informative := 0
+	for qi, f := range q.Frames {
+		if f.Quality < p.MinQuality {
+			continue
+		}
+		informative++
+		for _, h := range f.Hashes {
+			hashes = append(hashes, h)
+			owner = append(owner, int32(qi))
+		}
+		for _, h := range f.Narrow {
+			narrow = append(narrow, h)
+			narrowOwner = append(narrowOwner, int32(qi))
+		}
+	}
+	if informative == 0 || snap.Index.Len() == 0 {
+		return nil
+	}
+	// Best distance per (medium, query frame, registered frame): several
+	// views of one query frame may hit the same registered frame.
+	type key struct {
+		mk     mediaKey
+		qi, fi int32
+	}
+	best := map[key]int32{}
+	collect := func(owner []int32) func(i int, h index.Hit) {
+		return func(i int, h index.Hit) {
+			k := key{mediaKey{h.Case, h.Media}, owner[i], h.Frame}
+			if d, ok := best[k]; !ok || int32(h.Distance) < d {
+				best[k] = int32(h.Distance)
+			}
+		}
+	}
+	snap.Index.SearchMany(hashes, p.SearchDistance, collect(owner))
+	if len(narrow) > 0 {
+		snap.Index.SearchMany(narrow, min(p.MatchDistance, p.SearchDistance), collect(narrowOwner))
+	}
+	byMedia := map[mediaKey][]hit{}
+	for k, d := range best {
+		byMedia[k.mk] = append(byMedia[k.mk], hit{qi: k.qi, fi: k.fi, dist: d})
+	}
+	perCase := map[int32]CaseMatch{}
+	for mk, hits := range byMedia {
+		m := &snap.Cases[mk.c].Media[mk.m]
+		cm := align(q, &m.Fingerprint, hits, p)
+		cm.Case, cm.Media = int(mk.c), int(mk.m)
+		cm.Evidence.QueryFrames = informative
+		cm.Evidence.QueryCoverage = round3(float64(cm.Evidence.FramesMatched) / float64(informative))
+		for i := range cm.Segments {
+			cm.Segments[i].Media = int(mk.m)
+		}
+		if old, ok := perCase[mk.c]; !ok || stronger(cm, old) {
+			perCase[mk.c] = cm
+		}
+	}
+	out := make([]CaseMatch, 0, len(perCase))
+	for _, cm := range perCase {
+		out = append(out, cm)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if stronger(out[i], out[j]) != stronger(out[j], out[i]) {
+			return stronger(out[i], out[j])
+		}
+		return out[i].Case < out[j].Case
+	})
+	return out
+}
+
+// stronger orders evidence: more strong frames, then more aligned frames,
+// then smaller distances.
+func stronger(a, b CaseMatch) bool {
+	ea, eb := a.Evidence, b.Evidence
+	if ea.StrongFrames != eb.StrongFrames {
+		return ea.StrongFrames > eb.StrongFrames
+	}
+	if ea.FramesMatched != eb.FramesMatched {
+		return ea.FramesMatched > eb.FramesMatched
+	}
+	if ea.BestDistance != eb.BestDistance {
+		return ea.BestDistance < eb.BestDistance
+	}
+	return ea.MeanDistance < eb.MeanDistance
+}
+
+// align keeps the hits that agree on one time alignment between the query
+// and a registered medium, and summarises them.
+func align(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) CaseMatch {
+	var chosen map[int32]hit // query frame → its aligned hit
+	speed, offset := 1.0, 0.0
+	if q.Kind == media.KindVideo && entry.Kind == media.KindVideo && len(entry.Frames) > 1 && len(q.Frames) > 1 {
+		chosen, speed, offset = temporal(q, entry, hits, p)
+	} else {
+		// A still on either side: no time axis to agree on; each query frame
+		// keeps its best hit.
+		chosen = map[int32]hit{}
+		for _, h := range hits {
+			if c, ok := chosen[h.qi]; !ok || h.dist < c.dist || h.dist == c.dist && h.fi < c.fi {
+				chosen[h.qi] = h
+			}
+		}
+	}
+	cm := CaseMatch{Speed: speed, Offset: round3(offset)}
+	if len(chosen) == 0 {
+		return cm
+	}
+	qis := make([]int32, 0, len(chosen))
+	sum := 0
+	cm.Evidence.BestDistance = math.MaxInt32
+	for qi, h := range chosen {
+		qis = append(qis, qi)
+		sum += int(h.dist)
+		cm.Evidence.BestDistance = min(cm.Evidence.BestDistance, int(h.dist))
+		if int(h.dist) <= p.MatchDistance {
+			cm.Evidence.StrongFrames++
+		}
+	}
+	slices.Sort(qis)
+	cm.Evidence.FramesMatched = len(chosen)
+	cm.Evidence.MeanDistance = round3(float64(sum) / float64(len(chosen)))
+	cm.Segments = segments(q, entry, qis, chosen)
+	if speed != 1 || offset != 0 {
+		// Along a fitted time alignment, the registered times follow the
+		// line, not the scatter of the individual hits.
+		for i := range cm.Segments {
+			sg := &cm.Segments[i]
+			end := max(entry.Duration, entry.Frames[len(entry.Frames)-1].T)
+			sg.EntryStart = round3(min(end, max(0, speed*sg.QueryStart+offset)))
+			sg.EntryEnd = round3(min(end, max(0, speed*sg.QueryEnd+offset)))
+		}
+	}
+	cm.Evidence.EntryCoverage = entryCoverage(entry, cm.Segments)
+	return cm
+}
+
+// temporal finds the speed and offset on which most query frames agree
+// (a Hough vote over registered time = speed × query time + offset), then
+// refines the best few candidates — offset from the median residual, score
+// from how close each frame's best hit is along the line — because within
+// a slowly changing shot many alignments collect the same votes. It returns
+// each agreeing query frame's best hit.
+func temporal(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) (map[int32]hit, float64, float64) {
+	const bin = 0.5 // seconds of offset per vote bin
+	tol := max(1.0, 2*entryStep(entry))
+	speeds := []float64{1}
+	for d := 0.05; d <= p.MaxSpeedChange+1e-9; d += 0.05 {
+		speeds = append(speeds, 1+d, 1-d)
+	}
+	type candidate struct {
+		speed, offset, votes float64
+	}
+	var cands []candidate
+	for _, s := range speeds {
+		bins := map[int64]map[int32]int32{} // bin → query frame → best distance
+		for _, h := range hits {
+			b := int64(math.Floor((entry.Frames[h.fi].T - s*q.Frames[h.qi].T) / bin))
+			v := bins[b]
+			if v == nil {
+				v = map[int32]int32{}
+				bins[b] = v
+			}
+			if d, ok := v[h.qi]; !ok || h.dist < d {
+				v[h.qi] = h.dist
+			}
+		}
+		for b, v := range bins {
+			// Two neighbouring bins together, so an offset on a bin edge
+			// is not split.
+			merged := map[int32]bool{}
+			for qi := range v {
+				merged[qi] = true
+			}
+			for qi := range bins[b+1] {
+				merged[qi] = true
+			}
+			cands = append(cands, candidate{s, float64(b+1) * bin, float64(len(merged))})
+		}
+	}
+	// A total order (votes, then normal speed, then offset): the result must
+	// not depend on map iteration.
+	slices.SortFunc(cands, func(a, b candidate) int {
+		if a.votes != b.votes {
+			return cmp.Compare(b.votes, a.votes)
+		}
+		if da, db := math.Abs(a.speed-1), math.Abs(b.speed-1); da != db {
+			return cmp.Compare(da, db)
+		}
+		if a.speed != b.speed {
+			return cmp.Compare(a.speed, b.speed)
+		}
+		return cmp.Compare(a.offset, b.offset)
+	})
+	// Refine the candidates within one vote of the best.
+	best, bestScore := candidate{1, 0, 0}, math.Inf(-1)
+	for i, c := range cands {
+		if i >= 12 || c.votes < cands[0].votes-1 {
+			break
+		}
+		// The offset: the median residual of the hits near the line.
+		var res []float64
+		for _, h := range hits {
+			r := entry.Frames[h.fi].T - c.speed*q.Frames[h.qi].T
+			if math.Abs(r-c.offset) <= tol {
+				res = append(res, r)
+			}
+		}
+		if len(res) == 0 {
+			continue
+		}
+		slices.Sort(res)
+		c.offset = res[len(res)/2]
+		// The score: each frame's best hit close to the line, by distance.
+		near := map[int32]int32{}
+		tight := max(0.35, entryStep(entry))
+		for _, h := range hits {
+			if math.Abs(entry.Frames[h.fi].T-(c.speed*q.Frames[h.qi].T+c.offset)) > tight {
+				continue
+			}
+			if d, ok := near[h.qi]; !ok || h.dist < d {
+				near[h.qi] = h.dist
+			}
+		}
+		score := 0.0
+		for _, d := range near {
+			score += float64(p.SearchDistance + 1 - int(d))
+		}
+		// A speed change is a claim: it must earn a third of a bit a
+		// frame per 5% to beat normal speed.
+		score -= math.Abs(c.speed-1) * 6 * float64(len(near))
+		if score > bestScore {
+			best, bestScore = c, score
+		}
+	}
+	// Each frame keeps its best hit close to the line; only a frame with
+	// none close keeps one further off (a static shot, a dropped frame).
+	tight := max(0.35, entryStep(entry))
+	chosen := map[int32]hit{}
+	for _, window := range []float64{tight, tol} {
+		for _, h := range hits {
+			if _, done := chosen[h.qi]; done && window > tight {
+				continue
+			}
+			want := best.speed*q.Frames[h.qi].T + best.offset
+			if math.Abs(entry.Frames[h.fi].T-want) > window {
+				continue
+			}
+			if c, ok := chosen[h.qi]; !ok || h.dist < c.dist ||
+				h.dist == c.dist && math.Abs(entry.Frames[h.fi].T-want) < math.Abs(entry.Frames[c.fi].T-want) {
+				chosen[h.qi] = h
+			}
+		}
+	}
+	return chosen, best.speed, best.offset
+}
+
+// segments groups aligned query frames into runs without long gaps.
+func segments(q Query, entry *fingerprint.Fingerprint, qis []int32, chosen map[int32]hit) []Segment {
+	gap := max(2.5, 3*queryStep(q))
+	var out []Segment
+	for _, qi := range qis {
+		qt := q.Frames[qi].T
+		et := entry.Frames[chosen[qi].fi].T
+		if n := len(out); n > 0 && qt-out[n-1].QueryEnd <= gap {
+			s := &out[n-1]
+			s.QueryEnd = qt
+			s.EntryStart, s.EntryEnd = min(s.EntryStart, et), max(s.EntryEnd, et)
+			continue
+		}
+		out = append(out, Segment{QueryStart: qt, QueryEnd: qt, EntryStart: et, EntryEnd: et})
+	}
+	for i := range out {
+		s := &out[i]
+		s.QueryStart, s.QueryEnd = round3(s.QueryStart), round3(s.QueryEnd)
+		s.EntryStart, s.EntryEnd = round3(s.EntryStart), round3(s.EntryEnd)
+	}
+	return out
+}
+
+// entryCoverage is the share of the registered medium's duration that the
+// segments cover (a still image is covered whole by any match).
+func entryCoverage(entry *fingerprint.Fingerprint, segs []Segment) float64 {
+	if entry.Kind != media.KindVideo || len(entry.Frames) < 2 || len(segs) == 0 {
+		if len(segs) > 0 {
+			return 1
+		}
+		return 0
+	}
+	dur := entry.Duration
+	if last := entry.Frames[len(entry.Frames)-1].T; dur < last {
+		dur = last
+	}
+	if dur <= 0 {
+		return 1
+	}
+	step := entryStep(entry)
+	spans := make([][2]float64, len(segs))
+	for i, s := range segs {
+		spans[i] = [2]float64{s.EntryStart, s.EntryEnd + step}
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
+	covered, end := 0.0, math.Inf(-1)
+	for _, sp := range spans {
+		lo := max(sp[0], end)
+		if sp[1] > lo {
+			covered += sp[1] - lo
+		}
+		end = max(end, sp[1])
+	}
+	return round3(min(1, covered/dur))
+}
+
+// entryStep is the typical time between registered frames.
+func entryStep(fp *fingerprint.Fingerprint) float64 {
+	return medianStep(len(fp.Frames), func(i int) float64 { return fp.Frames[i].T })
+}
+
+func queryStep(q Query) float64 {
+	return medianStep(len(q.Frames), func(i int) float64 { return q.Frames[i].T })
+}
+
+func medianStep(n int, t func(int) float64) float64 {
+	if n < 2 {
+		return 0
+	}
+	steps := make([]float64, 0, n-1)
+	for i := 1; i < n; i++ {
+		steps = append(steps, t(i)-t(i-1))
+	}
+	slices.Sort(steps)
+	return steps[len(steps)/2]
+}
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }

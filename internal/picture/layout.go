@@ -1,0 +1,424 @@
+package picture
+
+import (
+	"cmp"
+	"image"
+	"math"
+	"slices"
+
+	"github.com/provcheck/provcheck/internal/luma"
+)
+
+// Rect is a rectangle in relative coordinates: fractions 0..1 of the frame's
+// width and height, so one layout applies to a clip at any decoded size.
+type Rect struct{ X0, Y0, X1, Y1 float64 }
+
+// Full is the whole frame.
+var Full = Rect{0, 0, 1, 1}
+
+// Area is the share of the frame the rectangle covers.
+func (r Rect) Area() float64 { return max(0, r.X1-r.X0) * max(0, r.Y1-r.Y0) }
+
+// Near reports whether two rectangles differ by at most tol on every side.
+func (r Rect) Near(o Rect, tol float64) bool {
+	return math.Abs(r.X0-o.X0) <= tol && math.Abs(r.Y0-o.Y0) <= tol &&
+		math.Abs(r.X1-o.X1) <= tol && math.Abs(r.Y1-o.Y1) <= tol
+}
+
+// In maps the relative rectangle onto bounds b (pixels).
+func (r Rect) In(b image.Rectangle) image.Rectangle {
+	w, h := float64(b.Dx()), float64(b.Dy())
+	out := image.Rect(
+		b.Min.X+int(math.Round(r.X0*w)), b.Min.Y+int(math.Round(r.Y0*h)),
+		b.Min.X+int(math.Round(r.X1*w)), b.Min.Y+int(math.Round(r.Y1*h)),
+	)
+	return out.Intersect(b)
+}
+
+// Layout is where the picture is inside a frame: the frame minus uniform
+// borders (letterbox, pillarbox, padding of any colour), and the region of
+// detail found inside that — which excludes a blurred copy of the video used
+// as background (the 9:16 repost layout) and flat interface chrome around a
+// screen recording. Either may equal Full.
+type Layout struct {
+	Inner   Rect // without uniform borders
+	Content Rect // the detailed region: the picture itself
+	// Alternates are other plausible pictures (a second band of detail),
+	// hashed too when checking: a wrong guess costs a hash, a missed one
+	// a match.
+	Alternates []Rect
+	// Proposals are rectangles closed by straight edges (see
+	// ProposeRects), hashed when checking; found only for queries.
+	Proposals []Rect
+}
+
+// Rects returns the distinct rectangles worth hashing besides the full
+// frame: Inner, Content and the alternates when they differ from Full and
+// from each other.
+func (l Layout) Rects() []Rect {
+	var out []Rect
+	for _, r := range append([]Rect{l.Inner, l.Content}, l.Alternates...) {
+		if r.Near(Full, 0.03) || r.Area() < 0.08 {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			dup = dup || o.Near(r, 0.02)
+		}
+		if !dup {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// gridSide is the long side of the luminance grids layout analysis works on.
+const gridSide = 160
+
+// Refine cuts the layout's rectangles on the picture's edges at pixel
+// precision (they are found on a grid of gridSide cells on the long side).
+func (l *Layout) Refine(frames []image.Image) {
+	if len(frames) == 0 {
+		return
+	}
+	b := frames[0].Bounds()
+	if b.Dx() <= 0 || b.Dy() <= 0 {
+		return
+	}
+	scale := max(1, float64(max(b.Dx(), b.Dy()))/gridSide)
+	cx, cy := scale/float64(b.Dx()), scale/float64(b.Dy())
+	fix := func(r Rect) Rect {
+		if r.Near(Full, 1e-9) {
+			return r
+		}
+		return refineRect(frames, r, cx, cy)
+	}
+	l.Inner, l.Content = fix(l.Inner), fix(l.Content)
+	for i, r := range l.Alternates {
+		l.Alternates[i] = fix(r)
+	}
+}
+
+// DetectLayout finds where the picture is in a clip from a few of its frames
+// (or in a still from one). The layout is decided once for the frames
+// given, not frame by frame, so that a moment of darkness or a static shot
+// does not move it.
+func DetectLayout(frames []image.Image) Layout {
+	grids := make([]*luma.Grid, 0, len(frames))
+	for _, f := range frames {
+		g := luma.New(f, gridSide)
+		if g.W >= 8 && g.H >= 8 {
+			grids = append(grids, g)
+		}
+	}
+	if len(grids) == 0 {
+		return Layout{Inner: Full, Content: Full}
+	}
+	// Frames of one clip share a size; ignore any that do not.
+	w, h := grids[0].W, grids[0].H
+	grids = slices.DeleteFunc(grids, func(g *luma.Grid) bool { return g.W != w || g.H != h })
+	inner := uniformBorders(grids)
+	regions := detailRegion(grids, inner)
+	l := Layout{Inner: toRel(inner, w, h), Content: toRel(regions[0], w, h)}
+	for _, r := range regions[1:] {
+		l.Alternates = append(l.Alternates, toRel(r, w, h))
+	}
+	return l
+}
+
+func toRel(r image.Rectangle, w, h int) Rect {
+	return Rect{float64(r.Min.X) / float64(w), float64(r.Min.Y) / float64(h), float64(r.Max.X) / float64(w), float64(r.Max.Y) / float64(h)}
+}
+
+// uniformBorders strips rows and columns, from each edge inwards, that are
+// flat (nearly one colour) in nearly every frame.
+func uniformBorders(grids []*luma.Grid) image.Rectangle {
+	w, h := grids[0].W, grids[0].H
+	const flat = 5.0 // standard deviation, in 0..255 levels
+	flatRow := func(y, x0, x1 int) bool {
+		n := 0
+		for _, g := range grids {
+			if stddev(func(i int) float32 { return g.At(x0+i, y) }, x1-x0) <= flat {
+				n++
+			}
+		}
+		return n*10 >= len(grids)*9
+	}
+	flatCol := func(x, y0, y1 int) bool {
+		n := 0
+		for _, g := range grids {
+			if stddev(func(i int) float32 { return g.At(x, y0+i) }, y1-y0) <= flat {
+				n++
+			}
+		}
+		return n*10 >= len(grids)*9
+	}
+	r := image.Rect(0, 0, w, h)
+	for r.Min.Y < r.Max.Y-1 && flatRow(r.Min.Y, 0, w) {
+		r.Min.Y++
+	}
+	for r.Max.Y-1 > r.Min.Y && flatRow(r.Max.Y-1, 0, w) {
+		r.Max.Y--
+	}
+	for r.Min.X < r.Max.X-1 && flatCol(r.Min.X, r.Min.Y, r.Max.Y) {
+		r.Min.X++
+	}
+	for r.Max.X-1 > r.Min.X && flatCol(r.Max.X-1, r.Min.Y, r.Max.Y) {
+		r.Max.X--
+	}
+	// A frame that is flat almost everywhere (a fade, a title card) has
+	// no layout to find.
+	if r.Dx()*r.Dy()*5 < w*h {
+		return image.Rect(0, 0, w, h)
+	}
+	return r
+}
+
+func stddev(v func(int) float32, n int) float64 {
+	if n <= 1 {
+		return 0
+	}
+	var s, s2 float64
+	for i := 0; i < n; i++ {
+		x := float64(v(i))
+		s += x
+		s2 += x * x
+	}
+	m := s / float64(n)
+	return math.Sqrt(max(0, s2/float64(n)-m*m))
+}
+
+// detailRegion finds, inside r, an inset picture: a band of rows (then of
+// columns within it) bounded by persistent straight edges — strong in every
+// frame, where a picture's own edges move — whose detail (mean absolute
+// gradient) is clearly higher than that of the rows outside it, as a
+// picture's is against a blurred copy of itself, flat bars or interface
+// chrome. Without such evidence the picture is all of r.
+func detailRegion(grids []*luma.Grid, r image.Rectangle) []image.Rectangle {
+	rows := insetBands(grids, r, true)
+	if len(rows) == 0 {
+		rows = [][2]int{{r.Min.Y, r.Max.Y}}
+	}
+	var out []image.Rectangle
+	add := func(c image.Rectangle) {
+		if c.Dx() < r.Dx()/5 || c.Dy() < r.Dy()/5 || !c.In(r) {
+			return
+		}
+		for _, o := range out {
+			if abs(o.Min.Y-c.Min.Y) <= 1 && abs(o.Max.Y-c.Max.Y) <= 1 && abs(o.Min.X-c.Min.X) <= 1 && abs(o.Max.X-c.Max.X) <= 1 {
+				return
+			}
+		}
+		out = append(out, c)
+	}
+	for i, y := range rows {
+		x0, x1, ok := insetBand(grids, image.Rect(r.Min.X, y[0], r.Max.X, y[1]), false)
+		if !ok {
+			x0, x1 = r.Min.X, r.Max.X
+		}
+		add(image.Rect(x0, y[0], x1, y[1]))
+		if i > 0 || y[0] == r.Min.Y && y[1] == r.Max.Y {
+			continue
+		}
+		// Reposts set a 16:9 picture across a taller frame: one border
+		// of it may be faint (a dark picture on a darkened background),
+		// so also take the 16:9 rectangle hanging from each border found.
+		hh := int(math.Round(float64(x1-x0) * 9 / 16))
+		add(image.Rect(x0, y[0], x1, y[0]+hh))
+		add(image.Rect(x0, y[1]-hh, x1, y[1]))
+	}
+	return out
+}
+
+// insetBand looks for the inset along one axis: rows when horizontal, else
+// columns. It returns the band [lo, hi) in grid coordinates.
+func insetBand(grids []*luma.Grid, r image.Rectangle, horizontal bool) (lo, hi int, ok bool) {
+	bands := insetBands(grids, r, horizontal)
+	if len(bands) == 0 {
+		return 0, 0, false
+	}
+	return bands[0][0], bands[0][1], true
+}
+
+// insetBands returns the distinct inset bands found along one axis, best
+// first (at most two).
+func insetBands(grids []*luma.Grid, r image.Rectangle, horizontal bool) [][2]int {
+	n, a0, a1 := r.Dy(), r.Min.X, r.Max.X
+	at := func(g *luma.Grid, along, across int) float32 { return g.At(along, across) }
+	if !horizontal {
+		n, a0, a1 = r.Dx(), r.Min.Y, r.Max.Y
+		at = func(g *luma.Grid, along, across int) float32 { return g.At(across, along) }
+	}
+	base := r.Min.Y
+	if !horizontal {
+		base = r.Min.X
+	}
+	if n < 16 || a1-a0 < 8 {
+		return nil
+	}
+	// detail[i]: mean |gradient| along line i, averaged over frames.
+	// edge[i]: the median over frames of the mean |difference| between
+	// lines i-1 and i — a boundary that is there in every frame.
+	// straight[i]: the median over frames of the share of positions where
+	// lines i-1 and i differ clearly — a boundary runs the whole width.
+	detail := make([]float64, n)
+	edge := make([]float64, n)
+	straight := make([]float64, n)
+	per := make([]float64, len(grids))
+	share := make([]float64, len(grids))
+	for i := 0; i < n; i++ {
+		c := base + i
+		for k, g := range grids {
+			var d, e float64
+			steps := 0
+			for a := a0; a < a1; a++ {
+				if a+1 < a1 {
+					d += math.Abs(float64(at(g, a+1, c) - at(g, a, c)))
+				}
+				if i > 0 {
+					diff := math.Abs(float64(at(g, a, c) - at(g, a, c-1)))
+					e += diff
+					if diff > 2 {
+						steps++
+					}
+				}
+			}
+			detail[i] += d / float64(a1-a0-1) / float64(len(grids))
+			per[k] = e / float64(a1-a0)
+			share[k] = float64(steps) / float64(a1-a0)
+		}
+		edge[i] = median(per)
+		straight[i] = median(share)
+	}
+	typical := median(edge[1:])
+	if typical < 0.5 {
+		typical = 0.5
+	}
+	// Candidate boundaries: the frame's own edges, and lines whose
+	// persistent edge is several times the typical one.
+	type cand struct {
+		pos   int
+		score float64
+	}
+	var tops, bottoms []cand
+	tops = append(tops, cand{0, 0})
+	bottoms = append(bottoms, cand{n, 0})
+	for i := 2; i < n-1; i++ {
+		if edge[i] < 3*typical || straight[i] < 0.5 || edge[i] < edge[i-1] || edge[i] < edge[i+1] {
+			continue
+		}
+		if i < n*3/5 {
+			tops = append(tops, cand{i, edge[i] / typical})
+		}
+		if i > n*2/5 {
+			bottoms = append(bottoms, cand{i, edge[i] / typical})
+		}
+	}
+	type found struct {
+		lo, hi int
+		score  float64
+	}
+	var all []found
+	for _, t := range tops {
+		for _, b := range bottoms {
+			if b.pos-t.pos < n/5 || (t.pos == 0 && b.pos == n) {
+				continue
+			}
+			var outside []float64
+			inside := 0.0
+			for i := 0; i < n; i++ {
+				if i >= t.pos && i < b.pos {
+					inside += detail[i]
+				} else {
+					outside = append(outside, detail[i])
+				}
+			}
+			inside /= float64(b.pos - t.pos)
+			// The median ignores a caption bar's text outside the picture.
+			floor := max(median(outside), 0.25)
+			ratio := inside / floor
+			// A picture does not end in a blurred or flat stretch: both
+			// ends of the band must be detailed too.
+			// Lines are flat next to the picture's own level (its upper
+			// quartile), so a blurred stretch cannot pass for picture.
+			band := slices.Clone(detail[t.pos:b.pos])
+			slices.Sort(band)
+			low := max(1.5*floor, 0.3*band[len(band)*3/4])
+			end := max(2, (b.pos-t.pos)/10)
+			if mean(detail[t.pos:t.pos+end]) < low || mean(detail[b.pos-end:b.pos]) < low {
+				continue
+			}
+			// At most a quarter of its lines may be flat.
+			flat := 0
+			for _, d := range detail[t.pos:b.pos] {
+				if d < low {
+					flat++
+				}
+			}
+			if flat*4 > b.pos-t.pos {
+				continue
+			}
+			// Prefer the band without flat stretches (a caption bar and
+			// the blurred gap below it are not part of the picture).
+			keep := 1 - float64(flat)/float64(b.pos-t.pos)
+			ratio *= keep * keep
+			if ratio >= 2 {
+				all = append(all, found{t.pos, b.pos, ratio})
+			}
+		}
+	}
+	slices.SortFunc(all, func(a, b found) int { return cmp.Compare(b.score, a.score) })
+	// The band was chosen by its detail; its exact borders are the
+	// strongest persistent edges near its ends.
+	snap := func(pos int, cands []cand) int {
+		best, bestScore := pos, -1.0
+		for _, c := range cands {
+			if c.pos > 0 && c.pos < n && abs(c.pos-pos) <= max(3, n/20) && c.score > bestScore {
+				best, bestScore = c.pos, c.score
+			}
+		}
+		return best
+	}
+	var out [][2]int
+	for _, f := range all {
+		lo, hi := snap(f.lo, tops), snap(f.hi, bottoms)
+		if hi-lo < n/5 {
+			continue
+		}
+		dup := false
+		for _, o := range out {
+			dup = dup || abs(o[0]-(base+lo)) <= n/20 && abs(o[1]-(base+hi)) <= n/20
+		}
+		if !dup {
+			out = append(out, [2]int{base + lo, base + hi})
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	return out
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(max(1, len(v)))
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}

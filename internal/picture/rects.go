@@ -1,0 +1,550 @@
+package picture
+
+import (
+	"cmp"
+	"image"
+	"math"
+	"slices"
+
+	"github.com/provcheck/provcheck/internal/luma"
+)
+
+// Rectangle proposals: where a repost pastes the picture into a larger frame
+// (a phone screenshot, a caption card, a blurred copy of itself, a web
+// page), the picture's outline is a set of straight edges. Those edges are
+// found without judging what lies on either side of them — a white sky
+// against a white caption bar still leaves an edge along most of its
+// length, while detail on the picture's side may be low — and every
+// rectangle they close is proposed. A proposal is only a view to hash: a
+// wrong one costs a hash and matches nothing, a missed one costs a match.
+
+// ProposalGridSide is the long side of the grid edges are found on.
+const ProposalGridSide = 256
+
+// MaxProposals bounds the rectangles proposed for a still, and
+// MaxVideoProposals for a clip, whose every sampled frame is hashed in each.
+const (
+	MaxProposals      = 12
+	MaxVideoProposals = 4
+)
+
+// edgeSeg is a straight edge: along a row boundary (horizontal) at pos,
+// from lo to hi along the row, or along a column boundary.
+type edgeSeg struct {
+	pos, lo, hi int
+}
+
+// edgeMap marks, for each boundary between two rows (or columns) of a grid
+// and each position along it, whether the luminance step across the
+// boundary is the strongest in its neighbourhood — the trace of a straight
+// edge when the marks line up over a long stretch. Texture marks about a
+// third of its positions at random; a pasted picture's border marks nearly
+// all of them.
+type edgeMap struct {
+	n, along int   // boundaries 0..n (0 and n are the frame's own edges), positions along each
+	mark     []int // prefix sums: mark[b*(along+1)+i] = marks at boundary b before position i
+}
+
+func (m *edgeMap) count(b, lo, hi int) int {
+	row := m.mark[b*(m.along+1):]
+	return row[hi] - row[lo]
+}
+
+// support is the share of [lo, hi) along boundary b that is marked; the
+// frame's own edges are always supported.
+func (m *edgeMap) support(b, lo, hi int) float64 {
+	if b <= 0 || b >= m.n {
+		return 1
+	}
+	if hi <= lo {
+		return 0
+	}
+	return float64(m.count(b, lo, hi)) / float64(hi-lo)
+}
+
+// newEdgeMap builds the map for row boundaries (horizontal edges) or, when
+// !horizontal, column boundaries, from the median step over the grids.
+func newEdgeMap(grids []*luma.Grid, horizontal bool) *edgeMap {
+	w, h := grids[0].W, grids[0].H
+	n, along := h, w
+	if !horizontal {
+		n, along = w, h
+	}
+	// Each grid as lines along the boundaries: its rows, or its columns
+	// transposed.
+	planes := make([][]float32, len(grids))
+	for k, g := range grids {
+		if horizontal {
+			planes[k] = g.V
+			continue
+		}
+		pl := make([]float32, n*along)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				pl[x*along+y] = g.V[y*w+x]
+			}
+		}
+		planes[k] = pl
+	}
+	// step[b*along+i]: median over grids of |L(b) - L(b-1)| at position i
+	// — a change of brightness across the boundary. tex[b*along+i]: the
+	// same for detail (the gradient along the boundary, averaged over a
+	// few lines on each side) — a sharp picture against a blurred copy of
+	// itself may differ little in brightness, but it differs in detail.
+	step := make([]float32, (n+1)*along)
+	tex := make([]float32, (n+1)*along)
+	vals := make([]float32, len(grids))
+	tvals := make([]float32, len(grids))
+	const band = 3
+	detail := make([][]float32, len(grids)) // detail[k][line*along+i]
+	for k, pl := range planes {
+		d := make([]float32, n*along)
+		for b := 0; b < n; b++ {
+			line := pl[b*along : (b+1)*along]
+			dl := d[b*along : (b+1)*along]
+			for i := range dl {
+				lo, hi := max(0, i-1), min(along-1, i+1)
+				dl[i] = abs32(line[hi]-line[lo]) / float32(max(1, hi-lo))
+			}
+		}
+		detail[k] = d
+	}
+	for b := 1; b < n; b++ {
+		for i := 0; i < along; i++ {
+			for k, pl := range planes {
+				vals[k] = abs32(pl[b*along+i] - pl[(b-1)*along+i])
+				var above, below float32
+				na, nb := 0, 0
+				d := detail[k]
+				for o := 1; o <= band; o++ {
+					if b-o >= 0 {
+						above += d[(b-o)*along+i]
+						na++
+					}
+					if b+o-1 < n {
+						below += d[(b+o-1)*along+i]
+						nb++
+					}
+				}
+				// Only a sharp side against a smooth one counts:
+				// detail changes across a picture's own boundaries
+				// between textures too.
+				a, z := above/float32(na), below/float32(nb)
+				tvals[k] = 0
+				if max(a, z) >= 3*min(a, z) {
+					tvals[k] = abs32(a - z)
+				}
+			}
+			step[b*along+i] = medianF32(vals)
+			tex[b*along+i] = medianF32(tvals)
+		}
+	}
+	const (
+		reach    = 3   // the neighbourhood: boundaries within reach on either side
+		floor    = 2.5 // a brightness step below this (0..255 levels) is noise
+		texFloor = 1.0 // a detail step below this is noise
+	)
+	// A boundary is marked at a position where the strongest value of
+	// step (or of tex) within reach is on it — or next to it, with it
+	// holding at least half as much: an edge between grid cells is one
+	// boundary, one falling inside a cell is split over two.
+	sp, tp := peaks(step, n, along, reach, floor), peaks(tex, n, along, reach, texFloor)
+	m := &edgeMap{n: n, along: along, mark: make([]int, (n+1)*(along+1))}
+	for b := 1; b < n; b++ {
+		row := m.mark[b*(along+1):]
+		s, t := sp[b*along:(b+1)*along], tp[b*along:(b+1)*along]
+		for i := range s {
+			row[i+1] = row[i]
+			if s[i] || t[i] {
+				row[i+1]++
+			}
+		}
+	}
+	return m
+}
+
+func medianF32(v []float32) float32 {
+	if len(v) == 1 {
+		return v[0]
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// segments returns the straight edges of the map: runs along one boundary
+// that are mostly marked (gaps allowed), at least minLen long, keeping
+// only the best of neighbouring boundaries.
+func (m *edgeMap) segments(minLen int) []edgeSeg {
+	const density = 0.6
+	gap := max(3, m.along/16)
+	type scored struct {
+		edgeSeg
+		marks int
+	}
+	var all []scored
+	// An edge within a cell or two of the frame's own edge is the frame's
+	// (a dark line an encoder left, a resampling fringe), not a picture's.
+	for b := 2; b < m.n-1; b++ {
+		lo, last := -1, -1
+		flush := func() {
+			if lo >= 0 && last+1-lo >= minLen {
+				c := m.count(b, lo, last+1)
+				if float64(c) >= density*float64(last+1-lo) {
+					all = append(all, scored{edgeSeg{b, lo, last + 1}, c})
+				}
+			}
+			lo, last = -1, -1
+		}
+		for i := 0; i < m.along; i++ {
+			if m.count(b, i, i+1) == 0 {
+				if lo >= 0 && i-last > gap {
+					flush()
+				}
+				continue
+			}
+			if lo < 0 {
+				lo = i
+			}
+			last = i
+		}
+		flush()
+	}
+	// Non-maximum suppression across boundaries: a split edge marks two
+	// neighbouring boundaries with overlapping runs.
+	slices.SortFunc(all, func(a, b scored) int { return b.marks - a.marks })
+	var out []edgeSeg
+	for _, s := range all {
+		dup := false
+		for _, o := range out {
+			if abs(o.pos-s.pos) <= 2 && min(o.hi, s.hi)-max(o.lo, s.lo) > (s.hi-s.lo)/2 {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, s.edgeSeg)
+		}
+		if len(out) == 24 {
+			break
+		}
+	}
+	return out
+}
+
+// proposeRects returns rectangles (grid coordinates) closed by straight
+// edges in the grids (one frame, or several frames of a clip, where only
+// edges present in most frames count), best first. The whole frame is
+// never proposed.
+func proposeRects(grids []*luma.Grid, limit int) []image.Rectangle {
+	w, h := grids[0].W, grids[0].H
+	if w < 16 || h < 16 {
+		return nil
+	}
+	hm, vm := newEdgeMap(grids, true), newEdgeMap(grids, false)
+	hs := hm.segments(max(4, w/6))
+	vs := vm.segments(max(4, h/6))
+	// Line positions: the segments' and the frame's own edges.
+	ys := []int{0, h}
+	for _, s := range hs {
+		ys = append(ys, s.pos)
+	}
+	xs := []int{0, w}
+	for _, s := range vs {
+		xs = append(xs, s.pos)
+	}
+	slices.Sort(ys)
+	ys = slices.Compact(ys)
+	slices.Sort(xs)
+	xs = slices.Compact(xs)
+	// fill: prefix sums of detailed cells — a picture is detailed
+	// throughout, interface panels and blurred backgrounds are mostly
+	// smooth — so that of rectangles closed by the same edges, the one
+	// holding the picture ranks first.
+	fill := detailPrefix(grids)
+	filled := func(r image.Rectangle) float64 {
+		c := fill[r.Max.Y*(w+1)+r.Max.X] - fill[r.Min.Y*(w+1)+r.Max.X] - fill[r.Max.Y*(w+1)+r.Min.X] + fill[r.Min.Y*(w+1)+r.Min.X]
+		return float64(c) / float64(max(1, r.Dx()*r.Dy()))
+	}
+	type cand struct {
+		r     image.Rectangle
+		score float64
+	}
+	var cands []cand
+	const minSupport = 0.7
+	for ti, y0 := range ys {
+		for _, y1 := range ys[ti+1:] {
+			if (y1-y0)*5 < h {
+				continue
+			}
+			for li, x0 := range xs {
+				for _, x1 := range xs[li+1:] {
+					if (x1-x0)*5 < w {
+						continue
+					}
+					if x0 == 0 && x1 == w && y0 == 0 && y1 == h {
+						continue
+					}
+					// A picture is wider than a third of its height
+					// and narrower than three times it.
+					if ar := float64(x1-x0) / float64(y1-y0) * float64(h) / float64(w); ar < 0.2 || ar > 5 {
+						continue
+					}
+					top, bot := hm.support(y0, x0, x1), hm.support(y1, x0, x1)
+					left, right := vm.support(x0, y0, y1), vm.support(x1, y0, y1)
+					if min(top, bot, left, right) < minSupport {
+						continue
+					}
+					// Score: the length of real (not frame) edge the
+					// rectangle follows, relative to the frame.
+					s := 0.0
+					if y0 > 0 {
+						s += top * float64(x1-x0) / float64(w)
+					}
+					if y1 < h {
+						s += bot * float64(x1-x0) / float64(w)
+					}
+					if x0 > 0 {
+						s += left * float64(y1-y0) / float64(h)
+					}
+					if x1 < w {
+						s += right * float64(y1-y0) / float64(h)
+					}
+					r := image.Rect(x0, y0, x1, y1)
+					f := filled(r)
+					cands = append(cands, cand{r, s * f * f})
+				}
+			}
+		}
+	}
+	// Reposts centre the picture: a picture edge across the whole frame
+	// whose counterpart is too faint to trace (a smooth sky against a
+	// blurred copy of it) still gives the band between it and its mirror
+	// position about the frame's centre, at a lower rank.
+	// The frame may itself sit inside caption bars: the picture is then
+	// centred between two other frame-wide edges.
+	mirrored := func(segs []edgeSeg, n, along int, support func(pos int) float64, rect func(a, b int) image.Rectangle) {
+		lines := []int{0, n}
+		var full []edgeSeg
+		for _, s := range segs {
+			if s.lo <= along/20 && s.hi >= along-along/20 {
+				full = append(full, s)
+				lines = append(lines, s.pos)
+			}
+		}
+		for _, s := range full {
+			for _, lo := range lines {
+				for _, hi := range lines {
+					if lo >= s.pos || hi <= s.pos || (hi-lo)*2 < n {
+						continue
+					}
+					m := lo + hi - s.pos
+					if abs(m-s.pos)*5 < hi-lo {
+						continue
+					}
+					r := rect(min(s.pos, m), max(s.pos, m))
+					f := filled(r)
+					cands = append(cands, cand{r, 0.5 * support(s.pos) * f * f})
+				}
+			}
+		}
+	}
+	mirrored(hs, h, w, func(pos int) float64 { return hm.support(pos, 0, w) },
+		func(a, b int) image.Rectangle { return image.Rect(0, a, w, b) })
+	mirrored(vs, w, h, func(pos int) float64 { return vm.support(pos, 0, h) },
+		func(a, b int) image.Rectangle { return image.Rect(a, 0, b, h) })
+	slices.SortStableFunc(cands, func(a, b cand) int { return cmp.Compare(b.score, a.score) })
+	var out []image.Rectangle
+	for _, c := range cands {
+		dup := false
+		for _, o := range out {
+			if abs(o.Min.X-c.r.Min.X) <= 2 && abs(o.Max.X-c.r.Max.X) <= 2 && abs(o.Min.Y-c.r.Min.Y) <= 2 && abs(o.Max.Y-c.r.Max.Y) <= 2 {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, c.r)
+		}
+		if len(out) == limit {
+			break
+		}
+	}
+	return out
+}
+
+// refineRect moves each inner side of r (relative coordinates, found on a
+// grid with cells of cell relative size) to the pixel line of the strongest
+// step across it in the frames, so a proposal is cut on the picture's edge
+// rather than up to half a grid cell off it.
+func refineRect(frames []image.Image, r Rect, cellX, cellY float64) Rect {
+	if len(frames) == 0 {
+		return r
+	}
+	b := frames[0].Bounds()
+	w, h := b.Dx(), b.Dy()
+	if w < 2 || h < 2 {
+		return r
+	}
+	// best returns the line (pixel index) in [c-reach, c+reach] whose step
+	// from the line before it is the largest along [lo, hi).
+	best := func(c, reach, lo, hi, n int, horizontal bool) int {
+		bestAt, bestStep := c, -1.0
+		step := max(1, (hi-lo)/128)
+		for p := max(1, c-reach); p <= min(n-1, c+reach); p++ {
+			sum, cnt := 0.0, 0
+			for _, f := range frames {
+				fb := f.Bounds()
+				if fb.Dx() != w || fb.Dy() != h {
+					continue
+				}
+				for i := lo; i < hi; i += step {
+					var a, z float32
+					if horizontal {
+						a, z = luma.Pixel(f, fb.Min.X+i, fb.Min.Y+p), luma.Pixel(f, fb.Min.X+i, fb.Min.Y+p-1)
+					} else {
+						a, z = luma.Pixel(f, fb.Min.X+p, fb.Min.Y+i), luma.Pixel(f, fb.Min.X+p-1, fb.Min.Y+i)
+					}
+					sum += math.Abs(float64(a - z))
+					cnt++
+				}
+			}
+			if cnt > 0 && sum/float64(cnt) > bestStep {
+				bestAt, bestStep = p, sum/float64(cnt)
+			}
+		}
+		return bestAt
+	}
+	px := func(v float64, n int) int { return int(math.Round(v * float64(n))) }
+	x0, x1, y0, y1 := px(r.X0, w), px(r.X1, w), px(r.Y0, h), px(r.Y1, h)
+	rx, ry := int(math.Ceil(2*cellX*float64(w)))+1, int(math.Ceil(2*cellY*float64(h)))+1
+	// Measure along the middle of each side, away from the corners that
+	// the other sides may move.
+	inX0, inX1 := x0+(x1-x0)/8, x1-(x1-x0)/8
+	inY0, inY1 := y0+(y1-y0)/8, y1-(y1-y0)/8
+	out := r
+	if y0 > 0 {
+		out.Y0 = float64(best(y0, ry, inX0, inX1, h, true)) / float64(h)
+	}
+	if y1 < h {
+		out.Y1 = float64(best(y1, ry, inX0, inX1, h, true)) / float64(h)
+	}
+	if x0 > 0 {
+		out.X0 = float64(best(x0, rx, inY0, inY1, w, false)) / float64(w)
+	}
+	if x1 < w {
+		out.X1 = float64(best(x1, rx, inY0, inY1, w, false)) / float64(w)
+	}
+	if out.X1-out.X0 < (r.X1-r.X0)/2 || out.Y1-out.Y0 < (r.Y1-r.Y0)/2 {
+		return r
+	}
+	return out
+}
+
+// ProposeRects returns rectangles (relative to the frame) bounded by
+// straight edges that persist across the frames — candidate places of a
+// picture pasted into a larger frame — best first, cut on the edges at
+// pixel precision.
+func ProposeRects(frames []image.Image, limit int) []Rect {
+	var grids []*luma.Grid
+	for _, f := range frames {
+		g := luma.New(f, ProposalGridSide)
+		if g.W >= 16 && g.H >= 16 {
+			grids = append(grids, g)
+		}
+	}
+	if len(grids) == 0 {
+		return nil
+	}
+	return ProposeFromGrids(frames, grids, limit)
+}
+
+// ProposeFromGrids is ProposeRects with the frames' luminance grids made.
+func ProposeFromGrids(frames []image.Image, grids []*luma.Grid, limit int) []Rect {
+	w, h := grids[0].W, grids[0].H
+	grids = slices.DeleteFunc(grids, func(g *luma.Grid) bool { return g.W != w || g.H != h })
+	if w < 16 || h < 16 {
+		return nil
+	}
+	var out []Rect
+	for _, r := range proposeRects(grids, limit) {
+		out = append(out, refineRect(frames, toRel(r, w, h), 1/float64(w), 1/float64(h)))
+	}
+	return out
+}
+
+// detailPrefix returns 2-D prefix sums (stride w+1) of the grid cells with
+// detail: a luminance gradient of at least 2 levels in the median frame.
+func detailPrefix(grids []*luma.Grid) []int {
+	w, h := grids[0].W, grids[0].H
+	out := make([]int, (w+1)*(h+1))
+	vals := make([]float32, len(grids))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			for k, g := range grids {
+				v := g.At(x, y)
+				dx := math.Abs(float64(g.At(min(w-1, x+1), y) - v))
+				dy := math.Abs(float64(g.At(x, min(h-1, y+1)) - v))
+				vals[k] = float32(dx + dy)
+			}
+			d := 0
+			if medianF32(vals) >= 2 {
+				d = 1
+			}
+			out[(y+1)*(w+1)+x+1] = out[y*(w+1)+x+1] + out[(y+1)*(w+1)+x] - out[y*(w+1)+x] + d
+		}
+	}
+	return out
+}
+
+func abs32(v float32) float32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// peaks marks, for boundaries 1..n-1 (lines of along values in v), the
+// positions where the largest value within reach boundaries is on the
+// boundary, or on a neighbour with the boundary holding at least half of it,
+// and is at least floor. Line by line, so the loops run over whole rows.
+func peaks(v []float32, n, along, reach int, floor float32) []bool {
+	line := func(b int) []float32 { return v[b*along : (b+1)*along] }
+	// win[b]: the largest value of boundaries max(1, b-reach)..min(n-1, b+reach).
+	win := make([]float32, len(v))
+	for b := 1; b < n; b++ {
+		w := win[b*along : (b+1)*along]
+		copy(w, line(b))
+		for o := max(1, b-reach); o <= min(n-1, b+reach); o++ {
+			for i, x := range line(o) {
+				if x > w[i] {
+					w[i] = x
+				}
+			}
+		}
+	}
+	out := make([]bool, len(v))
+	for b := 1; b < n; b++ {
+		cur, w, o := line(b), win[b*along:(b+1)*along], out[b*along:(b+1)*along]
+		var prev, next []float32
+		if b > 1 {
+			prev = line(b - 1)
+		}
+		if b < n-1 {
+			next = line(b + 1)
+		}
+		for i, x := range cur {
+			best := w[i]
+			if best < floor {
+				continue
+			}
+			switch {
+			case x >= best:
+				o[i] = true
+			case 2*x >= best && (prev != nil && prev[i] >= best || next != nil && next[i] >= best):
+				o[i] = true
+			}
+		}
+	}
+	return out
+}

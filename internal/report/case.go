@@ -1,0 +1,56 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/provcheck/provcheck/registry"
+)
+
+// WriteCase writes one registered case for a person.
+func WriteCase(w io.Writer, c registry.Case) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n  %s\n", c.ID, c.Title)
+	field := func(name, v string) {
+		if v != "" {
+			fmt.Fprintf(&b, "  %-11s %s\n", name+":", v)
+		}
+	}
+	field("Claim", c.Claim)
+	field("Rating", c.Rating)
+	field("Category", string(c.Category))
+	field("Tags", strings.Join(c.Tags, ", "))
+	field("First seen", c.FirstSeen)
+	if !c.UpdatedAt.IsZero() {
+		field("Updated", c.UpdatedAt.Format("2006-01-02 15:04 MST"))
+	}
+	fmt.Fprintf(&b, "  Fact-checks (%d):\n", len(c.FactChecks))
+	for _, fc := range c.FactChecks {
+		line := fc.Publisher
+		if fc.Date != "" {
+			line += " (" + fc.Date + ")"
+		}
+		if fc.Title != "" {
+			line += ": " + fc.Title
+		}
+		fmt.Fprintf(&b, "    - %s\n", line)
+		if fc.URL != "" {
+			fmt.Fprintf(&b, "      %s\n", fc.URL)
+		}
+	}
+	fmt.Fprintf(&b, "  Media (%d):\n", len(c.Media))
+	for _, m := range c.Media {
+		fp := m.Fingerprint
+		desc := fmt.Sprintf("%s %dx%d", fp.Kind, fp.Width, fp.Height)
+		if fp.Kind == "video" {
+			desc += " " + Clock(fp.Duration)
+		}
+		fmt.Fprintf(&b, "    - %s (%s) sha256:%s\n", orDefault(m.Name, "unnamed"), desc, m.SHA256[:12])
+		if m.Note != "" {
+			fmt.Fprintf(&b, "      %s\n", m.Note)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

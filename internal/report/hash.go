@@ -1,0 +1,110 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/media"
+)
+
+// HashResult is the fingerprint of one file, or why it could not be made.
+type HashResult struct {
+	File string
+	FP   *fingerprint.Fingerprint
+	Err  error
+}
+
+// hashJSON is the stable JSON form of a HashResult.
+type hashJSON struct {
+	File     string              `json:"file"`
+	Kind     media.Kind          `json:"kind,omitempty"`
+	Format   string              `json:"format,omitempty"`
+	Codec    string              `json:"codec,omitempty"`
+	Width    int                 `json:"width,omitempty"`
+	Height   int                 `json:"height,omitempty"`
+	Duration *float64            `json:"duration_s,omitempty"`
+	FPS      float64             `json:"fps,omitempty"`
+	Frames   []fingerprint.Frame `json:"frames,omitempty"`
+	Error    string              `json:"error,omitempty"`
+}
+
+// MarshalJSON writes {"file", "kind", "width", "height", "duration_s",
+// "frames": [{"t", "pdq", "quality", "phash", "dhash"}]} or {"file", "error"}.
+func (h HashResult) MarshalJSON() ([]byte, error) {
+	if h.Err != nil {
+		return json.Marshal(hashJSON{File: h.File, Error: h.Err.Error()})
+	}
+	fp := h.FP
+	d := fp.Duration
+	frames := fp.Frames
+	if frames == nil {
+		frames = []fingerprint.Frame{}
+	}
+	return json.Marshal(hashJSON{File: h.File, Kind: fp.Kind, Format: fp.Format, Codec: fp.Codec,
+		Width: fp.Width, Height: fp.Height, Duration: &d, FPS: fp.FPS, Frames: frames})
+}
+
+// WriteHash writes one result in format f (text, json, jsonl or vpdq).
+func WriteHash(w io.Writer, f Format, r HashResult) error {
+	var b []byte
+	var err error
+	switch f {
+	case JSON:
+		b, err = json.MarshalIndent(r, "", "  ")
+		b = append(b, '\n')
+	case JSONL:
+		b, err = json.Marshal(r)
+		b = append(b, '\n')
+	case VPDQ:
+		b = []byte(vpdq(r))
+	default:
+		b = []byte(hashText(r))
+	}
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// vpdq writes ThreatExchange vPDQ lines, frame_number,quality,pdq_hex,
+// timestamp_seconds, with the frame number counted at the video's frame
+// rate. A file that failed is a comment line, which vPDQ readers skip.
+func vpdq(r HashResult) string {
+	if r.Err != nil {
+		return fmt.Sprintf("# %s: error: %s\n", r.File, oneLine(r.Err.Error()))
+	}
+	var b strings.Builder
+	fps := r.FP.FPS
+	for i, f := range r.FP.Frames {
+		n := i
+		if fps > 0 {
+			n = int(math.Round(f.T * fps))
+		}
+		fmt.Fprintf(&b, "%d,%d,%s,%.3f\n", n, f.Quality, f.PDQ, f.T)
+	}
+	return b.String()
+}
+
+func hashText(r HashResult) string {
+	if r.Err != nil {
+		return fmt.Sprintf("%s: error: %s\n", r.File, r.Err)
+	}
+	fp := r.FP
+	var b strings.Builder
+	if fp.Kind == media.KindVideo {
+		fmt.Fprintf(&b, "%s: video %s %dx%d %s, %d frame(s) hashed\n", r.File, strings.Trim(fp.Format+" "+fp.Codec, " "), fp.Width, fp.Height, Clock(fp.Duration), len(fp.Frames))
+	} else {
+		fmt.Fprintf(&b, "%s: image %s %dx%d\n", r.File, fp.Format, fp.Width, fp.Height)
+	}
+	for _, f := range fp.Frames {
+		fmt.Fprintf(&b, "  %8.3f  pdq %s  q %3d  phash %s  dhash %s\n", f.T, f.PDQ, f.Quality, f.PHash, f.DHash)
+	}
+	return b.String()
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }

@@ -1,0 +1,70 @@
+package views
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/provcheck/provcheck/internal/luma"
+)
+
+// Rotated views: a repost tilted by a few degrees (a phone held askew, a
+// "cinematic" tilt, a screen filmed by hand) moves a PDQ hash by 50–90 bits
+// at 4°. The query frame is turned back by a ladder of small angles and the
+// centre of the result — where the rotation left no corners — is hashed;
+// it is compared with the registered centre zoom of the same size
+// (zoom80). A rung is at most half a step (0.75°) off; on four real photos
+// a whole degree off cost 6–26 bits.
+
+// RotationAngles are the angles (degrees) a query frame is turned back by.
+// Angle 0 is the plain centre, which also leaves out what a repost puts in
+// the corners and along the edges (a channel badge, a handle, a news
+// ticker).
+var RotationAngles = []float64{-6, -4.5, -3, -1.5, 0, 1.5, 3, 4.5, 6}
+
+// RotationZoom is the centre share of the frame hashed after turning, and
+// must equal a registered zoom view's.
+const RotationZoom = 0.8
+
+// GridSide is the longest side of the luminance grid rotated and kept
+// for windows (video frames, decoded smaller, are used at their size).
+const GridSide = 512
+
+// RotationNames are the view names of RotationAngles.
+var RotationNames = func() []string {
+	out := make([]string, len(RotationAngles))
+	for i, a := range RotationAngles {
+		out[i] = "rotate" + strconv.FormatFloat(a, 'f', -1, 64)
+		if a == 0 {
+			out[i] = "centre80"
+		}
+	}
+	return out
+}()
+
+// TurnedSize is the size of the turned centre of g (see Turned); ok is
+// false when g is too small to turn.
+func TurnedSize(g *luma.Grid) (cw, ch int, ok bool) {
+	if g.W < 16 || g.H < 16 {
+		return 0, 0, false
+	}
+	return int(float64(g.W) * RotationZoom), int(float64(g.H) * RotationZoom), true
+}
+
+// Turned fills buf (cw×ch, from TurnedSize) with the centre of g turned by
+// deg degrees (counter-clockwise positive, about the centre), undoing a tilt
+// the other way.
+func Turned(g *luma.Grid, deg float64, buf []float32, cw, ch int) {
+	cx, cy := float64(g.W)/2, float64(g.H)/2
+	sin, cos := math.Sincos(deg * math.Pi / 180)
+	for v := 0; v < ch; v++ {
+		dy := float64(v) + 0.5 - float64(ch)/2
+		for u := 0; u < cw; u++ {
+			dx := float64(u) + 0.5 - float64(cw)/2
+			// The source of output pixel (dx, dy): turn it
+			// back by deg.
+			sx := cx + dx*cos - dy*sin - 0.5
+			sy := cy + dx*sin + dy*cos - 0.5
+			buf[v*cw+u] = g.Bilinear(sx, sy)
+		}
+	}
+}
