@@ -36,8 +36,10 @@ type Engine struct {
 	store registry.Store
 	log   *slog.Logger
 
-	snap   atomic.Pointer[index.Snapshot]
-	loadMu sync.Mutex
+	snap      atomic.Pointer[index.Snapshot]
+	loadMu    sync.Mutex // serialises refreshes
+	following atomic.Bool
+	stats     refreshStats
 }
 
 // Options are what New needs besides the configuration.
@@ -153,34 +155,6 @@ func (e *Engine) Fingerprint(ctx context.Context, path string, s fingerprint.Sam
 		return nil, fmt.Errorf("timed out after %s", e.cfg.Limits.Timeout)
 	}
 	return fp, err
-}
-
-// Snapshot returns the current registry snapshot, loading it on first use
-// and reloading it when the registry has changed since.
-func (e *Engine) Snapshot(ctx context.Context) (*index.Snapshot, error) {
-	if e.store == nil {
-		return nil, errors.New("no registry open")
-	}
-	gen, err := e.store.Generation(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("registry: %w", err)
-	}
-	if s := e.snap.Load(); s != nil && s.Generation == gen {
-		return s, nil
-	}
-	e.loadMu.Lock()
-	defer e.loadMu.Unlock()
-	if s := e.snap.Load(); s != nil && s.Generation == gen {
-		return s, nil
-	}
-	s, err := index.LoadSnapshot(ctx, e.store, index.Options{
-		MinQuality: e.cfg.Thresholds.MinQuality, StopDistance: e.cfg.Thresholds.MatchDistance,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("registry: %w", err)
-	}
-	e.snap.Store(s)
-	return s, nil
 }
 
 // Check fingerprints the file at path and matches it against the registry.

@@ -32,7 +32,7 @@ type listBody struct {
 func (s *Server) handleListEntries(w http.ResponseWriter, r *http.Request) {
 	list, err := s.e.Store().List(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.fail(w, r, registryError(err, ""))
 		return
 	}
 	if list == nil {
@@ -61,7 +61,7 @@ func (s *Server) handleDeleteEntry(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, registryError(err, id))
 		return
 	}
-	s.refreshSoon()
+	s.refreshNow(r.Context())
 	s.log.Info("entry removed", "request_id", infoFrom(r.Context()).id, "entry_id", id)
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -118,7 +118,7 @@ func (s *Server) importBundle(w http.ResponseWriter, r *http.Request) {
 	for i, c := range b.Cases {
 		ids[i] = c.ID
 	}
-	s.refreshSoon()
+	s.refreshNow(r.Context())
 	s.log.Info("bundle imported", "request_id", infoFrom(r.Context()).id, "cases", len(ids))
 	writeJSON(w, http.StatusOK, importBody{Imported: len(ids), Entries: ids})
 }
@@ -155,7 +155,7 @@ func (s *Server) registerMedia(w http.ResponseWriter, r *http.Request) {
 	exists := err == nil
 	switch {
 	case err != nil && !errors.Is(err, registry.ErrNotFound):
-		s.fail(w, r, err)
+		s.fail(w, r, registryError(err, c.ID))
 		return
 	case !exists && c.Title == "":
 		s.fail(w, r, &apiError{Status: http.StatusNotFound, Code: "not_found",
@@ -204,7 +204,7 @@ func (s *Server) registerMedia(w http.ResponseWriter, r *http.Request) {
 	if !exists {
 		status = http.StatusCreated
 	}
-	s.refreshSoon()
+	s.refreshNow(r.Context())
 	s.log.Info("entry saved", "request_id", infoFrom(ctx).id, "entry_id", saved.ID, "new", !exists,
 		"media_added", len(c.Media), "media", len(saved.Media))
 	w.Header().Set("Location", "/v1/entries/"+url.PathEscape(saved.ID))
@@ -277,6 +277,9 @@ func registryError(err error, id string) error {
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Msg: fmt.Sprintf("no case %q", id)}
 	case registry.IsValidation(err):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_entry", Msg: "nothing saved: " + err.Error()}
+	case errors.Is(err, registry.ErrUnavailable):
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "registry_unavailable", RetryAfter: 5,
+			Msg: "the registry database cannot be reached; nothing was changed and checks still work; try again later"}
 	}
 	return err
 }

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/internal/pgtest"
 	"github.com/provcheck/provcheck/internal/testmedia"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
@@ -113,7 +114,7 @@ func observe(route string, status int) {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Main(m) // runs the tests, then stops the PostgreSQL server if one was started
 	if code == 0 {
 		if err := checkObservedDocumented(); err != nil {
 			fmt.Fprintln(os.Stderr, "FAIL: statuses answered but not in openapi.json:", err)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/provcheck/provcheck/engine"
 	"github.com/provcheck/provcheck/rules"
 )
 
@@ -106,6 +107,8 @@ type gauges struct {
 	version                                                          string
 	cacheHits, cacheMisses                                           int64
 	cacheFiles, cacheFrames                                          int
+	refresh                                                          engine.RefreshStats
+	reachable                                                        bool
 }
 
 func (m *metrics) write(w io.Writer, g gauges) error {
@@ -196,6 +199,29 @@ func (m *metrics) write(w io.Writer, g gauges) error {
 		gauge("provcheck_registry_cases", "Cases in the registry snapshot in use.", float64(g.cases))
 		gauge("provcheck_registry_hashes", "Frame hashes indexed in the registry snapshot in use.", float64(g.hashes))
 		gauge("provcheck_registry_generation", "Generation of the registry snapshot in use.", float64(g.generation))
+		r := g.refresh
+		gauge("provcheck_registry_store_generation", "Generation of the registry database when last asked.", float64(r.StoreGeneration))
+		gauge("provcheck_index_lag_generations", "Generations the snapshot in use is behind the registry database.", float64(max(0, r.StoreGeneration-g.generation)))
+		if !r.LastContact.IsZero() {
+			gauge("provcheck_index_staleness_seconds", "Seconds since the registry database last answered a refresh.", time.Since(r.LastContact).Seconds())
+		}
+		gauge("provcheck_registry_reachable", "1 when the last refresh reached the registry database.", bool01(g.reachable))
+		gauge("provcheck_index_delta_hashes", "Hashes indexed by changes applied since the index was last built whole.", float64(r.Delta))
+		head("provcheck_index_refreshes_total", "counter", "Refreshes that changed the snapshot, by kind: delta (changes applied) or full (read and indexed whole).")
+		for _, k := range sortedKeys(r.Count) {
+			sample("provcheck_index_refreshes_total", []string{"kind", k}, float64(r.Count[k]))
+		}
+		head("provcheck_index_refresh_seconds_total", "counter", "Time spent refreshing the snapshot, by kind.")
+		for _, k := range sortedKeys(r.Seconds) {
+			sample("provcheck_index_refresh_seconds_total", []string{"kind", k}, r.Seconds[k])
+		}
+		gaugeK := "provcheck_index_refresh_longest_seconds"
+		head(gaugeK, "gauge", "The longest refresh of the snapshot, by kind.")
+		for _, k := range sortedKeys(r.Longest) {
+			sample(gaugeK, []string{"kind", k}, r.Longest[k].Seconds())
+		}
+		head("provcheck_registry_refresh_failures_total", "counter", "Refreshes that could not reach the registry database.")
+		sample("provcheck_registry_refresh_failures_total", nil, float64(r.Failures))
 	}
 	gauge("provcheck_start_time_seconds", "When the service started, in seconds since the Unix epoch.", float64(m.started.UnixMilli())/1000)
 	head("provcheck_build_info", "gauge", "The provcheck version and Go version, as labels.")

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/internal/index"
 	"github.com/provcheck/provcheck/rules"
 )
 
@@ -64,9 +65,6 @@ type Server struct {
 	ready    atomic.Bool   // the registry has been loaded once
 	draining atomic.Bool   // shutting down
 	refresh  chan struct{} // asks the watcher to reload the registry now
-	// generation is the registry generation the watcher last logged; only
-	// the watcher touches it.
-	generation int64
 
 	// observe, when set (by tests), sees every answered route and status.
 	observe func(route string, status int)
@@ -210,36 +208,48 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// refreshInterval is how often the watcher looks for registry changes
-// made by other processes.
-const refreshInterval = 2 * time.Second
+// refreshInterval is how often the watcher asks the registry what other
+// processes changed. Asking costs one small read (the generation and the
+// change log past it); what changed is applied to the index as a delta.
+const refreshInterval = 500 * time.Millisecond
 
-// watch loads the registry, then reloads it whenever it changes: at once
-// after a write through this service, and within refreshInterval after a
-// write by another process. Checks would reload a changed registry
-// themselves; the watcher does it off their path, so that they rarely wait
-// for it.
+// watch loads the registry, then keeps the snapshot in step with it: at
+// once after a write through this service, and within refreshInterval
+// after a write by another process. Checks never wait for it: they use the
+// snapshot in memory, the last one loaded while the registry cannot be
+// reached.
 func (s *Server) watch(ctx context.Context) {
 	s.load(ctx)
-	t := time.NewTicker(refreshInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
+	if ctx.Err() != nil {
+		return
+	}
+	down := false
+	s.e.Watch(ctx, refreshInterval, s.refresh, func(prev, next *index.Snapshot, took time.Duration, err error) {
+		if err != nil {
+			if !down {
+				s.log.Warn("cannot reach the registry; checks go on with the last snapshot", "error", err,
+					"generation", prev.Generation)
+			}
+			down = true
 			return
-		case <-t.C:
-		case <-s.refresh:
 		}
-		before := time.Now()
-		snap, err := s.e.Snapshot(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			s.log.Warn("cannot reload the registry", "error", err)
-		case err == nil && snap.Generation != s.generation:
-			s.generation = snap.Generation
-			s.log.Info("registry reloaded", "cases", len(snap.Cases), "hashes", snap.Index.Len(),
-				"generation", snap.Generation, "elapsed_ms", time.Since(before).Milliseconds())
+		if down {
+			down = false
+			s.log.Info("registry reachable again")
 		}
+		if next == prev {
+			return
+		}
+		s.log.Info("registry updated", "cases", next.CaseCount(), "hashes", next.Index.Len(),
+			"generation", next.Generation, "elapsed_ms", took.Milliseconds())
+	})
+}
+
+// refreshNow applies a write this service made to its snapshot before it
+// answers, so that the next check here matches it.
+func (s *Server) refreshNow(ctx context.Context) {
+	if _, err := s.e.Refresh(ctx); err != nil {
+		s.refreshSoon()
 	}
 }
 
@@ -258,9 +268,8 @@ func (s *Server) load(ctx context.Context) {
 		start := time.Now()
 		snap, err := s.e.Snapshot(ctx)
 		if err == nil {
-			s.generation = snap.Generation
 			s.ready.Store(true)
-			s.log.Info("registry loaded", "cases", len(snap.Cases), "hashes", snap.Index.Len(),
+			s.log.Info("registry loaded", "cases", snap.CaseCount(), "hashes", snap.Index.Len(),
 				"generation", snap.Generation, "elapsed_ms", time.Since(start).Milliseconds())
 			return
 		}
@@ -415,6 +424,9 @@ type readyBody struct {
 	Cases      int    `json:"cases"`
 	Hashes     int    `json:"hashes"`
 	Generation int64  `json:"generation"`
+	// Registry is "unreachable" while the database cannot be reached:
+	// checks go on with the last snapshot, writes fail with 503.
+	Registry string `json:"registry,omitempty"`
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
@@ -434,7 +446,11 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, readyBody{Status: "registry_unavailable"})
 		return
 	}
-	writeJSON(w, http.StatusOK, readyBody{Status: "ready", Cases: len(snap.Cases), Hashes: snap.Index.Len(), Generation: snap.Generation})
+	body := readyBody{Status: "ready", Cases: snap.CaseCount(), Hashes: snap.Index.Len(), Generation: snap.Generation}
+	if s.e.RefreshStats().Unreachable {
+		body.Registry = "unreachable"
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
@@ -457,7 +473,9 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	if s.ready.Load() {
 		if snap, err := s.e.Snapshot(r.Context()); err == nil {
 			g.registryLoaded = true
-			g.cases, g.hashes, g.generation = len(snap.Cases), snap.Index.Len(), snap.Generation
+			g.cases, g.hashes, g.generation = snap.CaseCount(), snap.Index.Len(), snap.Generation
+			g.refresh = s.e.RefreshStats()
+			g.reachable = !g.refresh.Unreachable
 		} else {
 			s.log.Error("registry unavailable", "request_id", infoFrom(r.Context()).id, "error", err)
 		}

@@ -698,7 +698,7 @@ func TestGracefulShutdown(t *testing.T) {
 func goVersion() string { return runtime.Version() }
 
 // TestWatcherReloadsChangesOfOtherProcesses writes through one service and
-// watches a second, running Serve on the same registry file, reload it
+// watches a second, running Serve on the same registry file, apply it
 // without being asked.
 func TestWatcherReloadsChangesOfOtherProcesses(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
@@ -715,11 +715,11 @@ func TestWatcherReloadsChangesOfOtherProcesses(t *testing.T) {
 	waitFor(t, "b to load the registry", b.s.ready.Load)
 	a.register(t, photoCase, "photo.jpg")
 	start := time.Now()
-	waitFor(t, "b to reload", func() bool { return strings.Contains(b.log.String(), `"msg":"registry reloaded"`) })
+	waitFor(t, "b to reload", func() bool { return strings.Contains(b.log.String(), `"msg":"registry updated"`) })
 	if d := time.Since(start); d > 3*refreshInterval {
 		t.Errorf("b reloaded after %s", d)
 	}
 	if !strings.Contains(b.log.String(), `"cases":1`) {
-		t.Errorf("reload log: %s", grep(b.log.Bytes(), "reloaded"))
+		t.Errorf("reload log: %s", grep(b.log.Bytes(), "updated"))
 	}
 }

@@ -3,13 +3,13 @@ package index
 import (
 	"context"
 
-	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/registry"
 )
 
 // Snapshot is a read-only view of the registry for matching: every case with
 // its media, and an index of every informative registered frame. A new
-// snapshot replaces an old one whole when the registry changes.
+// snapshot replaces an old one when the registry changes: Apply builds it
+// from the old one and the changes (delta.go).
 type Snapshot struct {
 	Cases      []registry.Case
 	Index      Index
@@ -17,6 +17,8 @@ type Snapshot struct {
 	// Stopped counts the registered frames and views left out of the index
 	// because they are near a stop frame.
 	Stopped int
+
+	layers *layers // what Apply needs (delta.go)
 }
 
 // Options say which registered frames are evidence.
@@ -36,7 +38,6 @@ func NewSnapshot(cases []registry.Case, minQuality int) *Snapshot {
 // BuildSnapshot indexes cases as NewSnapshot does, leaving out what the
 // options say is not evidence.
 func BuildSnapshot(cases []registry.Case, o Options) *Snapshot {
-	minQuality := o.MinQuality
 	var stop *MIH
 	if len(o.Stop) > 0 {
 		stop = NewMIH(len(o.Stop))
@@ -46,20 +47,7 @@ func BuildSnapshot(cases []registry.Case, o Options) *Snapshot {
 		stop.Build()
 	}
 	stopped := 0
-	var scratch []Hit
-	evidence := func(h pdq.Hash, quality int) bool {
-		if quality < minQuality {
-			return false
-		}
-		if stop != nil {
-			scratch = stop.Search(h, o.StopDistance, scratch[:0])
-			if len(scratch) > 0 {
-				stopped++
-				return false
-			}
-		}
-		return true
-	}
+	evidence := evidenceFunc(o, stop, &stopped)
 	n := 0
 	for _, c := range cases {
 		for _, m := range c.Media {
@@ -69,23 +57,15 @@ func BuildSnapshot(cases []registry.Case, o Options) *Snapshot {
 		}
 	}
 	idx := NewMIH(n)
-	for ci, c := range cases {
-		for mi, m := range c.Media {
-			for fi, f := range m.Fingerprint.Frames {
-				ref := Ref{Case: int32(ci), Media: int32(mi), Frame: int32(fi)}
-				if evidence(f.PDQ, f.Quality) {
-					idx.Add(f.PDQ, ref)
-				}
-				for _, v := range f.Views {
-					if evidence(v.PDQ, v.Quality) {
-						idx.Add(v.PDQ, ref)
-					}
-				}
-			}
-		}
+	l := &layers{opts: o, stop: stop, base: idx, pos: make(map[string]int, len(cases)),
+		entries: make([]int32, len(cases)), dead: make([]bool, len(cases)), live: len(cases), nBase: len(cases)}
+	for ci := range cases {
+		l.entries[ci] = int32(l.indexCase(&cases[ci], ci, evidence, idx.Add))
+		l.pos[cases[ci].ID] = ci
 	}
 	idx.Build() // built before it is shared: searches only read it
-	return &Snapshot{Cases: cases, Index: idx, Stopped: stopped}
+	l.delta = NewMIH(0)
+	return &Snapshot{Cases: cases, Index: idx, Stopped: stopped, layers: l}
 }
 
 // LoadSnapshot reads the whole registry, with its stop frames, and indexes
