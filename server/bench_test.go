@@ -26,6 +26,7 @@ import (
 	"github.com/provcheck/provcheck/engine"
 	"github.com/provcheck/provcheck/internal/fingerprint"
 	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/pgtest"
 	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/internal/testmedia"
 	"github.com/provcheck/provcheck/registry"
@@ -51,6 +52,7 @@ import (
 var (
 	benchCases  = flag.Int("bench-cases", 5000, "synthetic cases in the benchmark registry")
 	benchVideos = flag.Float64("bench-videos", 0.4, "share of the synthetic cases that are videos")
+	benchStore  = flag.String("bench-registry", "sqlite", "registry of the benchmarks: sqlite, or postgres (a throwaway server started by internal/pgtest)")
 )
 
 type benchEnv struct {
@@ -114,6 +116,13 @@ func makeBenchEnv(b *testing.B) (*benchEnv, error) {
 	}
 	env := &benchEnv{cleanup: func() { os.RemoveAll(dir) }}
 	cfg := testConfig(b, dir)
+	switch *benchStore {
+	case "sqlite":
+	case "postgres":
+		cfg.Registry = pgtest.DSN(b)
+	default:
+		return nil, fmt.Errorf("-bench-registry %q: want sqlite or postgres", *benchStore)
+	}
 	if v := os.Getenv("PROVCHECK_SAMPLING_QUERY_VIEWS"); v != "" {
 		cfg.Sampling.QueryViews = v // e.g. fast, as the command line would take it
 	}
@@ -369,8 +378,8 @@ func BenchmarkServeImageCheckForwarded(b *testing.B) { benchImages(b, false) }
 
 func benchImages(b *testing.B, unique bool) {
 	env := getBenchEnv(b)
-	b.Logf("registry of %d synthetic cases + 2 real (%d hashes); %d workers, queue %d",
-		*benchCases, env.hashes, cap(env.s.queue.workers), env.s.queue.size)
+	b.Logf("%s registry of %d synthetic cases + 2 real (%d hashes); %d workers, queue %d",
+		*benchStore, *benchCases, env.hashes, cap(env.s.queue.workers), env.s.queue.size)
 	for _, clients := range []int{8, 32, 128} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			runLoad(b, env.url, env.ctype, env.photos, min(clients, 8), 8, unique) // warm the connections

@@ -2,6 +2,7 @@ package index
 
 import (
 	"slices"
+	"sync/atomic"
 
 	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/registry"
@@ -35,7 +36,12 @@ var (
 type layers struct {
 	opts    Options
 	stop    *MIH           // the stop frames, nil if none
-	pos     map[string]int // case id → position in Cases
+	basePos map[string]int // case id → position, as the base was built (never changed)
+	moved   map[string]int // since then: case id → new position, or -1 if removed
+	// extended is set by the first Apply to this snapshot, which may then
+	// append to the snapshot's Cases and entries in place (the snapshot
+	// never sees beyond its length); any later Apply copies them.
+	extended atomic.Bool
 	entries []int32        // indexed hashes per case position
 	dead    []bool         // per case position: removed or replaced
 	nDead   int            // indexed hashes of dead cases in the base
@@ -166,24 +172,33 @@ func (s *Snapshot) Apply(ch registry.Changes) *Snapshot {
 	old := s.layers
 	l := &layers{
 		opts: old.opts, stop: old.stop, base: old.base,
-		pos:     make(map[string]int, len(old.pos)+len(ch.Upserted)),
-		entries: slices.Clone(old.entries),
+		basePos: old.basePos,
+		moved:   make(map[string]int, len(old.moved)+len(ch.Upserted)+len(ch.Removed)),
 		dead:    slices.Clone(old.dead),
 		nDead:   old.nDead, nBase: old.nBase, live: old.live,
 	}
-	for id, p := range old.pos {
-		l.pos[id] = p
+	for id, p := range old.moved {
+		l.moved[id] = p
 	}
-	cases := slices.Clone(s.Cases)
+	cases, entries := s.Cases, old.entries
+	if !old.extended.CompareAndSwap(false, true) {
+		cases, entries = slices.Clone(cases), slices.Clone(entries)
+	}
+	l.entries = entries
 	kill := func(id string) {
-		if p, ok := l.pos[id]; ok && !l.dead[p] {
+		p, ok := l.moved[id]
+		if !ok {
+			p, ok = l.basePos[id]
+		}
+		if ok && p >= 0 && !l.dead[p] {
+			// The case stays in place: a check on an older snapshot may
+			// still read it.
 			l.dead[p] = true
 			if p < l.nBase {
 				l.nDead += int(l.entries[p])
 			}
 			l.live--
-			cases[p] = registry.Case{} // the place stays; its content is not needed
-			delete(l.pos, id)
+			l.moved[id] = -1
 		}
 	}
 	for _, id := range ch.Removed {
@@ -213,7 +228,7 @@ func (s *Snapshot) Apply(ch registry.Changes) *Snapshot {
 		})
 		l.entries = append(l.entries, int32(n))
 		l.dead = append(l.dead, false)
-		l.pos[c.ID] = ci
+		l.moved[c.ID] = ci
 		l.live++
 	}
 	next := &Snapshot{Cases: cases, Generation: ch.Generation, Stopped: stopped, layers: l}
@@ -246,7 +261,7 @@ func (s *Snapshot) liveCases(ch registry.Changes) []registry.Case {
 	out := make([]registry.Case, 0, len(s.Cases)+len(ch.Upserted))
 	for i := range s.Cases {
 		c := &s.Cases[i]
-		if c.ID == "" || gone[c.ID] || s.layers != nil && s.layers.dead[i] {
+		if gone[c.ID] || s.layers != nil && s.layers.dead[i] {
 			continue
 		}
 		out = append(out, *c)

@@ -172,3 +172,35 @@ func testMedia(r *rand.Rand, name string, n int) registry.Media {
 	}
 	return registry.Media{SHA256: fmt.Sprintf("%064x", r.Uint64()), Name: name, Fingerprint: fp}
 }
+
+// TestApplyTwiceToOneSnapshot: two changes applied to the same snapshot
+// give two independent successors, and the snapshot itself is unchanged.
+func TestApplyTwiceToOneSnapshot(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	a, b := testCase(r, "a"), testCase(r, "b")
+	snap := BuildSnapshot([]registry.Case{a}, Options{})
+	x, y := testCase(r, "x"), testCase(r, "y")
+	one := snap.Apply(registry.Changes{Generation: 2, Upserted: []registry.Case{x}})
+	two := snap.Apply(registry.Changes{Generation: 2, Upserted: []registry.Case{y, b}, Removed: []string{"a"}})
+	probe := func(s *Snapshot, c registry.Case) int {
+		return len(s.Index.Search(c.Media[0].Fingerprint.Frames[0].PDQ, 0, nil))
+	}
+	for _, tt := range []struct {
+		name       string
+		s          *Snapshot
+		a, x, y, b int
+	}{
+		{"the snapshot", snap, 1, 0, 0, 0},
+		{"the first successor", one, 1, 1, 0, 0},
+		{"the second successor", two, 0, 0, 1, 1},
+	} {
+		if got := [4]int{probe(tt.s, a), probe(tt.s, x), probe(tt.s, y), probe(tt.s, b)}; got != [4]int{tt.a, tt.x, tt.y, tt.b} {
+			t.Errorf("%s finds a, x, y, b %v times, want %v", tt.name, got, [4]int{tt.a, tt.x, tt.y, tt.b})
+		}
+		for _, h := range tt.s.Index.Search(x.Media[0].Fingerprint.Frames[0].PDQ, 0, nil) {
+			if tt.s.Cases[h.Case].ID != "x" {
+				t.Errorf("%s: a hit of x names case %q", tt.name, tt.s.Cases[h.Case].ID)
+			}
+		}
+	}
+}

@@ -57,11 +57,11 @@ func BuildSnapshot(cases []registry.Case, o Options) *Snapshot {
 		}
 	}
 	idx := NewMIH(n)
-	l := &layers{opts: o, stop: stop, base: idx, pos: make(map[string]int, len(cases)),
+	l := &layers{opts: o, stop: stop, base: idx, basePos: make(map[string]int, len(cases)),
 		entries: make([]int32, len(cases)), dead: make([]bool, len(cases)), live: len(cases), nBase: len(cases)}
 	for ci := range cases {
 		l.entries[ci] = int32(l.indexCase(&cases[ci], ci, evidence, idx.Add))
-		l.pos[cases[ci].ID] = ci
+		l.basePos[cases[ci].ID] = ci
 	}
 	idx.Build() // built before it is shared: searches only read it
 	l.delta = NewMIH(0)
