@@ -42,11 +42,11 @@ type layers struct {
 	// append to the snapshot's Cases and entries in place (the snapshot
 	// never sees beyond its length); any later Apply copies them.
 	extended atomic.Bool
-	entries []int32        // indexed hashes per case position
-	dead    []bool         // per case position: removed or replaced
-	nDead   int            // indexed hashes of dead cases in the base
-	nBase   int            // case positions the base covers
-	live    int            // cases alive
+	entries  []int32 // indexed hashes per case position
+	dead     []bool  // per case position: removed or replaced
+	nDead    int     // indexed hashes of dead cases in the base
+	nBase    int     // case positions the base covers
+	live     int     // cases alive
 
 	base  *MIH
 	dHash []pdq.Hash // delta entries
