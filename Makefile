@@ -1,7 +1,7 @@
 # provcheck — the two commands a new user needs:
 #   make demo   install ffmpeg if missing, build, check the bundled sample repost
 #   make test   install ffmpeg if missing, check go.mod is tidy, vet and run every test
-.PHONY: demo test build deps deps-postgres bench eval clean
+.PHONY: demo test build deps deps-postgres browser-deps bench eval clean
 
 GO      ?= go
 BIN     := bin/provcheck
@@ -25,6 +25,13 @@ deps-postgres:
 		echo "installing postgresql (apt-get)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
 
+# Chromium runs the browser tests of the web pages (server/web); install it
+# from Debian when missing.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		echo "installing chromium (apt-get)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
 demo: deps build
 	@rm -f $(DEMOREG) $(DEMOREG)-wal $(DEMOREG)-shm
 	@$(BIN) --registry $(DEMOREG) registry import samples/bundle.json
@@ -35,7 +42,7 @@ demo: deps build
 	@echo "== A screenshot of that repost, and an unrelated clip:"
 	@$(BIN) --registry $(DEMOREG) check samples/media/screenshot.jpg samples/media/unrelated.mp4
 
-test: deps
+test: deps browser-deps
 	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...

@@ -24,6 +24,7 @@ import (
 	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/media/ffmpeg"
 	"github.com/provcheck/provcheck/internal/safefile"
+	"github.com/provcheck/provcheck/internal/thumb"
 	"github.com/provcheck/provcheck/internal/views"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
@@ -242,6 +243,15 @@ func (e *Engine) evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) Rep
 			FramesMatched: cm.Evidence.FramesMatched, Media: c.Media[cm.Media].Name,
 			Segments: []Segment{}, FactChecks: []FactCheck{},
 		}
+		em := &c.Media[cm.Media]
+		m.Seen = &Seen{MediaSHA256: em.SHA256, MediaKind: em.Fingerprint.Kind,
+			MediaDuration: em.Fingerprint.Duration, Pairs: make([]FramePair, 0, len(cm.Pairs))}
+		for _, p := range cm.Pairs {
+			if p.Query < len(q.Frames) && p.Entry < len(em.Fingerprint.Frames) {
+				m.Seen.Pairs = append(m.Seen.Pairs, FramePair{QueryT: q.Frames[p.Query].T,
+					EntryT: em.Fingerprint.Frames[p.Entry].T, EntryFrame: p.Entry, Distance: p.Distance})
+			}
+		}
 		for _, s := range cm.Segments {
 			m.Segments = append(m.Segments, Segment{s.QueryStart, s.QueryEnd, s.EntryStart, s.EntryEnd})
 		}
@@ -282,6 +292,9 @@ type AddRequest struct {
 	Case  registry.Case // id, metadata and fact-checks; Media is filled in
 	Files []string
 	Note  string // source note for each file
+	// NoThumbnails keeps no thumbnails of the registered frames (for
+	// registries that must not hold pixels of the media).
+	NoThumbnails bool
 }
 
 // FileError is a problem with one input file.
@@ -304,7 +317,7 @@ func (e *Engine) Register(ctx context.Context, req AddRequest) (registry.Case, e
 	}
 	var errs []error
 	for _, f := range req.Files {
-		m, err := e.MediaFromFile(ctx, f, req.Note)
+		m, err := e.mediaFromFile(ctx, f, req.Note, !req.NoThumbnails)
 		if err != nil {
 			errs = append(errs, &FileError{File: f, Err: err})
 			continue
@@ -317,13 +330,24 @@ func (e *Engine) Register(ctx context.Context, req AddRequest) (registry.Case, e
 	return e.store.Upsert(ctx, c)
 }
 
-// MediaFromFile fingerprints a file for registration. The file is
-// recognised (and refused if it is not a regular file or not media) before
-// its content is digested, and both run under the per-file time limit.
+// MediaFromFile fingerprints a file for registration, with a thumbnail of
+// each registered frame. The file is recognised (and refused if it is not
+// a regular file or not media) before its content is digested, and both
+// run under the per-file time limit.
 func (e *Engine) MediaFromFile(ctx context.Context, path, note string) (registry.Media, error) {
+	return e.mediaFromFile(ctx, path, note, true)
+}
+
+func (e *Engine) mediaFromFile(ctx context.Context, path, note string, thumbs bool) (registry.Media, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Limits.Timeout)
 	defer cancel()
-	fp, err := e.Fingerprint(ctx, path, e.RegisterSampling())
+	s := e.RegisterSampling()
+	var tc *thumb.Collector
+	if thumbs {
+		tc = thumb.NewCollector(s.MaxFrames)
+		s.OnFrame = tc.Observe
+	}
+	fp, err := e.Fingerprint(ctx, path, s)
 	if err != nil {
 		return registry.Media{}, err
 	}
@@ -334,7 +358,15 @@ func (e *Engine) MediaFromFile(ctx context.Context, path, note string) (registry
 		}
 		return registry.Media{}, err
 	}
-	return registry.Media{SHA256: digest, Name: filepath.Base(path), Note: note, Fingerprint: *fp}, nil
+	m := registry.Media{SHA256: digest, Name: filepath.Base(path), Note: note, Fingerprint: *fp}
+	if tc != nil {
+		for i, f := range fp.Frames {
+			if b, ok := tc.Get(f.T); ok {
+				m.Thumbnails = append(m.Thumbnails, registry.Thumbnail{Frame: i, JPEG: b})
+			}
+		}
+	}
+	return m, nil
 }
 
 // FileDigest is the SHA-256 of a regular file's content, in hex. It stops

@@ -42,7 +42,39 @@ type Match struct {
 	Media         string        `json:"media,omitempty"` // the registered medium that matched
 	Segments      []Segment     `json:"segments"`
 	FactChecks    []FactCheck   `json:"fact_checks"`
+	// Seen is the evidence for people to look at (the web page shows it
+	// as thumbnail pairs and a timeline); not part of the JSON.
+	Seen *Seen `json:"-"`
 }
+
+// Seen identifies the registered medium that matched and the frames of
+// both sides that were aligned.
+type Seen struct {
+	MediaSHA256   string      // the registered medium (its digest)
+	MediaKind     media.Kind  // image or video
+	MediaDuration float64     // seconds; 0 for a still
+	Pairs         []FramePair // in the checked file's order
+}
+
+// FramePair is a frame of the checked file aligned with the registered
+// frame it matched.
+type FramePair struct {
+	QueryT     float64 // seconds into the checked file
+	EntryT     float64 // seconds into the registered medium
+	EntryFrame int     // index of the registered frame in its fingerprint
+	Distance   int     // PDQ Hamming distance of the best views
+	// Region, when local matching located the registered picture inside
+	// the checked frame, outlines it on both sides; nil otherwise.
+	Region *PairRegion
+}
+
+// PairRegion is where the matched picture lies in each frame of a pair.
+type PairRegion struct {
+	Query, Entry *Rect
+}
+
+// Rect is a part of a picture relative to its width and height (0..1).
+type Rect struct{ X, Y, W, H float64 }
 
 // Segment aligns a stretch of the checked file (query) with a stretch of
 // the registered medium (entry), in seconds.

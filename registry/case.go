@@ -75,6 +75,9 @@ type Media struct {
 	Note        string                  `json:"note,omitempty"` // where it came from
 	AddedAt     time.Time               `json:"added_at,omitzero"`
 	Fingerprint fingerprint.Fingerprint `json:"fingerprint"`
+	// Thumbnails of registered frames, for people to compare by eye. Not
+	// loaded with cases by Get and All (see Thumbnails); carried by bundles.
+	Thumbnails []Thumbnail `json:"thumbnails,omitempty"`
 }
 
 // FactCheck is a published review of the claim (the fields of schema.org
@@ -222,6 +225,7 @@ func (c *Case) validate(p *problems, prefix string, needMedia bool) {
 		}
 		seen[m.SHA256] = true
 		validateFingerprint(p, mp+".fingerprint", &m.Fingerprint)
+		validateThumbnails(p, mp+".thumbnails", &m)
 	}
 	for i, fc := range c.FactChecks {
 		fp := at(fmt.Sprintf("fact_checks[%d]", i))

@@ -18,7 +18,7 @@ import (
 )
 
 // SchemaVersion is the registry schema this build writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migrations[i] brings a registry from schema version i to i+1.
 var migrations = []string{
@@ -98,6 +98,13 @@ var migrations = []string{
 	`CREATE TABLE changes (generation INTEGER NOT NULL, case_id TEXT NOT NULL);
 	CREATE INDEX changes_generation ON changes(generation);
 	INSERT INTO meta(key, value) SELECT 'log_floor', value FROM meta WHERE key = 'generation';`,
+	// 4: thumbnails of registered frames, shown as evidence.
+	`CREATE TABLE thumbnails (
+		media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+		frame INTEGER NOT NULL,
+		jpeg BLOB NOT NULL,
+		PRIMARY KEY (media_id, frame)
+	) WITHOUT ROWID;`,
 }
 
 // SQLite is the embedded registry: one file, WAL journal, pure Go driver.
@@ -382,6 +389,9 @@ func insertMedia(ctx context.Context, tx *sql.Tx, caseID string, seq int, m Medi
 		return err
 	}
 	defer vstmt.Close()
+	if err := insertThumbnails(ctx, tx, id, m.Thumbnails); err != nil {
+		return err
+	}
 	for i, f := range fp.Frames {
 		if _, err := stmt.ExecContext(ctx, id, i, f.T, f.PDQ.String(), f.Quality, f.PHash.String(), f.DHash.String()); err != nil {
 			return err

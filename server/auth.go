@@ -54,6 +54,19 @@ func (k keyring) authorize(r *http.Request) error {
 	return nil
 }
 
+// accepts reports whether token is an accepted key (in constant time).
+func (k keyring) accepts(token string) bool {
+	if token == "" {
+		return false
+	}
+	sum := sha256.Sum256([]byte(token))
+	match := 0
+	for i := range k.sums {
+		match |= subtle.ConstantTimeCompare(sum[:], k.sums[i][:])
+	}
+	return match == 1
+}
+
 // bearer extracts the token of an "Authorization: Bearer <token>" header.
 func bearer(h string) (string, bool) {
 	scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")

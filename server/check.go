@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/internal/fingerprint"
 	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/media/ffmpeg"
 )
@@ -19,55 +21,21 @@ import (
 // or as the raw body. It answers the JSON of `provcheck check --format
 // json` with "reply" added.
 func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	info := infoFrom(ctx)
 	format, ok := ParseReplyFormat(r.URL.Query().Get("reply_format"))
 	if !ok {
 		s.fail(w, r, errBadRequest("bad_reply_format", "reply_format must be text or markdown"))
 		return
 	}
-	up, err := s.receiveWhole(w, r, uploadSpec{maxFiles: 1})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	defer up.cleanup()
-	release, ok := s.queue.admit()
-	if !ok {
-		s.fail(w, r, s.busy())
-		return
-	}
-	defer release()
-	if len(up.files) == 0 {
-		s.fail(w, r, errBadRequest("no_file", `send the image or video in the form field "file", or as the request body`))
-		return
-	}
-	f := up.files[0]
-	var (
-		rep    engine.Report
-		fpErr  error
-		regErr error
-	)
-	err = s.queue.do(ctx, func() { rep, fpErr, regErr = s.check(ctx, f) })
+	c := s.checkUpload(w, r, nil)
 	switch {
-	case err != nil:
-		s.fail(w, r, s.waitError(ctx))
+	case c.err != nil:
+		s.fail(w, r, c.err)
 		return
-	case regErr != nil:
-		s.fail(w, r, regErr)
-		return
-	}
-	rep.File = f.name
-	if fpErr != nil {
-		ae := s.fileProblem(ctx, fpErr, up)
-		s.metrics.check("", "", ae.Code, 0)
-		rep.Error = ae.Msg
-		s.failWith(w, r, ae, errorBody{File: f.name, Reply: Reply(rep, format)})
+	case c.fileErr != nil:
+		s.failWith(w, r, c.fileErr, errorBody{File: c.rep.File, Reply: Reply(c.rep, format)})
 		return
 	}
-	info.verdict = string(rep.Verdict)
-	s.metrics.check(string(rep.Kind), rep.Verdict, "", time.Duration(rep.ElapsedMS)*time.Millisecond)
-	b, err := checkJSON(rep, Reply(rep, format))
+	b, err := checkJSON(c.rep, Reply(c.rep, format))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -75,15 +43,71 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 	writeRawJSON(w, http.StatusOK, b)
 }
 
+// checked is the outcome of checking an upload.
+type checked struct {
+	rep     engine.Report
+	err     error     // the request failed (an *apiError, or internal)
+	fileErr *apiError // the file could not be checked: rep has File and Error
+}
+
+// checkUpload receives one medium and checks it: the one path of every
+// check over HTTP (the API and the page). onFrame, when set, sees every
+// sampled picture of the file (for the page's thumbnails).
+func (s *Server) checkUpload(w http.ResponseWriter, r *http.Request, onFrame func(image.Image, float64)) checked {
+	ctx := r.Context()
+	up, err := s.receiveWhole(w, r, uploadSpec{maxFiles: 1})
+	if err != nil {
+		return checked{err: err}
+	}
+	defer up.cleanup()
+	release, ok := s.queue.admit()
+	if !ok {
+		return checked{err: s.busy()}
+	}
+	defer release()
+	if len(up.files) == 0 {
+		return checked{err: errBadRequest("no_file", `send the image or video in the form field "file", or as the request body`)}
+	}
+	f := up.files[0]
+	var (
+		rep    engine.Report
+		fpErr  error
+		regErr error
+	)
+	err = s.queue.do(ctx, func() { rep, fpErr, regErr = s.check(ctx, f, onFrame) })
+	switch {
+	case err != nil:
+		return checked{err: s.waitError(ctx)}
+	case regErr != nil:
+		return checked{err: regErr}
+	}
+	rep.File = f.name
+	if fpErr != nil {
+		ae := s.fileProblem(ctx, fpErr, up)
+		s.metrics.check("", "", ae.Code, 0)
+		rep.Error = ae.Msg
+		return checked{rep: rep, fileErr: ae}
+	}
+	infoFrom(ctx).verdict = string(rep.Verdict)
+	s.metrics.check(string(rep.Kind), rep.Verdict, "", time.Duration(rep.ElapsedMS)*time.Millisecond)
+	return checked{rep: rep}
+}
+
 // check fingerprints the file (or takes its fingerprint from the cache)
 // and matches it against the current registry snapshot, which the engine
-// reloads whenever the registry has changed.
-func (s *Server) check(ctx context.Context, f uploadedFile) (rep engine.Report, fileErr, regErr error) {
+// reloads whenever the registry has changed. With onFrame the file is
+// always decoded, so that onFrame sees its pictures.
+func (s *Server) check(ctx context.Context, f uploadedFile, onFrame func(image.Image, float64)) (rep engine.Report, fileErr, regErr error) {
 	start := time.Now()
-	fp := s.cache.get(f.digest)
+	var fp *fingerprint.Fingerprint
+	if onFrame == nil {
+		fp = s.cache.get(f.digest)
+	}
 	if fp == nil {
 		var err error
-		if fp, err = s.e.Fingerprint(ctx, f.path, s.e.QuerySampling()); err != nil {
+		sampling := s.e.QuerySampling()
+		sampling.OnFrame = onFrame
+		if fp, err = s.e.Fingerprint(ctx, f.path, sampling); err != nil {
 			return engine.Report{}, err, nil
 		}
 		s.cache.put(f.digest, fp)

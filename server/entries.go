@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"mime"
@@ -139,14 +140,29 @@ func (s *Server) registerMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	c, note, err := caseFromForm(up.fields)
+	saved, created, err := s.registerUpload(ctx, up)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	w.Header().Set("Location", "/v1/entries/"+url.PathEscape(saved.ID))
+	writeJSON(w, status, entryView(saved, false))
+}
+
+// registerUpload registers received media under the case its fields
+// describe: the one path of every registration over HTTP (the API and the
+// pages). The caller holds a place in the queue.
+func (s *Server) registerUpload(ctx context.Context, up *upload) (saved registry.Case, created bool, err error) {
+	c, note, err := caseFromForm(up.fields)
+	if err != nil {
+		return saved, false, err
+	}
 	if c.ID == "" && c.Title == "" {
-		s.fail(w, r, errBadRequest("bad_form", "give the id of an existing case, or a title for a new one"))
-		return
+		return saved, false, errBadRequest("bad_form", "give the id of an existing case, or a title for a new one")
 	}
 	if c.ID == "" {
 		c.ID = registry.Slug(c.Title)
@@ -155,15 +171,12 @@ func (s *Server) registerMedia(w http.ResponseWriter, r *http.Request) {
 	exists := err == nil
 	switch {
 	case err != nil && !errors.Is(err, registry.ErrNotFound):
-		s.fail(w, r, registryError(err, c.ID))
-		return
+		return saved, false, registryError(err, c.ID)
 	case !exists && c.Title == "":
-		s.fail(w, r, &apiError{Status: http.StatusNotFound, Code: "not_found",
-			Msg: fmt.Sprintf("case %q does not exist yet: give a title to create it", c.ID)})
-		return
+		return saved, false, &apiError{Status: http.StatusNotFound, Code: "not_found",
+			Msg: fmt.Sprintf("case %q does not exist yet: give a title to create it", c.ID)}
 	case !exists && len(up.files) == 0:
-		s.fail(w, r, errBadRequest("no_file", `a new case needs at least one image or video in the form field "file"`))
-		return
+		return saved, false, errBadRequest("no_file", `a new case needs at least one image or video in the form field "file"`)
 	}
 	var fileErr error
 	err = s.queue.do(ctx, func() {
@@ -189,26 +202,18 @@ func (s *Server) registerMedia(w http.ResponseWriter, r *http.Request) {
 	})
 	switch {
 	case err != nil:
-		s.fail(w, r, s.waitError(ctx))
-		return
+		return saved, false, s.waitError(ctx)
 	case fileErr != nil:
-		s.fail(w, r, fileErr)
-		return
+		return saved, false, fileErr
 	}
-	saved, err := s.e.Store().Upsert(ctx, c)
+	saved, err = s.e.Store().Upsert(ctx, c)
 	if err != nil {
-		s.fail(w, r, registryError(err, c.ID))
-		return
+		return saved, false, registryError(err, c.ID)
 	}
-	status := http.StatusOK
-	if !exists {
-		status = http.StatusCreated
-	}
-	s.refreshNow(r.Context())
+	s.refreshNow(ctx)
 	s.log.Info("entry saved", "request_id", infoFrom(ctx).id, "entry_id", saved.ID, "new", !exists,
 		"media_added", len(c.Media), "media", len(saved.Media))
-	w.Header().Set("Location", "/v1/entries/"+url.PathEscape(saved.ID))
-	writeJSON(w, status, entryView(saved, false))
+	return saved, !exists, nil
 }
 
 // caseFromForm reads the case's fields; a fact-check is added when any of
@@ -263,6 +268,13 @@ func entryView(c registry.Case, frames bool) registry.Case {
 	if c.Media == nil {
 		c.Media = []registry.Media{}
 	}
+	// Thumbnails are served one at a time (GET /thumbs/…), never in JSON.
+	media := make([]registry.Media, len(c.Media))
+	copy(media, c.Media)
+	for i := range media {
+		media[i].Thumbnails = nil
+	}
+	c.Media = media
 	if c.FactChecks == nil {
 		c.FactChecks = []registry.FactCheck{}
 	}

@@ -36,6 +36,7 @@ import (
 	"github.com/provcheck/provcheck/engine"
 	"github.com/provcheck/provcheck/internal/index"
 	"github.com/provcheck/provcheck/rules"
+	"github.com/provcheck/provcheck/server/web"
 )
 
 // Options are what New needs besides the engine.
@@ -61,6 +62,9 @@ type Server struct {
 	handler http.Handler
 	routes  []route
 	openapi []byte
+	// The pages for fact-checkers.
+	web      *web.Renderer
+	sessions *web.Sessions
 
 	ready    atomic.Bool   // the registry has been loaded once
 	draining atomic.Bool   // shutting down
@@ -132,6 +136,14 @@ func New(e *engine.Engine, opt Options) (*Server, error) {
 	for i, rt := range s.routes {
 		mux.Handle(rt.pattern, s.guard(rt))
 		patterns[i] = rt.pattern
+	}
+	if s.web, err = web.New(s.log); err != nil {
+		return nil, err
+	}
+	s.sessions = web.NewSessions()
+	for _, rt := range s.pageRoutes() {
+		mux.Handle(rt.pattern, s.pageGuard(rt))
+		patterns = append(patterns, rt.pattern)
 	}
 	s.metrics = newMetrics(patterns)
 	s.handler = s.instrument(mux)
@@ -327,6 +339,7 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 		start := time.Now()
 		info := &reqInfo{id: newRequestID()}
 		w.Header().Set("X-Request-Id", info.id)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		rec := &recorder{ResponseWriter: w}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
 		defer func() {

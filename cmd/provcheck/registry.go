@@ -31,6 +31,7 @@ func (a *app) registryAddCmd() *cobra.Command {
 	var c registry.Case
 	var category, note string
 	var fc registry.FactCheck
+	var noThumbs bool
 	cmd := &cobra.Command{
 		Use:   "add FILE...",
 		Short: "Register media of a debunked case (creates the case, or appends to it)",
@@ -74,7 +75,7 @@ be fingerprinted, nothing is changed.`,
 					return usageErr(fmt.Errorf("case %q does not exist yet: give --title to create it", c.ID))
 				}
 			}
-			saved, err := e.Register(ctx, engine.AddRequest{Case: c, Files: files, Note: note})
+			saved, err := e.Register(ctx, engine.AddRequest{Case: c, Files: files, Note: note, NoThumbnails: noThumbs})
 			if err != nil {
 				var fe *engine.FileError
 				if errors.As(err, &fe) {
@@ -105,6 +106,7 @@ be fingerprinted, nothing is changed.`,
 	f.StringVar(&fc.Title, "fact-check-title", "", "title of the fact-check")
 	f.StringVar(&fc.Date, "published", "", "when the fact-check was published (YYYY-MM-DD)")
 	f.StringVar(&fc.Language, "language", "", "language of the fact-check (e.g. en)")
+	f.BoolVar(&noThumbs, "no-thumbnails", false, "keep no thumbnails of the registered frames (the registry then holds no pixels of the media)")
 	return cmd
 }
 
@@ -209,6 +211,11 @@ JSON bundle — no media files — that another registry can import.`,
 			cases, err := e.Store().All(cmd.Context())
 			if err != nil {
 				return usageErr(err)
+			}
+			if ts, ok := e.Store().(registry.Thumbnails); ok {
+				if err := ts.FillThumbnails(cmd.Context(), cases); err != nil {
+					return usageErr(err)
+				}
 			}
 			b := registry.NewBundle(cases, time.Now())
 			if b.StopFrames, err = e.Store().StopFrames(cmd.Context()); err != nil {

@@ -25,6 +25,10 @@ type Sampling struct {
 	KeyframesOnly bool      // decode only keyframes: fastest, for queries
 	Dedup         int       // drop a frame within this PDQ distance of the last kept one (0: keep all)
 	Views         views.Set // which views of each frame to hash besides the frame
+	// OnFrame, when set, sees every sampled picture (before deduplication)
+	// with its time, e.g. to keep a thumbnail of it. img is valid only
+	// during the call: decoders reuse its buffer.
+	OnFrame func(img image.Image, t float64)
 }
 
 // The frames held back to decide a clip's layout: at least layoutFrames
@@ -77,7 +81,7 @@ func (fp *Fingerprinter) File(ctx context.Context, path string, s Sampling) (*Fi
 	}
 	switch {
 	case m.Kind == media.KindImage && !m.Animated:
-		return fp.image(f, s.Views)
+		return fp.image(f, s)
 	case m.Kind == media.KindImage && m.Animated:
 		return fp.animation(ctx, f, s)
 	case m.Kind == media.KindVideo:
@@ -86,12 +90,15 @@ func (fp *Fingerprinter) File(ctx context.Context, path string, s Sampling) (*Fi
 	return nil, fmt.Errorf("%w: not an image or video", media.ErrUnsupported)
 }
 
-func (fp *Fingerprinter) image(f *os.File, set views.Set) (*Fingerprint, error) {
+func (fp *Fingerprinter) image(f *os.File, s Sampling) (*Fingerprint, error) {
 	img, info, err := media.DecodeImage(f, fp.limits)
 	if err != nil {
 		return nil, err
 	}
-	return FingerprintImage(img, info.Format, set), nil
+	if s.OnFrame != nil {
+		s.OnFrame(img, 0)
+	}
+	return FingerprintImage(img, info.Format, s.Views), nil
 }
 
 // FingerprintImage fingerprints an already decoded still image.
@@ -144,6 +151,9 @@ func (fp *Fingerprinter) animation(ctx context.Context, f *os.File, s Sampling) 
 		if s.MaxFrames > 0 && len(out.Frames) >= s.MaxFrames {
 			return errStop
 		}
+		if s.OnFrame != nil {
+			s.OnFrame(img, roundT(t))
+		}
 		sk.add(img, t)
 		return nil
 	})
@@ -174,6 +184,9 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 		FPS: s.FPS, MaxSide: s.MaxSide, MaxFrames: s.MaxFrames, KeyframesOnly: s.KeyframesOnly,
 		PortraitByWidth: true,
 	}, func(fr ffmpeg.Frame) error {
+		if s.OnFrame != nil {
+			s.OnFrame(fr.Img, roundT(fr.T))
+		}
 		sk.add(fr.Img, fr.T)
 		return nil
 	})

@@ -94,6 +94,16 @@ type CaseMatch struct {
 	Segments []Segment
 	Speed    float64 // registered time advances Speed seconds per query second
 	Offset   float64 // registered time at query time 0
+	// Pairs are the aligned frames, in query order: the evidence a person
+	// can look at.
+	Pairs []Pair
+}
+
+// Pair is one query frame aligned with the registered frame it matched.
+type Pair struct {
+	Query    int // index in Query.Frames
+	Entry    int // index in the registered medium's fingerprint frames
+	Distance int
 }
 
 type hit struct {
@@ -226,6 +236,10 @@ func align(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) CaseMa
 		}
 	}
 	slices.Sort(qis)
+	cm.Pairs = make([]Pair, len(qis))
+	for i, qi := range qis {
+		cm.Pairs[i] = Pair{Query: int(qi), Entry: int(chosen[qi].fi), Distance: int(chosen[qi].dist)}
+	}
 	cm.Evidence.FramesMatched = len(chosen)
 	cm.Evidence.MeanDistance = round3(float64(sum) / float64(len(chosen)))
 	cm.Segments = segments(q, entry, qis, chosen)

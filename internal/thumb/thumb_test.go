@@ -1,0 +1,72 @@
+package thumb
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"testing"
+)
+
+func picture(w, h int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), uint8(x ^ y), 255})
+		}
+	}
+	return img
+}
+
+func TestJPEG(t *testing.T) {
+	for _, tc := range []struct{ w, h, wantW, wantH int }{
+		{1280, 720, 160, 90},
+		{320, 180, 160, 90},
+		{180, 320, 90, 160},
+		{4000, 3000, 160, 120},
+		{100, 50, 100, 50},
+		{2000, 1, 160, 1},
+	} {
+		b, err := JPEG(picture(tc.w, tc.h))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Check(b); err != nil {
+			t.Errorf("%dx%d: own thumbnail refused: %v", tc.w, tc.h, err)
+		}
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(b))
+		if err != nil || cfg.Width != tc.wantW || cfg.Height != tc.wantH {
+			t.Errorf("%dx%d: got %dx%d (%v), want %dx%d", tc.w, tc.h, cfg.Width, cfg.Height, err, tc.wantW, tc.wantH)
+		}
+	}
+}
+
+func TestCheckRefuses(t *testing.T) {
+	big, _ := Encode(picture(400, 100))
+	for name, b := range map[string][]byte{
+		"empty":    nil,
+		"not jpeg": []byte("<script>alert(1)</script>"),
+		"too wide": big,
+		"too long": append([]byte{0xff, 0xd8}, make([]byte, MaxBytes)...),
+	} {
+		if err := Check(b); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func BenchmarkScale1280x720(b *testing.B) {
+	img := picture(1280, 720)
+	for b.Loop() {
+		Scale(img)
+	}
+}
+
+func BenchmarkJPEG1280x720(b *testing.B) {
+	img := picture(1280, 720)
+	for b.Loop() {
+		if _, err := JPEG(img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
