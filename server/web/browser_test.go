@@ -62,6 +62,13 @@ type service struct {
 // registered frames have thumbnails) and serves it.
 func startService(t *testing.T) *service {
 	t.Helper()
+	return startServiceWith(t, nil, true)
+}
+
+// startServiceWith serves a fresh registry with the configuration changed
+// by mod, with the demo case registered when demo is set.
+func startServiceWith(t *testing.T, mod func(*rules.Config), demo bool) *service {
+	t.Helper()
 	ctx := context.Background()
 	cfg, err := rules.Defaults().Translate()
 	if err != nil {
@@ -69,19 +76,24 @@ func startService(t *testing.T) *service {
 	}
 	cfg.Registry = filepath.Join(t.TempDir(), "registry.db")
 	cfg.Server.APIKeys = []string{apiKey}
+	if mod != nil {
+		mod(&cfg)
+	}
 	e, err := engine.New(ctx, cfg, engine.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	cases, err := samples.Cases()
-	if err != nil {
-		t.Fatal(err)
-	}
-	demo := cases[0]
-	demo.Media = nil
-	if _, err := e.Register(ctx, engine.AddRequest{Case: demo, Files: []string{sample("nypd-ice-standin.mp4")}}); err != nil {
-		t.Fatal(err)
+	if demo {
+		cases, err := samples.Cases()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := cases[0]
+		c.Media = nil
+		if _, err := e.Register(ctx, engine.AddRequest{Case: c, Files: []string{sample("nypd-ice-standin.mp4")}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s, err := server.New(e, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
 	if err != nil {
