@@ -19,7 +19,7 @@ import (
 )
 
 // PGSchemaVersion is the PostgreSQL registry schema this build writes.
-const PGSchemaVersion = 1
+const PGSchemaVersion = 2
 
 // pgMigrations[i] brings a PostgreSQL registry from schema version i to
 // i+1. The tables mirror the SQLite schema; hashes are stored as bytes.
@@ -98,6 +98,13 @@ var pgMigrations = []string{
 		case_id TEXT NOT NULL
 	);
 	CREATE INDEX changes_generation ON changes(generation);`,
+	// 2: thumbnails of registered frames, shown as evidence.
+	`CREATE TABLE thumbnails (
+		media_id BIGINT NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+		frame INTEGER NOT NULL,
+		jpeg BYTEA NOT NULL,
+		PRIMARY KEY (media_id, frame)
+	);`,
 }
 
 // pgMigrateLock is the advisory lock key held while migrating, so replicas
@@ -438,6 +445,15 @@ func pgInsertMedia(ctx context.Context, tx pgx.Tx, caseID string, seq int, m Med
 	}
 	if len(views) > 0 {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"views"}, []string{"media_id", "frame_seq", "seq", "name", "pdq", "quality"}, pgx.CopyFromRows(views)); err != nil {
+			return err
+		}
+	}
+	if len(m.Thumbnails) > 0 {
+		rows := make([][]any, len(m.Thumbnails))
+		for i, t := range m.Thumbnails {
+			rows[i] = []any{id, t.Frame, t.JPEG}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"thumbnails"}, []string{"media_id", "frame", "jpeg"}, pgx.CopyFromRows(rows)); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/provcheck/provcheck/internal/thumb"
 )
 
@@ -97,14 +98,7 @@ func (s *SQLite) Thumbnail(ctx context.Context, caseID, sha256 string, frame int
 
 // FillThumbnails implements Thumbnails.
 func (s *SQLite) FillThumbnails(ctx context.Context, cases []Case) error {
-	type pos struct{ c, m int }
-	at := map[[2]string]pos{}
-	for i := range cases {
-		for j := range cases[i].Media {
-			cases[i].Media[j].Thumbnails = nil
-			at[[2]string{cases[i].ID, cases[i].Media[j].SHA256}] = pos{i, j}
-		}
-	}
+	at := thumbnailSlots(cases)
 	rows, err := s.db.QueryContext(ctx, `SELECT m.case_id, m.sha256, t.frame, t.jpeg FROM thumbnails t JOIN media m ON t.media_id = m.id
 		ORDER BY m.case_id, m.seq, t.frame`)
 	if err != nil {
@@ -117,10 +111,79 @@ func (s *SQLite) FillThumbnails(ctx context.Context, cases []Case) error {
 		if err := rows.Scan(&cid, &sha, &t.Frame, &t.JPEG); err != nil {
 			return err
 		}
-		if p, ok := at[[2]string{cid, sha}]; ok {
-			m := &cases[p.c].Media[p.m]
+		if m := at[[2]string{cid, sha}]; m != nil {
 			m.Thumbnails = append(m.Thumbnails, t)
 		}
 	}
 	return rows.Err()
+}
+
+var _ Thumbnails = (*Postgres)(nil)
+
+// ThumbnailFrames implements Thumbnails.
+func (s *Postgres) ThumbnailFrames(ctx context.Context, caseID, sha256 string) ([]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT t.frame FROM thumbnails t JOIN media m ON t.media_id = m.id
+		WHERE m.case_id = $1 AND m.sha256 = $2 ORDER BY t.frame`, caseID, sha256)
+	if err != nil {
+		return nil, pgError(err)
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var f int
+		if err := rows.Scan(&f); err != nil {
+			return nil, pgError(err)
+		}
+		out = append(out, f)
+	}
+	return out, pgError(rows.Err())
+}
+
+// Thumbnail implements Thumbnails.
+func (s *Postgres) Thumbnail(ctx context.Context, caseID, sha256 string, frame int) ([]byte, error) {
+	var b []byte
+	err := s.pool.QueryRow(ctx, `SELECT t.jpeg FROM thumbnails t JOIN media m ON t.media_id = m.id
+		WHERE m.case_id = $1 AND m.sha256 = $2 AND t.frame = $3`, caseID, sha256, frame).Scan(&b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return b, pgError(err)
+}
+
+// FillThumbnails implements Thumbnails.
+func (s *Postgres) FillThumbnails(ctx context.Context, cases []Case) error {
+	at := thumbnailSlots(cases)
+	return s.read(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT m.case_id, m.sha256, t.frame, t.jpeg FROM thumbnails t JOIN media m ON t.media_id = m.id
+			ORDER BY m.case_id, m.seq, t.frame`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var cid, sha string
+			var t Thumbnail
+			if err := rows.Scan(&cid, &sha, &t.Frame, &t.JPEG); err != nil {
+				return err
+			}
+			if m := at[[2]string{cid, sha}]; m != nil {
+				m.Thumbnails = append(m.Thumbnails, t)
+			}
+		}
+		return rows.Err()
+	})
+}
+
+// thumbnailSlots clears the thumbnails of every medium of cases and
+// indexes the media by case id and digest.
+func thumbnailSlots(cases []Case) map[[2]string]*Media {
+	at := map[[2]string]*Media{}
+	for i := range cases {
+		for j := range cases[i].Media {
+			m := &cases[i].Media[j]
+			m.Thumbnails = nil
+			at[[2]string{cases[i].ID, m.SHA256}] = m
+		}
+	}
+	return at
 }
