@@ -94,6 +94,9 @@ func TestBundleIsCurrent(t *testing.T) {
 		if g.SHA256 != f.SHA256 {
 			t.Errorf("%s: digest differs: media changed without `go test ./samples -update`", f.Name)
 		}
+		if len(g.Thumbnails) != len(g.Fingerprint.Frames) {
+			t.Errorf("%s: %d thumbnails for %d frames: run `go test ./samples -update`", f.Name, len(g.Thumbnails), len(g.Fingerprint.Frames))
+		}
 		if len(g.Fingerprint.Frames) != len(f.Fingerprint.Frames) {
 			t.Fatalf("%s: %d frames, fresh %d", f.Name, len(g.Fingerprint.Frames), len(f.Fingerprint.Frames))
 		}
