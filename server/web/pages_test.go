@@ -75,6 +75,18 @@ func TestPagesKeyedReads(t *testing.T) {
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("POST /check without a session: %d", resp.StatusCode)
 	}
+	// Behind a TLS proxy the session cookie is Secure.
+	req, _ := http.NewRequest("POST", svc.url+"/signin", strings.NewReader("key="+apiKey))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-Proto", "https")
+	if resp, err := client.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+		if cs := resp.Cookies(); len(cs) != 1 || !cs[0].Secure {
+			t.Errorf("session cookie behind TLS: %+v", cs)
+		}
+	}
 	// A wrong key does not sign in; a sign-in form from another site is refused.
 	for _, tc := range []struct {
 		origin, key string
