@@ -6,13 +6,13 @@ import (
 	"testing"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/hashing"
+	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/rules"
 )
 
 // report is a video match with three aligned frames.
 func report() engine.Report {
-	return engine.Report{File: "repost.mp4", Kind: hashing.KindVideo, Verdict: rules.Match, Duration: 8, Frames: 16,
+	return engine.Report{File: "repost.mp4", Kind: media.KindVideo, Verdict: rules.Match, Duration: 8, Frames: 16,
 		Matches: []engine.Match{{
 			EntryID: "case-1", Title: `Fake <script>alert(1)</script> video`, Claim: `"quoted" & <b>bold</b>`,
 			Rating: "False", Category: "TransformedContent", Verdict: rules.Match, Distance: 12, FramesMatched: 3,
@@ -21,7 +21,7 @@ func report() engine.Report {
 				{Publisher: "Good Desk", URL: "https://example.org/fc", Title: "It is fake", Date: "2025-12"},
 				{Publisher: "Bad <i>Desk</i>", URL: "javascript:alert(1)", Title: "Click me"},
 			},
-			Seen: &engine.Seen{MediaSHA256: "ab12", MediaKind: hashing.KindVideo, MediaDuration: 12, Pairs: []engine.FramePair{
+			Seen: &engine.Seen{MediaSHA256: "ab12", MediaKind: media.KindVideo, MediaDuration: 12, Pairs: []engine.FramePair{
 				{QueryT: 0, EntryT: 2, EntryFrame: 10, Distance: 12},
 				{QueryT: 2, EntryT: 4, EntryFrame: 20, Distance: 20,
 					Region: &engine.PairRegion{Query: &engine.Rect{X: 0.1, Y: 0.2, W: 0.5, H: 0.4}, Entry: &engine.Rect{X: 0, Y: 0, W: 1, H: 1}}},
@@ -101,7 +101,7 @@ func TestResultWithoutRegisteredThumbnails(t *testing.T) {
 }
 
 func TestResultNoMatch(t *testing.T) {
-	html := render(t, NewResult(engine.Report{File: "x.jpg", Kind: hashing.KindImage, Verdict: rules.NoMatch, Frames: 1}, Evidence{Cases: 3}))
+	html := render(t, NewResult(engine.Report{File: "x.jpg", Kind: media.KindImage, Verdict: rules.NoMatch, Frames: 1}, Evidence{Cases: 3}))
 	for _, want := range []string{"No known debunk", "None of the 3 cases", "does <strong>not</strong> mean"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("no_match lacks %q:\n%s", want, html)
