@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/provcheck/provcheck/internal/pgtest"
+	"github.com/provcheck/provcheck/registry"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -19,7 +21,7 @@ func TestPostgresRegistry(t *testing.T) {
 	env := map[string]string{"PROVCHECK_REGISTRY": pgtest.DSN(t)}
 	p := func(n string) string { return filepath.Join(m, n) }
 	code, out, stderr := cli(t, env, "registry", "migrate")
-	if code != 0 || !strings.Contains(out, "schema version 1") {
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("schema version %d", registry.PGSchemaVersion)) {
 		t.Fatalf("migrate: %d %q %q", code, out, stderr)
 	}
 	code, _, stderr = cli(t, env, "registry", "add", p("debunked.jpg"), "--id", "flood-2025", "--title", "Old flood photo",
