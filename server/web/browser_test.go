@@ -431,6 +431,17 @@ func TestBrowserRegistry(t *testing.T) {
 	if h1 != title || pwned {
 		t.Errorf("case page h1 %q (want the title as text), script ran: %v", h1, pwned)
 	}
+	// The case page shows the registered photo's thumbnail.
+	strip := get(t, ctx, chromedp.Evaluate[[]string](`(async () => {
+	  const imgs = [...document.querySelectorAll('.strip img')];
+	  await Promise.all(imgs.map(i => i.decode().catch(() => {})));
+	  return imgs.filter(i => i.naturalWidth > 0).map(i => i.getAttribute('src'));
+	})()`, chromedp.EvalAwaitPromise))
+	if len(strip) != 1 {
+		t.Errorf("case page thumbnails %v, want the photo's one", strip)
+	} else {
+		fetchJPEG(t, svc.url+strip[0])
+	}
 	loc := get(t, ctx, chromedp.Location())
 	id := loc[strings.LastIndex(loc, "/")+1:]
 
