@@ -2,12 +2,18 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"mime/multipart"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/internal/testmedia"
+	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
 )
 
@@ -122,6 +128,36 @@ func TestPagesKeyedReads(t *testing.T) {
 			if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Secure {
 				t.Errorf("session cookie %+v (want HttpOnly, SameSite=Strict, not Secure over plain HTTP)", c)
 			}
+		}
+	}
+}
+
+// A registry without thumbnails (registry add --no-thumbnails, or an old
+// registry) still shows the checked side of the evidence, with a note;
+// with thumbnails, both sides.
+func TestPageEvidenceThumbnails(t *testing.T) {
+	photo := filepath.Join(t.TempDir(), "photo.jpg")
+	if err := testmedia.WriteJPEG(photo, testmedia.Picture(9, 1024, 640), 90); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, noThumbs := range []bool{true, false} {
+		svc := startServiceWith(t, nil, false)
+		c := registry.Case{ID: "photo-case", Title: "A debunked photo"}
+		if _, err := svc.e.Register(context.Background(), engine.AddRequest{Case: c, Files: []string{photo}, NoThumbnails: noThumbs}); err != nil {
+			t.Fatal(err)
+		}
+		resp, body := postFile(t, svc.url+"/check?partial=1", "photo.jpg", data)
+		if resp.StatusCode != 200 || !strings.Contains(body, "Debunked") || strings.Count(body, "data:image/jpeg;base64,") != 1 {
+			t.Fatalf("no thumbnails %v: %d\n%s", noThumbs, resp.StatusCode, body)
+		}
+		note := strings.Contains(body, "keeps no thumbnails of the registered media")
+		link := strings.Contains(body, `src="/thumbs/photo-case/`)
+		if note != noThumbs || link == noThumbs {
+			t.Errorf("no thumbnails %v: note shown %v, registered thumbnail shown %v", noThumbs, note, link)
 		}
 	}
 }
