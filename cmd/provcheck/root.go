@@ -64,7 +64,7 @@ which part of the clip matched.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configFile, "config", "", "config file (default: ./provcheck.yaml, then $XDG_CONFIG_HOME/provcheck/provcheck.yaml)")
-	pf.String("registry", "", "registry file (env PROVCHECK_REGISTRY; default $XDG_DATA_HOME/provcheck/registry.db)")
+	pf.String("registry", "", "registry file or postgres://user@host/db URL (env PROVCHECK_REGISTRY; default $XDG_DATA_HOME/provcheck/registry.db)")
 	pf.String("ffmpeg", "ffmpeg", "ffmpeg program")
 	pf.String("ffprobe", "ffprobe", "ffprobe program")
 	pf.String("timeout", "", "per-file time limit, e.g. 90s (default 2m)")
