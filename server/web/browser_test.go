@@ -360,6 +360,7 @@ func TestBrowserCheckPage(t *testing.T) {
 		}
 		checkFile(t, ctx, svc.url, sample("nypd-ice-repost.mp4"))
 		noHorizontalScroll(t, ctx, "the match result")
+		screenshot(t, ctx, "match-390px.jpg")
 	})
 
 	t.Run("headers", func(t *testing.T) {
