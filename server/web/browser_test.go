@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/provcheck/provcheck/engine"
 	"github.com/provcheck/provcheck/internal/testmedia"
 	"github.com/provcheck/provcheck/rules"
@@ -381,7 +382,8 @@ func TestBrowserCheckPage(t *testing.T) {
 
 // TestBrowserRegistry signs in, adds a case with a photo (its title holds a
 // script tag, which must be shown as text), checks the photo, deletes the
-// case and checks the photo again.
+// case and checks the photo again. The forms are sent and the deletion
+// confirmed from the keyboard (Enter).
 func TestBrowserRegistry(t *testing.T) {
 	b := browser(t)
 	svc := startService(t)
@@ -395,8 +397,7 @@ func TestBrowserRegistry(t *testing.T) {
 	run(t, ctx,
 		chromedp.Navigate(svc.url+"/add"), // not signed in: sent to the sign-in page
 		chromedp.WaitVisible(chromedp.ID("key")),
-		chromedp.SendKeys(chromedp.ID("key"), apiKey),
-		chromedp.Submit(chromedp.ID("key")),
+		chromedp.SendKeys(chromedp.ID("key"), apiKey+kb.Enter), // by keyboard
 		chromedp.WaitVisible(chromedp.ID("cf-title")),
 	)
 	cookies := get(t, ctx, chromedp.Action[[]*network.Cookie](func(ctx context.Context, tg *chromedp.Target) ([]*network.Cookie, error) {
@@ -423,8 +424,7 @@ func TestBrowserRegistry(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("cf-rating"), "False"),
 		chromedp.SetValue(chromedp.ID("cf-category"), "EditedOrCroppedContent"),
 		chromedp.SendKeys(chromedp.ID("cf-publisher"), "Test Desk"),
-		chromedp.SendKeys(chromedp.ID("cf-url"), "https://example.org/fact-check/flood"),
-		chromedp.Submit(chromedp.ID("cf-title")),
+		chromedp.SendKeys(chromedp.ID("cf-url"), "https://example.org/fact-check/flood"+kb.Enter),
 		chromedp.WaitVisible(chromedp.CSS(".medium")),
 	)
 	h1 := get(t, ctx, chromedp.Text(chromedp.CSS("h1")))
@@ -462,7 +462,8 @@ func TestBrowserRegistry(t *testing.T) {
 	run(t, ctx,
 		chromedp.Navigate(svc.url+"/cases/"+id+"/delete"),
 		chromedp.WaitVisible(chromedp.CSS("button.danger")),
-		chromedp.Click(chromedp.CSS("button.danger")),
+		chromedp.Focus(chromedp.CSS("button.danger")),
+		chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
 	flash := get(t, ctx, chromedp.Text(chromedp.CSS(".flash")))
