@@ -41,6 +41,10 @@ func Scale(img image.Image) *image.RGBA {
 			xs[x*nx+i] = b.Min.X + min(b.Dx()-1, int((float64(x)+(float64(i)+0.5)/float64(nx))*sx))
 		}
 	}
+	if m, ok := img.(*image.RGBA); ok {
+		scaleRGBA(dst, m, xs, nx, ny, sy)
+		return dst
+	}
 	for y := 0; y < h; y++ {
 		var ys [samples]int
 		for j := 0; j < ny; j++ {
@@ -60,6 +64,37 @@ func Scale(img image.Image) *image.RGBA {
 		}
 	}
 	return dst
+}
+
+// scaleRGBA is Scale's loop for RGBA pictures (video frames), reading the
+// pixels directly.
+func scaleRGBA(dst, m *image.RGBA, xs []int, nx, ny int, sy float64) {
+	b := m.Bounds()
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
+	offs := make([]int, len(xs))
+	for i, x := range xs {
+		offs[i] = (x - m.Rect.Min.X) * 4
+	}
+	n := uint32(nx * ny)
+	var rows [samples]int
+	for y := 0; y < h; y++ {
+		for j := 0; j < ny; j++ {
+			sy := b.Min.Y + min(b.Dy()-1, int((float64(y)+(float64(j)+0.5)/float64(ny))*sy))
+			rows[j] = (sy - m.Rect.Min.Y) * m.Stride
+		}
+		out := dst.Pix[y*dst.Stride:]
+		for x := 0; x < w; x++ {
+			var r, g, bl uint32
+			for j := 0; j < ny; j++ {
+				row := m.Pix[rows[j]:]
+				for _, o := range offs[x*nx : x*nx+nx] {
+					p := row[o : o+3 : o+3]
+					r, g, bl = r+uint32(p[0]), g+uint32(p[1]), bl+uint32(p[2])
+				}
+			}
+			out[4*x], out[4*x+1], out[4*x+2], out[4*x+3] = uint8((r+n/2)/n), uint8((g+n/2)/n), uint8((bl+n/2)/n), 255
+		}
+	}
 }
 
 // samples is the most samples averaged per thumbnail pixel along each axis.
