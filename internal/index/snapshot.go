@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"slices"
 
 	"github.com/provcheck/provcheck/registry"
 )
@@ -38,6 +39,9 @@ func NewSnapshot(cases []registry.Case, minQuality int) *Snapshot {
 // BuildSnapshot indexes cases as NewSnapshot does, leaving out what the
 // options say is not evidence.
 func BuildSnapshot(cases []registry.Case, o Options) *Snapshot {
+	// Apply appends to the snapshot's cases in place: never into spare
+	// room of the caller's array.
+	cases = slices.Clip(cases)
 	var stop *MIH
 	if len(o.Stop) > 0 {
 		stop = NewMIH(len(o.Stop))
