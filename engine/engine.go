@@ -6,7 +6,6 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,14 +15,12 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/provcheck/provcheck/internal/fingerprint"
 	"github.com/provcheck/provcheck/internal/index"
 	"github.com/provcheck/provcheck/internal/match"
 	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/media/ffmpeg"
-	"github.com/provcheck/provcheck/internal/safefile"
 	"github.com/provcheck/provcheck/internal/thumb"
 	"github.com/provcheck/provcheck/internal/views"
 	"github.com/provcheck/provcheck/registry"
@@ -41,6 +38,7 @@ type Engine struct {
 	loadMu    sync.Mutex // serialises refreshes
 	following atomic.Bool
 	stats     refreshStats
+	cache     *fpCache
 }
 
 // Options are what New needs besides the configuration.
@@ -54,12 +52,15 @@ type Options struct {
 	// NoRegistry skips opening a registry (for hashing only).
 	NoRegistry bool
 	Logger     *slog.Logger
+	// Cache bounds the fingerprint cache of CheckFile (zero: the
+	// defaults).
+	Cache CacheLimits
 }
 
 // New builds an engine. A missing ffmpeg is not an error here: images still
 // work, and videos fail with a message saying how to install it.
 func New(ctx context.Context, cfg rules.Config, opt Options) (*Engine, error) {
-	e := &Engine{cfg: cfg, log: opt.Logger}
+	e := &Engine{cfg: cfg, log: opt.Logger, cache: newFPCache(opt.Cache)}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -153,31 +154,9 @@ func (e *Engine) Fingerprint(ctx context.Context, path string, s fingerprint.Sam
 	defer cancel()
 	fp, err := e.fp.File(ctx, path, s)
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return nil, fmt.Errorf("timed out after %s", e.cfg.Limits.Timeout)
+		return nil, timeoutError(e.cfg.Limits.Timeout)
 	}
 	return fp, err
-}
-
-// Check fingerprints the file at path and matches it against the registry.
-// Problems with the file are reported in Report.Error; the error return is
-// for failures of the registry itself.
-func (e *Engine) Check(ctx context.Context, path string) (Report, error) {
-	start := time.Now()
-	rep := Report{File: path}
-	snap, err := e.Snapshot(ctx)
-	if err != nil {
-		return rep, err
-	}
-	fp, err := e.Fingerprint(ctx, path, e.QuerySampling())
-	if err != nil {
-		rep.Error = err.Error()
-		rep.ElapsedMS = time.Since(start).Milliseconds()
-		return rep, nil
-	}
-	rep = e.Evaluate(snap, fp)
-	rep.File = path
-	rep.ElapsedMS = time.Since(start).Milliseconds()
-	return rep, nil
 }
 
 // cropSearch looks for windows of the query's frames that are registered
@@ -291,6 +270,10 @@ func better(a, b Match) bool {
 type AddRequest struct {
 	Case  registry.Case // id, metadata and fact-checks; Media is filled in
 	Files []string
+	// Names, when given, are the names the files are registered and
+	// reported under (one for each of Files), instead of their base names:
+	// an upload's own name rather than its temporary file's.
+	Names []string
 	Note  string // source note for each file
 	// NoThumbnails keeps no thumbnails of the registered frames (for
 	// registries that must not hold pixels of the media).
@@ -306,6 +289,29 @@ type FileError struct {
 func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
 func (e *FileError) Unwrap() error { return e.Err }
 
+// FileErrors are the problems with single files in an error of Register.
+func FileErrors(err error) []*FileError {
+	var out []*FileError
+	var walk func(error)
+	walk = func(err error) {
+		var fe *FileError
+		switch x := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, e := range x.Unwrap() {
+				walk(e)
+			}
+		default:
+			if errors.As(err, &fe) {
+				out = append(out, fe)
+			}
+		}
+	}
+	if err != nil {
+		walk(err)
+	}
+	return out
+}
+
 // Register fingerprints every file densely and adds them, with the case's
 // metadata and fact-checks, to the registry in one transaction. If any file
 // cannot be fingerprinted nothing is changed and every failing file is
@@ -316,11 +322,21 @@ func (e *Engine) Register(ctx context.Context, req AddRequest) (registry.Case, e
 		c.ID = registry.Slug(c.Title)
 	}
 	var errs []error
-	for _, f := range req.Files {
+	for i, f := range req.Files {
+		name := f
+		if i < len(req.Names) {
+			name = req.Names[i]
+		}
 		m, err := e.mediaFromFile(ctx, f, req.Note, !req.NoThumbnails)
 		if err != nil {
-			errs = append(errs, &FileError{File: f, Err: err})
+			errs = append(errs, &FileError{File: name, Err: err})
+			if ctx.Err() != nil {
+				break // the rest would fail the same way
+			}
 			continue
+		}
+		if i < len(req.Names) {
+			m.Name = req.Names[i]
 		}
 		c.Media = append(c.Media, m)
 	}
@@ -351,14 +367,14 @@ func (e *Engine) mediaFromFile(ctx context.Context, path, note string, thumbs bo
 	if err != nil {
 		return registry.Media{}, err
 	}
-	digest, err := FileDigest(ctx, path)
+	d, err := e.digest(ctx, path)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return registry.Media{}, fmt.Errorf("timed out after %s", e.cfg.Limits.Timeout)
+			return registry.Media{}, timeoutError(e.cfg.Limits.Timeout)
 		}
 		return registry.Media{}, err
 	}
-	m := registry.Media{SHA256: digest, Name: filepath.Base(path), Note: note, Fingerprint: *fp}
+	m := registry.Media{SHA256: hex.EncodeToString(d[:]), Name: filepath.Base(path), Note: note, Fingerprint: *fp}
 	if tc != nil {
 		for i, f := range fp.Frames {
 			if b, ok := tc.Get(f.T); ok {
@@ -367,21 +383,6 @@ func (e *Engine) mediaFromFile(ctx context.Context, path, note string, thumbs bo
 		}
 	}
 	return m, nil
-}
-
-// FileDigest is the SHA-256 of a regular file's content, in hex. It stops
-// when ctx ends.
-func FileDigest(ctx context.Context, path string) (string, error) {
-	f, _, err := safefile.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := safefile.Copy(ctx, h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // StopFramesFromFile fingerprints unrelated material as registration does

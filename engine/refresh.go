@@ -171,7 +171,7 @@ func (e *Engine) RefreshStats() RefreshStats {
 // changed the snapshot or failed, and the first that succeeded after a
 // failure (then prev == next if nothing changed). It calls Follow, so
 // checks answer from memory.
-func (e *Engine) Watch(ctx context.Context, every time.Duration, wake <-chan struct{}, report func(prev, next *index.Snapshot, took time.Duration, err error)) {
+func (e *Engine) Watch(ctx context.Context, every time.Duration, wake <-chan struct{}, report func(prev, next RegistryInfo, took time.Duration, err error)) {
 	e.Follow()
 	failing := false
 	t := time.NewTicker(every)
@@ -192,10 +192,10 @@ func (e *Engine) Watch(ctx context.Context, every time.Duration, wake <-chan str
 		switch {
 		case err != nil:
 			failing = true
-			report(prev, prev, time.Since(start), err)
+			report(infoOf(prev), infoOf(prev), time.Since(start), err)
 		case next != prev || failing:
 			failing = false
-			report(prev, next, time.Since(start), nil)
+			report(infoOf(prev), infoOf(next), time.Since(start), nil)
 		}
 	}
 }

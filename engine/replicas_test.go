@@ -53,7 +53,7 @@ func replica(t *testing.T, ctx context.Context, open func() registry.Store) *Eng
 	if _, err := e.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	go e.Watch(ctx, 250*time.Millisecond, nil, func(_, _ *index.Snapshot, _ time.Duration, err error) {
+	go e.Watch(ctx, 250*time.Millisecond, nil, func(_, _ RegistryInfo, _ time.Duration, err error) {
 		if err != nil && ctx.Err() == nil {
 			t.Errorf("refresh: %v", err)
 		}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provcheck/provcheck/internal/index"
 	"github.com/provcheck/provcheck/internal/pgtest"
 	"github.com/provcheck/provcheck/internal/testmedia"
 	"github.com/provcheck/provcheck/registry"
@@ -92,7 +91,7 @@ func BenchmarkCheckDuringWrites(b *testing.B) {
 					b.Fatal(err)
 				}
 				if mode == "delta" {
-					go e.Watch(ctx, 500*time.Millisecond, nil, func(*index.Snapshot, *index.Snapshot, time.Duration, error) {})
+					go e.Watch(ctx, 500*time.Millisecond, nil, func(RegistryInfo, RegistryInfo, time.Duration, error) {})
 				}
 				fp, err := e.Fingerprint(ctx, photo, e.QuerySampling())
 				if err != nil {

@@ -14,8 +14,6 @@ import (
 	"testing"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/internal/fingerprint"
-	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/internal/testmedia"
 	"github.com/provcheck/provcheck/registry"
@@ -51,7 +49,16 @@ func getFixture(t testing.TB) *fixture {
 	if fixErr != nil {
 		t.Fatal(fixErr)
 	}
-	return fix
+	// Each test gets an engine of its own on the shared registry: the
+	// engine's fingerprint cache, which makes a run fingerprint each
+	// content once, starts empty as it does for a command.
+	e, err := engine.New(context.Background(), fix.e.Config(), engine.Options{Store: fix.e.Store()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := *fix
+	f.e = e
+	return &f
 }
 
 func buildFixture() (*fixture, error) {
@@ -140,17 +147,20 @@ type counting struct {
 
 func newCounting(c Checker) *counting { return &counting{Checker: c, calls: map[string]int{}} }
 
-func (c *counting) Fingerprint(ctx context.Context, path string, s fingerprint.Sampling) (*fingerprint.Fingerprint, error) {
+func (c *counting) CheckFile(ctx context.Context, path string, opt engine.CheckOptions) (engine.Checked, error) {
+	res, err := c.Checker.CheckFile(ctx, path, opt)
+	if !res.Fingerprinted {
+		return res, err
+	}
 	c.mu.Lock()
 	c.calls[path]++
 	c.n++
 	n := c.n
 	c.mu.Unlock()
-	fp, err := c.Checker.Fingerprint(ctx, path, s)
 	if c.after != nil {
 		c.after(ctx, n)
 	}
-	return fp, err
+	return res, err
 }
 
 func (c *counting) total() int {
@@ -195,7 +205,7 @@ func parseReports(t testing.TB, b []byte, f report.Format) []engine.Report {
 			t.Fatalf("csv output does not start with the header:\n%s", b)
 		}
 		for _, r := range recs[1:] {
-			rep := engine.Report{File: r[0], Kind: media.Kind(r[1]), Verdict: rules.Verdict(r[2]), Action: r[3], Error: r[8]}
+			rep := engine.Report{File: r[0], Kind: engine.Kind(r[1]), Verdict: rules.Verdict(r[2]), Action: r[3], Error: r[8]}
 			if r[4] != "" {
 				rep.Matches = []engine.Match{{EntryID: r[4]}}
 			}

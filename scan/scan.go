@@ -9,7 +9,6 @@ package scan
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -21,21 +20,15 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/internal/fingerprint"
-	"github.com/provcheck/provcheck/internal/index"
-	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/rules"
 )
 
-// Checker fingerprints files and matches fingerprints against the registry.
-// *engine.Engine is the Checker of the command line; tests wrap it.
+// Checker checks files: *engine.Engine is the Checker of the command line;
+// tests wrap it. Identical contents are fingerprinted once (the engine's
+// cache); an error return (a registry failure) stops the scan.
 type Checker interface {
-	// Snapshot is the registry to match against; an error stops the scan.
-	Snapshot(ctx context.Context) (*index.Snapshot, error)
-	QuerySampling() fingerprint.Sampling
-	Fingerprint(ctx context.Context, path string, s fingerprint.Sampling) (*fingerprint.Fingerprint, error)
-	Evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) engine.Report
+	CheckFile(ctx context.Context, path string, opt engine.CheckOptions) (engine.Checked, error)
 }
 
 // Options configure a scan.
@@ -83,10 +76,7 @@ type Options struct {
 	// Progress, when set, receives a one-line progress display redrawn
 	// with carriage returns (give it a terminal only).
 	Progress io.Writer
-	// CacheEntries bounds the outcomes kept for duplicate detection; 0
-	// means 65536.
-	CacheEntries int
-	Log          *slog.Logger
+	Log      *slog.Logger
 }
 
 // Counts are the outcomes of reported files.
@@ -227,10 +217,8 @@ type line struct {
 
 // scanner holds one run's state shared by the workers.
 type scanner struct {
-	c       Checker
-	opt     Options
-	cache   *digestCache
-	bufPool chan []byte
+	c   Checker
+	opt Options
 }
 
 // Run scans opt.Paths with c. Problems with single files become error lines
@@ -259,9 +247,6 @@ func Run(ctx context.Context, c Checker, opt Options) (Summary, error) {
 	}
 	if opt.Workers < 1 {
 		opt.Workers = runtime.NumCPU()
-	}
-	if opt.CacheEntries == 0 {
-		opt.CacheEntries = 64 * 1024
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
@@ -309,7 +294,7 @@ func Run(ctx context.Context, c Checker, opt Options) (Summary, error) {
 		}
 	}
 
-	s := &scanner{c: c, opt: opt, cache: newDigestCache(opt.CacheEntries), bufPool: make(chan []byte, opt.Workers)}
+	s := &scanner{c: c, opt: opt}
 	var prog *progress
 	if opt.Progress != nil {
 		prog = newProgress(opt.Progress, start)
@@ -336,7 +321,7 @@ func Run(ctx context.Context, c Checker, opt Options) (Summary, error) {
 			r := &l.rep
 			sum.Counts.add(r.Verdict, r.Failed())
 			if !r.Failed() {
-				if r.Kind == media.KindVideo {
+				if r.Kind == engine.KindVideo {
 					sum.Videos++
 					sum.VideoSeconds += r.Duration
 				} else {
@@ -384,141 +369,38 @@ func countStdin(paths []string) int {
 // work checks one target. Per-file problems become error reports; the
 // error return (a registry failure) stops the scan, and ErrDrop says the
 // file was abandoned.
-func (s *scanner) work(ctx context.Context, t target) (l line, err error) {
+func (s *scanner) work(ctx context.Context, t target) (line, error) {
 	start := time.Now()
 	if t.err != nil {
 		return s.encode(line{rep: engine.Report{File: t.path, Error: t.err.Error()}})
 	}
-	fctx := ctx
-	if s.opt.Timeout > 0 {
-		var cancel context.CancelFunc
-		fctx, cancel = context.WithTimeout(ctx, s.opt.Timeout)
-		defer cancel()
-	}
-	fail := func(err error) (line, error) {
-		if ctx.Err() != nil {
-			return line{}, ErrDrop
-		}
-		if errors.Is(fctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("timed out after %s", s.opt.Timeout)
-		}
+	if err := s.sizeOK(t.path); err != nil {
 		return s.encode(line{rep: engine.Report{File: t.path, Error: err.Error(), ElapsedMS: time.Since(start).Milliseconds()}})
 	}
-	sum, err := s.digest(fctx, t.path)
-	if err != nil {
-		return fail(err)
-	}
-	snap, err := s.c.Snapshot(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return line{}, ErrDrop
-		}
+	c, err := s.c.CheckFile(ctx, t.path, engine.CheckOptions{Timeout: s.opt.Timeout})
+	switch {
+	case ctx.Err() != nil:
+		return line{}, ErrDrop
+	case err != nil:
 		return line{}, err
 	}
-	var rep engine.Report
-	for {
-		e, leader := s.cache.claim(sum, snap.Generation)
-		if leader {
-			l.fingerprints = true
-			out := s.check(fctx, t.path, snap)
-			if ctx.Err() != nil {
-				s.cache.drop(e)
-				return line{}, ErrDrop
-			}
-			s.cache.finish(e, out)
-			rep = out.rep
-			break
-		}
-		select {
-		case <-e.done:
-		case <-ctx.Done():
-			return line{}, ErrDrop
-		}
-		if e.abandoned {
-			continue // its check was cut short: claim it again
-		}
-		l.duplicate = true
-		rep = e.out.rep
-		break
-	}
-	rep.File = t.path
-	rep.ElapsedMS = time.Since(start).Milliseconds()
-	l.rep = rep
-	return s.encode(l)
+	c.Report.File = t.path
+	return s.encode(line{rep: c.Report, fingerprints: c.Fingerprinted, duplicate: c.Cached})
 }
 
-// check fingerprints a file and matches it.
-func (s *scanner) check(ctx context.Context, path string, snap *index.Snapshot) (out outcome) {
-	out.gen = snap.Generation
-	defer func() {
-		// A bug in a decoder must not end a batch of thousands of files.
-		if r := recover(); r != nil {
-			s.opt.Log.Error("internal error while checking a file", "path", path, "panic", r)
-			out.rep = engine.Report{Error: fmt.Sprintf("internal error: %v", r)}
-		}
-	}()
-	fp, err := s.c.Fingerprint(ctx, path, s.c.QuerySampling())
+// sizeOK refuses a file over --max-size before it is read.
+func (s *scanner) sizeOK(path string) error {
+	if s.opt.MaxSize <= 0 {
+		return nil
+	}
+	fi, err := os.Stat(path)
 	if err != nil {
-		if s.opt.Timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("timed out after %s", s.opt.Timeout)
-		}
-		out.rep = engine.Report{Error: err.Error()}
-		return out
+		return nil // the check says what is wrong with it
 	}
-	out.rep = s.c.Evaluate(snap, fp)
-	return out
-}
-
-// digest reads a regular file whole and returns the SHA-256 of its content.
-// The size limit is checked first, so an oversized file is not read.
-func (s *scanner) digest(ctx context.Context, path string) (digest, error) {
-	var d digest
-	f, err := openInput(path)
-	if err != nil {
-		return d, pathError(err)
+	if fi.Mode().IsRegular() && fi.Size() > s.opt.MaxSize {
+		return fmt.Errorf("%w: %d bytes is over the %d-byte limit", engine.ErrTooLarge, fi.Size(), s.opt.MaxSize)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return d, pathError(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return d, fmt.Errorf("not a regular file (%s)", typeName(fi.Mode()))
-	}
-	if fi.Size() == 0 {
-		return d, media.ErrEmpty
-	}
-	if s.opt.MaxSize > 0 && fi.Size() > s.opt.MaxSize {
-		return d, fmt.Errorf("%w: %d bytes is over the %d-byte limit", media.ErrTooLarge, fi.Size(), s.opt.MaxSize)
-	}
-	var buf []byte
-	select {
-	case buf = <-s.bufPool:
-	default:
-		buf = make([]byte, 256*1024)
-	}
-	defer func() {
-		select {
-		case s.bufPool <- buf:
-		default:
-		}
-	}()
-	h := sha256.New()
-	for {
-		if err := ctx.Err(); err != nil {
-			return d, err
-		}
-		n, err := f.Read(buf)
-		h.Write(buf[:n])
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return d, pathError(err)
-		}
-	}
-	h.Sum(d[:0])
-	return d, nil
+	return nil
 }
 
 // encode renders the line in the output format.

@@ -15,9 +15,6 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/internal/fingerprint"
-	"github.com/provcheck/provcheck/internal/index"
-	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/rules"
 )
@@ -64,7 +61,7 @@ func TestMixedDirectory(t *testing.T) {
 		t.Log("running as root: permission bits do not stop reads, the named pipe stands for an unreadable file")
 	}
 
-	c := newCounting(f.e)
+	c := newCounting(getFixture(t).e) // a fresh cache
 	sum, reps, _ := scanTo(t, context.Background(), c, Options{Paths: []string{dir}, Workers: 4})
 	got := byFile(t, reps)
 
@@ -118,7 +115,7 @@ func TestMixedDirectory(t *testing.T) {
 		}
 	}
 	for _, rel := range []string{"clip.mp4", "nested/clip-copy.mov"} {
-		if r := got[filepath.Join(dir, rel)]; r.Kind != media.KindVideo || r.Duration < 1 || r.Verdict != rules.NoMatch {
+		if r := got[filepath.Join(dir, rel)]; r.Kind != engine.KindVideo || r.Duration < 1 || r.Verdict != rules.NoMatch {
 			t.Errorf("%s: %+v", rel, r)
 		}
 	}
@@ -226,7 +223,7 @@ func TestResume(t *testing.T) {
 					out := filepath.Join(t.TempDir(), "out")
 					ctx, cancel := context.WithCancel(context.Background())
 					defer cancel()
-					c := newCounting(f.e)
+					c := newCounting(getFixture(t).e) // a fresh cache
 					c.after = func(fctx context.Context, n int) {
 						if n == 3 {
 							cancel()
@@ -422,28 +419,23 @@ func TestIncludeExclude(t *testing.T) {
 	}
 }
 
-// slow never finishes fingerprinting before its context ends.
+// slow never finishes a check before its time limit, and answers as the
+// engine does when the limit passes.
 type slow struct{ Checker }
 
-func (slow) Fingerprint(ctx context.Context, path string, s fingerprint.Sampling) (*fingerprint.Fingerprint, error) {
+func (slow) CheckFile(ctx context.Context, path string, opt engine.CheckOptions) (engine.Checked, error) {
+	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
+	defer cancel()
 	<-ctx.Done()
-	return nil, ctx.Err()
+	err := fmt.Errorf("%w after %s", engine.ErrTimeout, opt.Timeout)
+	return engine.Checked{Report: engine.Report{File: path, Error: err.Error()}, Err: err}, nil
 }
 
-type panicky struct{ Checker }
-
-func (p panicky) Fingerprint(ctx context.Context, path string, s fingerprint.Sampling) (*fingerprint.Fingerprint, error) {
-	if strings.HasSuffix(path, "bad.jpg") {
-		var m map[string]int
-		m["x"]++ // a decoder bug
-	}
-	return p.Checker.Fingerprint(ctx, path, s)
-}
-
+// brokenRegistry fails as a registry that cannot be read does.
 type brokenRegistry struct{ Checker }
 
-func (brokenRegistry) Snapshot(context.Context) (*index.Snapshot, error) {
-	return nil, errors.New("database is locked")
+func (brokenRegistry) CheckFile(context.Context, string, engine.CheckOptions) (engine.Checked, error) {
+	return engine.Checked{}, errors.New("registry: database is locked")
 }
 
 func TestPerFileLimits(t *testing.T) {
@@ -465,26 +457,13 @@ func TestPerFileLimits(t *testing.T) {
 		}
 	})
 	t.Run("max size", func(t *testing.T) {
-		c := newCounting(f.e)
+		c := newCounting(getFixture(t).e) // a fresh cache
 		_, reps, _ := scanTo(t, ctx, c, Options{Paths: []string{filepath.Join(dir, "photo.jpg")}, MaxSize: 100})
 		if len(reps) != 1 || !strings.HasPrefix(reps[0].Error, "too large: ") || !strings.Contains(reps[0].Error, "over the 100-byte limit") {
 			t.Errorf("%+v", reps)
 		}
 		if c.total() != 0 {
 			t.Error("an oversized file was fingerprinted")
-		}
-	})
-	t.Run("panic", func(t *testing.T) {
-		sum, reps, _ := scanTo(t, ctx, panicky{f.e}, Options{Paths: []string{dir}})
-		got := byFile(t, reps)
-		if r := got[filepath.Join(dir, "bad.jpg")]; !strings.HasPrefix(r.Error, "internal error: ") {
-			t.Errorf("bad.jpg: %+v", r)
-		}
-		if r := got[filepath.Join(dir, "photo.jpg")]; r.Verdict != rules.Match {
-			t.Errorf("photo.jpg: %+v", r)
-		}
-		if sum.Files != 2 {
-			t.Errorf("%+v", sum)
 		}
 	})
 	t.Run("registry failure stops the scan", func(t *testing.T) {

@@ -399,7 +399,7 @@ func BenchmarkServeClip30s(b *testing.B) {
 	b.ResetTimer()
 	var res loadResult
 	for range b.N {
-		env.s.cache.clear() // the clip is fingerprinted every time
+		env.s.e.ClearCache() // the clip is fingerprinted every time
 		r := runLoad(b, env.url, env.ctype, []upload3{env.clip}, 1, 1, false)
 		res.ok += r.ok
 		res.cpu += r.cpu

@@ -8,13 +8,9 @@ import (
 	"fmt"
 	"image"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/internal/fingerprint"
-	"github.com/provcheck/provcheck/internal/media"
-	"github.com/provcheck/provcheck/internal/media/ffmpeg"
 )
 
 // handleCheck is POST /v1/check: one medium, as the multipart field "file"
@@ -93,32 +89,19 @@ func (s *Server) checkUpload(w http.ResponseWriter, r *http.Request, onFrame fun
 	return checked{rep: rep}
 }
 
-// check fingerprints the file (or takes its fingerprint from the cache)
-// and matches it against the current registry snapshot, which the engine
-// reloads whenever the registry has changed. With onFrame the file is
-// always decoded, so that onFrame sees its pictures.
+// check checks the file with the engine, which takes its fingerprint from
+// its cache when the same content was checked before and matches it against
+// the current registry snapshot. With onFrame the file is always decoded, so
+// that onFrame sees its pictures.
 func (s *Server) check(ctx context.Context, f uploadedFile, onFrame func(image.Image, float64)) (rep engine.Report, fileErr, regErr error) {
-	start := time.Now()
-	var fp *fingerprint.Fingerprint
-	if onFrame == nil {
-		fp = s.cache.get(f.digest)
-	}
-	if fp == nil {
-		var err error
-		sampling := s.e.QuerySampling()
-		sampling.OnFrame = onFrame
-		if fp, err = s.e.Fingerprint(ctx, f.path, sampling); err != nil {
-			return engine.Report{}, err, nil
-		}
-		s.cache.put(f.digest, fp)
-	}
-	snap, err := s.e.Snapshot(ctx)
-	if err != nil {
+	c, err := s.e.CheckFile(ctx, f.path, engine.CheckOptions{OnFrame: onFrame})
+	switch {
+	case err != nil:
 		return engine.Report{}, nil, err
+	case c.Err != nil:
+		return engine.Report{}, c.Err, nil
 	}
-	rep = s.e.Evaluate(snap, fp)
-	rep.ElapsedMS = time.Since(start).Milliseconds()
-	return rep, nil, nil
+	return c.Report, nil, nil
 }
 
 // checkJSON is the report's JSON with "reply" added as the last key.
@@ -160,17 +143,20 @@ func (s *Server) waitError(ctx context.Context) error {
 func (s *Server) fileProblem(ctx context.Context, err error, up *upload) *apiError {
 	msg := up.redact(err.Error())
 	switch {
-	case ctx.Err() != nil || errors.Is(err, ffmpeg.ErrTimeout) || strings.HasPrefix(err.Error(), "timed out"):
+	case ctx.Err() != nil || errors.Is(err, engine.ErrTimeout):
 		return &apiError{Status: http.StatusGatewayTimeout, Code: "deadline_exceeded",
 			Msg: fmt.Sprintf("checking the file took longer than this server allows (%s)", s.cfg.RequestTimeout)}
-	case errors.Is(err, ffmpeg.ErrNotInstalled):
+	case errors.Is(err, engine.ErrVideoUnavailable):
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "video_unavailable",
 			Msg: "this server cannot decode videos (ffmpeg is not installed); images still work"}
-	case errors.Is(err, media.ErrUnsupported), errors.Is(err, media.ErrNotMedia), errors.Is(err, ffmpeg.ErrNoVideo):
+	case errors.Is(err, engine.ErrInternal):
+		return &apiError{Status: http.StatusInternalServerError, Code: "internal",
+			Msg: "internal error; quote the request id when reporting it"}
+	case errors.Is(err, engine.ErrUnsupported), errors.Is(err, engine.ErrNotMedia), errors.Is(err, engine.ErrNoVideo):
 		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media", Msg: msg}
-	case errors.Is(err, media.ErrTooLarge), errors.Is(err, ffmpeg.ErrTooLarge):
+	case errors.Is(err, engine.ErrTooLarge):
 		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: msg}
-	case errors.Is(err, media.ErrEmpty), errors.Is(err, ffmpeg.ErrEmpty):
+	case errors.Is(err, engine.ErrEmpty):
 		return errBadRequest("empty_upload", msg)
 	}
 	return &apiError{Status: http.StatusUnprocessableEntity, Code: "unreadable_media", Msg: msg}

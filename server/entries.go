@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/provcheck/provcheck/engine"
 	"github.com/provcheck/provcheck/registry"
 )
 
@@ -178,41 +179,42 @@ func (s *Server) registerUpload(ctx context.Context, up *upload) (saved registry
 	case !exists && len(up.files) == 0:
 		return saved, false, errBadRequest("no_file", `a new case needs at least one image or video in the form field "file"`)
 	}
-	var fileErr error
+	req := engine.AddRequest{Case: c, Note: note}
+	for _, f := range up.files {
+		req.Files = append(req.Files, f.path)
+		req.Names = append(req.Names, f.name)
+	}
+	var regErr, fileErr error
 	err = s.queue.do(ctx, func() {
+		saved, regErr = s.e.Register(ctx, req)
+		fes := engine.FileErrors(regErr)
+		if len(fes) == 0 {
+			return
+		}
+		regErr = nil
 		var errs []string
-		for _, f := range up.files {
-			m, err := s.e.MediaFromFile(ctx, f.path, note)
-			if err != nil {
-				ae := s.fileProblem(ctx, err, up)
-				if ae.Code == "deadline_exceeded" || ae.Code == "video_unavailable" {
-					fileErr = ae
-					return
-				}
-				errs = append(errs, f.name+": "+ae.Msg)
-				continue
+		for _, fe := range fes {
+			ae := s.fileProblem(ctx, fe.Err, up)
+			if ae.Code == "deadline_exceeded" || ae.Code == "video_unavailable" {
+				fileErr = ae
+				return
 			}
-			m.Name = f.name
-			c.Media = append(c.Media, m)
+			errs = append(errs, fe.File+": "+ae.Msg)
 		}
-		if len(errs) > 0 {
-			fileErr = &apiError{Status: http.StatusUnprocessableEntity, Code: "unreadable_media",
-				Msg: "nothing registered: " + strings.Join(errs, "; ")}
-		}
+		fileErr = &apiError{Status: http.StatusUnprocessableEntity, Code: "unreadable_media",
+			Msg: "nothing registered: " + strings.Join(errs, "; ")}
 	})
 	switch {
 	case err != nil:
 		return saved, false, s.waitError(ctx)
 	case fileErr != nil:
 		return saved, false, fileErr
-	}
-	saved, err = s.e.Store().Upsert(ctx, c)
-	if err != nil {
-		return saved, false, registryError(err, c.ID)
+	case regErr != nil:
+		return saved, false, registryError(regErr, c.ID)
 	}
 	s.refreshNow(ctx)
 	s.log.Info("entry saved", "request_id", infoFrom(ctx).id, "entry_id", saved.ID, "new", !exists,
-		"media_added", len(c.Media), "media", len(saved.Media))
+		"media_added", len(req.Files), "media", len(saved.Media))
 	return saved, !exists, nil
 }
 

@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/engine"
 	"github.com/provcheck/provcheck/internal/thumb"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/server/web"
@@ -362,7 +362,7 @@ func (s *Server) pageCase(w http.ResponseWriter, r *http.Request) {
 	for _, m := range c.Media {
 		fp := m.Fingerprint
 		mi := mediaItem{Name: cmp.Or(m.Name, m.SHA256[:12]), Kind: string(fp.Kind), Note: m.Note, Width: fp.Width, Height: fp.Height, Frames: len(fp.Frames)}
-		if fp.Kind == media.KindVideo {
+		if fp.Kind == engine.KindVideo {
 			mi.Length = web.Clock(fp.Duration)
 		}
 		if ts != nil {
@@ -381,7 +381,7 @@ func (s *Server) pageCase(w http.ResponseWriter, r *http.Request) {
 			mi.MoreThumbs = len(frames) - len(shown)
 			for _, f := range shown {
 				t := "the picture"
-				if fp.Kind == media.KindVideo && f < len(fp.Frames) {
+				if fp.Kind == engine.KindVideo && f < len(fp.Frames) {
 					t = web.Clock(fp.Frames[f].T)
 				}
 				mi.Thumbs = append(mi.Thumbs, thumbItem{Src: web.ThumbURL(c.ID, m.SHA256, f), T: t})

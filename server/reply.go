@@ -7,7 +7,6 @@ import (
 	"unicode"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/rules"
 )
 
@@ -44,9 +43,9 @@ func Reply(r engine.Report, f ReplyFormat) string {
 	b := &replyBuilder{md: md}
 	what := "this file"
 	switch r.Kind {
-	case media.KindImage:
+	case engine.KindImage:
 		what = "this image"
-	case media.KindVideo:
+	case engine.KindVideo:
 		what = "this video"
 	}
 	if r.Failed() {
@@ -83,7 +82,7 @@ func Reply(r engine.Report, f ReplyFormat) string {
 	return b.String()
 }
 
-func (b *replyBuilder) match(m engine.Match, kind media.Kind) {
+func (b *replyBuilder) match(m engine.Match, kind engine.Kind) {
 	title := m.Title
 	if title == "" {
 		title = m.EntryID
@@ -106,7 +105,7 @@ func (b *replyBuilder) match(m engine.Match, kind media.Kind) {
 			b.line("- " + b.factCheck(fc))
 		}
 	}
-	if kind == media.KindVideo && len(m.Segments) > 0 {
+	if kind == engine.KindVideo && len(m.Segments) > 0 {
 		s := m.Segments[0]
 		b.line("")
 		b.line(b.text(fmt.Sprintf("Matching part: %s–%s of this video (%s–%s of the debunked one).",

@@ -34,7 +34,6 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/internal/index"
 	"github.com/provcheck/provcheck/rules"
 	"github.com/provcheck/provcheck/server/web"
 )
@@ -57,7 +56,6 @@ type Server struct {
 	keys    keyring
 	queue   *queue
 	uploads *uploadLimiter
-	cache   *fpCache
 	metrics *metrics
 	handler http.Handler
 	routes  []route
@@ -107,7 +105,6 @@ func New(e *engine.Engine, opt Options) (*Server, error) {
 		keys:    newKeyring(cfg.APIKeys),
 		queue:   newQueue(workers, cfg.QueueSize),
 		uploads: newUploadLimiter(max(1, cfg.UploadsPerClient)),
-		cache:   newFPCache(cacheFrames, cacheLumaBytes),
 		refresh: make(chan struct{}, 1),
 	}
 	if s.log == nil {
@@ -236,7 +233,7 @@ func (s *Server) watch(ctx context.Context) {
 		return
 	}
 	down := false
-	s.e.Watch(ctx, refreshInterval, s.refresh, func(prev, next *index.Snapshot, took time.Duration, err error) {
+	s.e.Watch(ctx, refreshInterval, s.refresh, func(prev, next engine.RegistryInfo, took time.Duration, err error) {
 		if err != nil {
 			if !down {
 				s.log.Warn("cannot reach the registry; checks go on with the last snapshot", "error", err,
@@ -252,7 +249,7 @@ func (s *Server) watch(ctx context.Context) {
 		if next == prev {
 			return
 		}
-		s.log.Info("registry updated", "cases", next.CaseCount(), "hashes", next.Index.Len(),
+		s.log.Info("registry updated", "cases", next.Cases, "hashes", next.Hashes,
 			"generation", next.Generation, "elapsed_ms", took.Milliseconds())
 	})
 }
@@ -278,11 +275,11 @@ func (s *Server) refreshSoon() {
 func (s *Server) load(ctx context.Context) {
 	for {
 		start := time.Now()
-		snap, err := s.e.Snapshot(ctx)
+		reg, err := s.e.Registry(ctx)
 		if err == nil {
 			s.ready.Store(true)
-			s.log.Info("registry loaded", "cases", snap.CaseCount(), "hashes", snap.Index.Len(),
-				"generation", snap.Generation, "elapsed_ms", time.Since(start).Milliseconds())
+			s.log.Info("registry loaded", "cases", reg.Cases, "hashes", reg.Hashes,
+				"generation", reg.Generation, "elapsed_ms", time.Since(start).Milliseconds())
 			return
 		}
 		s.log.Error("cannot load the registry; retrying", "error", err)
@@ -453,13 +450,13 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
-	snap, err := s.e.Snapshot(ctx)
+	reg, err := s.e.Registry(ctx)
 	if err != nil {
 		s.log.Error("registry unavailable", "request_id", infoFrom(r.Context()).id, "error", err)
 		writeJSON(w, http.StatusServiceUnavailable, readyBody{Status: "registry_unavailable"})
 		return
 	}
-	body := readyBody{Status: "ready", Cases: snap.CaseCount(), Hashes: snap.Index.Len(), Generation: snap.Generation}
+	body := readyBody{Status: "ready", Cases: reg.Cases, Hashes: reg.Hashes, Generation: reg.Generation}
 	if s.e.RefreshStats().Unreachable {
 		body.Registry = "unreachable"
 	}
@@ -467,10 +464,10 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
-	files, frames := s.cache.size()
+	cs := s.e.CacheStats()
 	g := gauges{
-		cacheFiles:    files,
-		cacheFrames:   frames,
+		cacheFiles:    cs.Files,
+		cacheFrames:   cs.Frames,
 		queueWaiting:  int(s.queue.waiting.Load()),
 		queueInFlight: s.queue.inFlight(),
 		queueCapacity: cap(s.queue.places),
@@ -479,14 +476,14 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 		rejected:      s.queue.rejected.Load(),
 		uploads:       int(s.uploads.active.Load()),
 		ready:         s.ready.Load() && !s.draining.Load(),
-		cacheHits:     s.cache.hits.Load(),
-		cacheMisses:   s.cache.misses.Load(),
+		cacheHits:     cs.Hits,
+		cacheMisses:   cs.Misses,
 		version:       s.version,
 	}
 	if s.ready.Load() {
-		if snap, err := s.e.Snapshot(r.Context()); err == nil {
+		if reg, err := s.e.Registry(r.Context()); err == nil {
 			g.registryLoaded = true
-			g.cases, g.hashes, g.generation = snap.CaseCount(), snap.Index.Len(), snap.Generation
+			g.cases, g.hashes, g.generation = reg.Cases, reg.Hashes, reg.Generation
 			g.refresh = s.e.RefreshStats()
 			g.reachable = !g.refresh.Unreachable
 		} else {

@@ -3,7 +3,6 @@ package server
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +17,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/engine"
 )
 
 // Uploads are written to temporary files (mode 0600, random names),
@@ -34,10 +33,9 @@ type upload struct {
 }
 
 type uploadedFile struct {
-	path   string // in dir; never shown
-	name   string // the client's file name, cleaned, for people
-	media  media.Media
-	digest [sha256.Size]byte // of the content
+	path  string // in dir; never shown
+	name  string // the client's file name, cleaned, for people
+	media engine.MediaType
 }
 
 func (u *upload) cleanup() {
@@ -183,7 +181,7 @@ func badForm(err error) error {
 
 // receiveFile sniffs and stores one medium.
 func (s *Server) receiveFile(r io.Reader, clientName string, u *upload) error {
-	head := make([]byte, media.SniffLen)
+	head := make([]byte, engine.SniffLen)
 	n, err := io.ReadFull(r, head)
 	head = head[:n]
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
@@ -193,28 +191,20 @@ func (s *Server) receiveFile(r io.Reader, clientName string, u *upload) error {
 	if n == 0 {
 		return errBadRequest("empty_upload", fmt.Sprintf("%s is empty: send an image or video", name))
 	}
-	m, serr := media.SniffHead(head)
+	m, serr := engine.SniffHead(head)
 	if serr != nil {
 		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media",
 			Msg: fmt.Sprintf("%s: %v", name, serr)}
-	}
-	if m.Kind == media.KindImage && !slices.Contains(media.SupportedImageFormats, m.Format) {
-		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media",
-			Msg: fmt.Sprintf("%s: %s images are not supported (send %s, or a video)", name, m.Format,
-				strings.Join(media.SupportedImageFormats, ", "))}
 	}
 	f, err := os.CreateTemp("", "provcheck-upload-")
 	if err != nil {
 		return err
 	}
 	u.files = append(u.files, uploadedFile{path: f.Name(), name: name, media: m})
-	uf := &u.files[len(u.files)-1]
 	budget := s.cfg.MaxUpload - u.total
-	h := sha256.New()
 	bw := bufio.NewWriterSize(f, ioBuffer)
-	written, err := io.Copy(io.MultiWriter(bw, h), io.LimitReader(io.MultiReader(bytes.NewReader(head), r), budget+1))
+	written, err := io.Copy(bw, io.LimitReader(io.MultiReader(bytes.NewReader(head), r), budget+1))
 	u.total += written
-	h.Sum(uf.digest[:0])
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}

@@ -73,12 +73,17 @@ func (l Limits) WithDefaults() Limits {
 	return l
 }
 
-// Errors wrapped by the decoders, for errors.Is.
+// Errors wrapped by the decoders (in process and ffmpeg), for errors.Is:
+// one value for each problem, whichever decoder found it.
 var (
 	ErrEmpty       = errors.New("empty file")
 	ErrTooLarge    = errors.New("too large")
 	ErrCorrupt     = errors.New("truncated or corrupt data")
 	ErrUnsupported = errors.New("unsupported")
+	// ErrTimeout: decoding took longer than its time limit.
+	ErrTimeout = errors.New("timed out")
+	// ErrNotRegular: the path is a directory, device, named pipe or socket.
+	ErrNotRegular = safefile.ErrNotRegular
 )
 
 // ImageInfo describes a decoded image.

@@ -39,6 +39,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/provcheck/provcheck/internal/media"
 )
 
 // Info describes the video stream of a file.
@@ -135,18 +137,21 @@ var DefaultFormats = []string{
 var (
 	// ErrNotInstalled: ffmpeg or ffprobe was not found.
 	ErrNotInstalled = errors.New("ffmpeg is not installed (on Debian or Ubuntu: apt-get install -y ffmpeg)")
-	// ErrTimeout: the call took longer than Config.Timeout; the program was killed.
-	ErrTimeout = errors.New("timed out")
-	// ErrNotRegular: the path is a directory, device, named pipe or socket.
-	ErrNotRegular = errors.New("not a regular file")
-	// ErrEmpty: the file has no bytes.
-	ErrEmpty = errors.New("empty file")
+	// ErrTimeout: the call took longer than Config.Timeout; the program
+	// was killed. It is media.ErrTimeout.
+	ErrTimeout = media.ErrTimeout
+	// ErrNotRegular: the path is a directory, device, named pipe or
+	// socket. It is media.ErrNotRegular.
+	ErrNotRegular = media.ErrNotRegular
+	// ErrEmpty: the file has no bytes. It is media.ErrEmpty.
+	ErrEmpty = media.ErrEmpty
 	// ErrNoVideo: the file has no video stream (cover art does not count).
 	ErrNoVideo = errors.New("no video stream")
 	// ErrNoFrames: ffmpeg ended without producing any frame.
 	ErrNoFrames = errors.New("no frames decoded")
-	// ErrTooLarge: the coded frame exceeds Config.MaxPixels.
-	ErrTooLarge = errors.New("video frame too large")
+	// ErrTooLarge: the coded frame exceeds Config.MaxPixels (wrapped as
+	// "video frame too large"). It is media.ErrTooLarge.
+	ErrTooLarge = media.ErrTooLarge
 	// ErrStop may be returned by a Frames callback to end sampling early;
 	// Frames then returns a nil error.
 	ErrStop = errors.New("stop sampling")

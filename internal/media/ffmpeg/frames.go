@@ -74,7 +74,7 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn 
 	}
 	if w*h > f.maxPixels {
 		return p.Info, &Error{Tool: "ffmpeg", Path: path,
-			Err: fmt.Errorf("%w: %dx%d frames are more than %d pixels", ErrTooLarge, w, h, f.maxPixels)}
+			Err: fmt.Errorf("video frame %w: %dx%d frames are more than %d pixels", ErrTooLarge, w, h, f.maxPixels)}
 	}
 	// Sampling well below the stream's rate need not decode the frames
 	// nothing refers to (B-frames, mostly): the first frame in each slot is

@@ -70,7 +70,7 @@ func (f *FFmpeg) probe(ctx context.Context, path string) (probed, error) {
 	}
 	if p.codedW*p.codedH > f.maxPixels {
 		return probed{}, &Error{Tool: "ffprobe", Path: path,
-			Err: fmt.Errorf("%w: %dx%d is more than %d pixels", ErrTooLarge, p.codedW, p.codedH, f.maxPixels)}
+			Err: fmt.Errorf("video frame %w: %dx%d is more than %d pixels", ErrTooLarge, p.codedW, p.codedH, f.maxPixels)}
 	}
 	return p, nil
 }

@@ -97,7 +97,7 @@ func (f *FFmpeg) runError(ctx context.Context, tool, path string, err error, std
 func exitError(tool, path string, err error, stderr *tailBuffer) error {
 	folded := stderr.Fold()
 	if strings.Contains(folded, "exceeds specified max pixel count") {
-		err = fmt.Errorf("%w: %w", ErrTooLarge, err)
+		err = fmt.Errorf("video frame %w: %w", ErrTooLarge, err)
 	}
 	return &Error{Tool: tool, Path: path, Err: err, Stderr: folded}
 }
