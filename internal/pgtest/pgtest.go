@@ -34,10 +34,11 @@ import (
 
 // Cluster is a running throwaway server.
 type Cluster struct {
-	dir   string // data directory and socket directory
-	bin   string
-	runAs string // user the server runs as ("" : this process's user)
-	port  int
+	dir     string // data directory and socket directory
+	bin     string
+	runAs   string // user the server runs as ("" : this process's user)
+	runuser string // the runuser program, when runAs is set
+	port    int
 }
 
 var (
@@ -121,7 +122,7 @@ func Start() (*Cluster, error) {
 		if err != nil {
 			return nil, errors.New(`running as root and there is no "postgres" user to run the server as`)
 		}
-		if _, err := exec.LookPath("runuser"); err != nil {
+		if c.runuser = findRunuser(); c.runuser == "" {
 			return nil, errors.New("running as root and runuser is missing")
 		}
 		c.runAs = u.Username
@@ -185,13 +186,27 @@ func (c *Cluster) run(timeout time.Duration, prog string, args ...string) ([]byt
 	path := filepath.Join(c.bin, prog)
 	var cmd *exec.Cmd
 	if c.runAs != "" {
-		cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", c.runAs, "--", path}, args...)...)
+		cmd = exec.CommandContext(ctx, c.runuser, append([]string{"-u", c.runAs, "--", path}, args...)...)
 	} else {
 		cmd = exec.CommandContext(ctx, path, args...)
 	}
 	cmd.Dir = c.dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	return cmd.CombinedOutput()
+}
+
+// findRunuser finds util-linux's runuser, also when the sbin directories
+// are not on $PATH.
+func findRunuser() string {
+	if p, err := exec.LookPath("runuser"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return ""
 }
 
 // findBin finds the directory holding initdb and pg_ctl.
