@@ -91,14 +91,16 @@ func (fp *Fingerprinter) File(ctx context.Context, path string, s Sampling) (*Fi
 }
 
 func (fp *Fingerprinter) image(f *os.File, s Sampling) (*Fingerprint, error) {
-	img, info, err := media.DecodeImage(f, fp.limits)
+	img, info, err := media.DecodeImageReduced(f, fp.limits)
 	if err != nil {
 		return nil, err
 	}
 	if s.OnFrame != nil {
 		s.OnFrame(img, 0)
 	}
-	return FingerprintImage(img, info.Format, s.Views), nil
+	out := FingerprintImage(img, info.Format, s.Views)
+	out.Width, out.Height = info.Width, info.Height
+	return out, nil
 }
 
 // FingerprintImage fingerprints an already decoded still image.

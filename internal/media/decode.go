@@ -13,9 +13,9 @@ import (
 	"math"
 	"strings"
 
-	"github.com/provcheck/provcheck/internal/safefile"
-
 	"github.com/disintegration/imaging"
+	"github.com/provcheck/provcheck/internal/jpegdec"
+	"github.com/provcheck/provcheck/internal/safefile"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
 	"golang.org/x/image/webp"
@@ -89,9 +89,13 @@ var (
 // ImageInfo describes a decoded image.
 type ImageInfo struct {
 	Format string // jpeg, png, gif, webp, bmp or tiff
-	// Width and Height are those of the returned image, after the EXIF
-	// orientation has been applied.
+	// Width and Height are those of the image, after the EXIF orientation
+	// has been applied. The returned image is that size, or 1/Scale of it
+	// for a reduced decode.
 	Width, Height int
+	// Scale is 1, or 2, 4 or 8 when a JPEG was decoded reduced in the DCT
+	// domain (DecodeImageReduced).
+	Scale int
 	// Orientation is the EXIF orientation found in the file (1–8; 1 when
 	// absent). The returned image is already turned upright.
 	Orientation int
@@ -129,6 +133,58 @@ func DecodeImageFile(path string, lim Limits) (image.Image, ImageInfo, error) {
 	return DecodeImage(f, lim)
 }
 
+// DecodeImageFileReduced decodes the image file at path; see
+// DecodeImageReduced.
+func DecodeImageFileReduced(path string, lim Limits) (image.Image, ImageInfo, error) {
+	f, _, err := safefile.Open(path)
+	if err != nil {
+		return nil, ImageInfo{}, err
+	}
+	defer f.Close()
+	return decodeImage(f, lim, true)
+}
+
+// DecodeImageBytesReduced decodes an image held in memory; see
+// DecodeImageReduced.
+func DecodeImageBytesReduced(b []byte, lim Limits) (image.Image, ImageInfo, error) {
+	return decodeImage(bytes.NewReader(b), lim, true)
+}
+
+// DecodeImageReduced is DecodeImage for fingerprinting: a large JPEG is
+// decoded at 1/2, 1/4 or 1/8 of its size in the DCT domain, down to what
+// the hashes use (ReducedSide). Its cost is then mostly entropy decoding,
+// and its memory the reduced image (for a progressive file, also one
+// 64-bit word per block). Chroma is decoded too: the luminance PDQ hashes
+// is that of the RGB colour, which differs from the JPEG's Y where the
+// conversion clips (heavily compressed or saturated pictures).
+// Other formats are decoded as DecodeImage does. info.Width and
+// info.Height are the full size; info.Scale the reduction.
+func DecodeImageReduced(r io.ReadSeeker, lim Limits) (image.Image, ImageInfo, error) {
+	return decodeImage(r, lim, true)
+}
+
+// ReducedSide is the shorter side a reduced JPEG decode keeps at least
+// (when the image has it): PDQ resamples to 512×512 and then filters down
+// to 64×64, the layout and proposal grids are at most 512 on their long
+// side, so decoding more than this buys no precision (see
+// internal/jpegdec and the README's Performance section for the hash
+// distances this costs).
+const ReducedSide = 512
+
+// reducedScale is the largest of 8, 4, 2 that keeps the shorter side at
+// least ReducedSide, or 1.
+func reducedScale(w, h int) int {
+	s := 8
+	for s > 1 && min(w, h)/s < ReducedSide {
+		s /= 2
+	}
+	return s
+}
+
+// maxInMemoryJPEG bounds the JPEG files read whole for the reduced decoder;
+// larger ones stream through image/jpeg.
+const maxInMemoryJPEG = 256 << 20
+
 // DecodeImageBytes decodes an image held in memory; see DecodeImage.
 func DecodeImageBytes(b []byte, lim Limits) (image.Image, ImageInfo, error) {
 	return DecodeImage(bytes.NewReader(b), lim)
@@ -149,6 +205,10 @@ func DecodeImageBytes(b []byte, lim Limits) (image.Image, ImageInfo, error) {
 // ErrCorrupt or ErrUnsupported. DecodeImage never panics: a panic inside a
 // decoder is returned as an ErrCorrupt error.
 func DecodeImage(r io.ReadSeeker, lim Limits) (img image.Image, info ImageInfo, err error) {
+	return decodeImage(r, lim, false)
+}
+
+func decodeImage(r io.ReadSeeker, lim Limits, reduce bool) (img image.Image, info ImageInfo, err error) {
 	lim = lim.WithDefaults()
 	m, err := checkInput(r, lim)
 	if err != nil {
@@ -168,9 +228,12 @@ func DecodeImage(r io.ReadSeeker, lim Limits) (img image.Image, info ImageInfo, 
 		}
 	}()
 
+	scale, fullW, fullH := 1, 0, 0
 	switch {
 	case m.Format == "gif" || (m.Format == "webp" && m.Animated):
 		img, err = decodeFirstFrame(r, m.Format, lim)
+	case m.Format == "jpeg" && reduce:
+		img, scale, fullW, fullH, err = decodeJPEGReduced(r, c, lim)
 	default:
 		img, err = decodeStill(r, m.Format, c, lim)
 	}
@@ -181,7 +244,57 @@ func DecodeImage(r io.ReadSeeker, lim Limits) (img image.Image, info ImageInfo, 
 	o := readOrientation(r, m.Format)
 	img = orient(img, o)
 	b := img.Bounds()
-	return img, ImageInfo{Format: m.Format, Width: b.Dx(), Height: b.Dy(), Orientation: o}, nil
+	info = ImageInfo{Format: m.Format, Width: b.Dx(), Height: b.Dy(), Orientation: o, Scale: scale}
+	if scale > 1 {
+		info.Width, info.Height = fullW, fullH
+		if o >= 5 {
+			info.Width, info.Height = fullH, fullW
+		}
+	}
+	return img, info, nil
+}
+
+// decodeJPEGReduced decodes a JPEG with internal/jpegdec at the scale
+// reducedScale picks. Files it does not handle (CMYK,
+// arithmetic coding, 12-bit …) go through decodeStill at full size.
+func decodeJPEGReduced(r io.ReadSeeker, c codec, lim Limits) (img image.Image, scale, w, h int, err error) {
+	size, err := r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, 0, 0, 0, err
+	}
+	if size > maxInMemoryJPEG {
+		img, err = decodeStill(r, "jpeg", c, lim)
+		return img, 1, 0, 0, err
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return nil, 0, 0, 0, err
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, 0, 0, 0, decodeError("jpeg", err)
+	}
+	cfg, err := jpegdec.DecodeConfig(data)
+	var unsupported jpegdec.UnsupportedError
+	switch {
+	case errors.As(err, &unsupported):
+		img, err = decodeStill(r, "jpeg", c, lim)
+		return img, 1, 0, 0, err
+	case err != nil:
+		return nil, 0, 0, 0, decodeError("jpeg", err)
+	}
+	if err := checkDims("jpeg", cfg.Width, cfg.Height, lim); err != nil {
+		return nil, 0, 0, 0, err
+	}
+	scale = reducedScale(cfg.Width, cfg.Height)
+	img, err = jpegdec.Decode(data, jpegdec.Options{Scale: scale, MaxPixels: lim.MaxPixels})
+	switch {
+	case errors.As(err, &unsupported):
+		img, err = decodeStill(r, "jpeg", c, lim)
+		return img, 1, 0, 0, err
+	case err != nil:
+		return nil, 0, 0, 0, decodeError("jpeg", err)
+	}
+	return img, scale, cfg.Width, cfg.Height, nil
 }
 
 // checkInput checks the size of r and recognises its content.
