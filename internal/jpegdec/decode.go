@@ -114,7 +114,11 @@ type decoder struct {
 	eobrun        int32
 	// keep[z] is the index among the kept n×n coefficients of zig-zag
 	// position z, or -1.
-	keep   [64]int8
+	keep     [64]int8
+	keptMask uint64 // bit z set when keep[z] >= 0
+	// qn[t] is quantisation table t in the natural order of the kept n×n
+	// coefficients, as floats.
+	qn [4][64]float32
 	stored bool // coefficients go to the store (not straight to pixels)
 	scans  int
 }
@@ -308,11 +312,23 @@ func (d *decoder) frame(seg []byte, progressive bool) error {
 		r, cc := int(zigzag[z])/8, int(zigzag[z])%8
 		if r < n && cc < n {
 			d.keep[z] = int8(r*n + cc)
+			d.keptMask |= 1 << uint(z)
 		} else {
 			d.keep[z] = -1
 		}
 	}
 	return nil
+}
+
+// prepareQuant fills qn from the quantisation tables in force.
+func (d *decoder) prepareQuant() {
+	for t := range d.quant {
+		for z, ki := range d.keep {
+			if ki >= 0 {
+				d.qn[t][ki] = float32(d.quant[t][z])
+			}
+		}
+	}
 }
 
 // ratio maps luma/chroma sampling to the image package's subsampling.

@@ -141,6 +141,17 @@ func (b *bitReader) bits(s int) int32 {
 	return v
 }
 
+// long reads m bits (m ≤ 64), most significant first.
+func (b *bitReader) long(m int) uint64 {
+	var v uint64
+	for m > 0 {
+		s := min(m, 32)
+		v = v<<uint(s) | uint64(uint32(b.bits(s)))
+		m -= s
+	}
+	return v
+}
+
 func (b *bitReader) bit() bool {
 	if b.n < 1 {
 		b.fill()

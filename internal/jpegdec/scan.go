@@ -1,6 +1,9 @@
 package jpegdec
 
-import "io"
+import (
+	"io"
+	"math/bits"
+)
 
 // scan decodes one SOS segment and the entropy-coded data after it.
 func (d *decoder) scan(seg []byte) error {
@@ -60,6 +63,7 @@ func (d *decoder) scan(seg []byte) error {
 		return UnsupportedError("several sequential scans after an interleaved one")
 	}
 	d.allocate()
+	d.prepareQuant()
 	d.scans++
 	for _, c := range sc {
 		if !d.quantSet[c.tq] {
@@ -122,10 +126,8 @@ func (d *decoder) scan(seg []byte) error {
 						case sequential:
 							if err = d.seqBlock(c, &blk); err == nil {
 								k := c.coef[bi*n*n : bi*n*n+n*n]
-								for z, ki := range d.keep {
-									if ki >= 0 {
-										k[ki] = int16(blk[z])
-									}
+								for i := range k {
+									k[i] = int16(blk[i])
 								}
 							}
 						case ss == 0 && ah == 0:
@@ -192,10 +194,13 @@ func (d *decoder) nextRestart() error {
 	return nil
 }
 
-// seqBlock decodes one sequential block into blk (zig-zag order, only the
-// kept positions are guaranteed to be set; the rest are zero).
+// seqBlock decodes one sequential block into blk: the kept n×n
+// coefficients in natural order (index keep[z]), not yet dequantised.
 func (d *decoder) seqBlock(c *component, blk *[64]int32) error {
-	*blk = [64]int32{}
+	nn := d.n * d.n
+	for i := range blk[:nn] {
+		blk[i] = 0
+	}
 	br := &d.br
 	s, err := br.decode(&d.dc[c.dcTab])
 	if err != nil {
@@ -207,6 +212,7 @@ func (d *decoder) seqBlock(c *component, blk *[64]int32) error {
 	c.dcPred += br.receiveExtend(int(s))
 	blk[0] = c.dcPred
 	ac := &d.ac[c.acTab]
+	keep := &d.keep
 	for k := 1; k < 64; {
 		if br.n < 16 {
 			br.fill()
@@ -219,7 +225,9 @@ func (d *decoder) seqBlock(c *component, blk *[64]int32) error {
 			if k > 63 {
 				return FormatError("coefficient index out of range")
 			}
-			blk[k] = f >> 16
+			if ki := keep[k]; ki >= 0 {
+				blk[ki] = f >> 16
+			}
 			k++
 			continue
 		}
@@ -239,26 +247,22 @@ func (d *decoder) seqBlock(c *component, blk *[64]int32) error {
 		if k > 63 {
 			return FormatError("coefficient index out of range")
 		}
-		blk[k] = br.receiveExtend(s)
+		v := br.receiveExtend(s)
+		if ki := keep[k]; ki >= 0 {
+			blk[ki] = v
+		}
 		k++
 	}
 	return nil
 }
 
-// dequant turns a zig-zag block into the natural-order float block the
-// transform wants (n×n for the reduced sizes).
+// dequant scales the kept coefficients into the float block the
+// transform wants.
 func (d *decoder) dequant(c *component, blk *[64]int32, out *[64]float32) {
-	q := &d.quant[c.tq]
-	if d.n == 8 {
-		for z := 0; z < 64; z++ {
-			out[zigzag[z]] = float32(blk[z] * int32(q[z]))
-		}
-		return
-	}
-	for z, ki := range d.keep {
-		if ki >= 0 {
-			out[ki] = float32(blk[z] * int32(q[z]))
-		}
+	q := &d.qn[c.tq]
+	nn := d.n * d.n
+	for i := 0; i < nn; i++ {
+		out[i] = float32(blk[i]) * q[i]
 	}
 }
 
@@ -282,23 +286,13 @@ func (d *decoder) emit(c *component, f *[64]float32, bx, by int) {
 func (d *decoder) transformStore() {
 	n := d.n
 	var fblk [64]float32
-	// natural index within n×n → zig-zag position
-	var zOf [64]int
-	for z, ki := range d.keep {
-		if ki >= 0 {
-			zOf[ki] = z
-		}
-	}
+	d.prepareQuant()
 	for i := range d.comps {
 		c := &d.comps[i]
 		if c.skip {
 			continue
 		}
-		q := &d.quant[c.tq]
-		var qn [64]float32
-		for ki := 0; ki < n*n; ki++ {
-			qn[ki] = float32(q[zOf[ki]])
-		}
+		qn := &d.qn[c.tq]
 		for by := 0; by < c.bh; by++ {
 			for bx := 0; bx < c.bw; bx++ {
 				bi := by*c.bw + bx
@@ -348,6 +342,23 @@ func (d *decoder) acFirst(c *component, bi, ss, se, al int) error {
 	br := &d.br
 	ac := &d.ac[c.acTab]
 	for z := ss; z <= se; z++ {
+		if br.n < 16 {
+			br.fill()
+		}
+		if f := ac.fastAC[br.acc>>(64-lutBits)]; f != 0 {
+			l := uint(f & 0xff)
+			br.acc <<= l
+			br.n -= l
+			z += int(f>>8) & 0xff
+			if z > 63 {
+				return FormatError("coefficient index out of range")
+			}
+			nz |= 1 << uint(z)
+			if ki := d.keep[z]; ki >= 0 {
+				k[ki] = int16((f >> 16) << uint(al))
+			}
+			continue
+		}
 		rs, err := br.decode(ac)
 		if err != nil {
 			return err
@@ -386,20 +397,39 @@ func (d *decoder) acRefine(c *component, bi, ss, se, al int) error {
 	ac := &d.ac[c.acTab]
 	p1 := int16(1) << uint(al)
 	m1 := int16(-1) << uint(al)
-	refine := func(z int) {
-		if br.bit() {
-			if ki := d.keep[z]; ki >= 0 && k[ki]&p1 == 0 {
-				if k[ki] >= 0 {
-					k[ki] += p1
-				} else {
-					k[ki] += m1
+	band := bandMask(ss, se)
+	// refine reads one correction bit for each already-nonzero
+	// coefficient in mask (in zig-zag order) and applies those that fall
+	// on kept coefficients.
+	refine := func(mask uint64) {
+		m := bits.OnesCount64(mask)
+		if m == 0 {
+			return
+		}
+		v := br.long(m)
+		if kept := mask & d.keptMask; kept != 0 {
+			for ; kept != 0; kept &= kept - 1 {
+				z := bits.TrailingZeros64(kept)
+				// the bit of z is after the bits of the mask's lower
+				// positions
+				idx := bits.OnesCount64(mask & (1<<uint(z) - 1))
+				if v>>(uint(m-1-idx))&1 == 0 {
+					continue
+				}
+				ki := d.keep[z]
+				if k[ki]&p1 == 0 {
+					if k[ki] >= 0 {
+						k[ki] += p1
+					} else {
+						k[ki] += m1
+					}
 				}
 			}
 		}
 	}
 	z := ss
 	if d.eobrun == 0 {
-		for ; z <= se; z++ {
+		for z <= se {
 			rs, err := br.decode(ac)
 			if err != nil {
 				return err
@@ -422,36 +452,44 @@ func (d *decoder) acRefine(c *component, bi, ss, se, al int) error {
 				}
 				break
 			}
-			for z <= se {
-				if nz&(1<<uint(z)) != 0 {
-					refine(z)
-				} else {
-					if r == 0 {
-						break
-					}
-					r--
-				}
-				z++
+			// Skip r zero-history coefficients, refining the nonzero
+			// ones passed; stop on the next zero-history one (where a new
+			// value goes) or past the band.
+			rest := band &^ (1<<uint(z) - 1)
+			zeros := rest &^ nz
+			for i := 0; i < r && zeros != 0; i++ {
+				zeros &= zeros - 1
 			}
-			if val != 0 {
-				if z > 63 {
-					return FormatError("coefficient index out of range")
-				}
+			p := se + 1
+			if zeros != 0 {
+				p = bits.TrailingZeros64(zeros)
+			}
+			refine(nz & rest & (1<<uint(p) - 1))
+			z = p
+			if val != 0 && z <= se { // past the band: corrupt, dropped as libjpeg would
 				nz |= 1 << uint(z)
 				if ki := d.keep[z]; ki >= 0 {
 					k[ki] = val
 				}
 			}
+			z++
 		}
 	}
 	if d.eobrun > 0 {
-		for ; z <= se; z++ {
-			if nz&(1<<uint(z)) != 0 {
-				refine(z)
-			}
+		if z <= se {
+			refine(nz & band &^ (1<<uint(z) - 1))
 		}
 		d.eobrun--
 	}
 	c.nz[bi] = nz
 	return nil
+}
+
+// bandMask has the bits ss..se set.
+func bandMask(ss, se int) uint64 {
+	hi := ^uint64(0)
+	if se < 63 {
+		hi = 1<<uint(se+1) - 1
+	}
+	return hi &^ (1<<uint(ss) - 1)
 }
