@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -321,20 +322,22 @@ func (e *Engine) Register(ctx context.Context, req AddRequest) (registry.Case, e
 	if c.ID == "" {
 		c.ID = registry.Slug(c.Title)
 	}
+	media := make([]registry.Media, len(req.Files))
+	fails := make([]error, len(req.Files))
+	parallel(len(req.Files), func(i int) {
+		media[i], fails[i] = e.mediaFromFile(ctx, req.Files[i], req.Note, !req.NoThumbnails)
+	})
 	var errs []error
 	for i, f := range req.Files {
 		name := f
 		if i < len(req.Names) {
 			name = req.Names[i]
 		}
-		m, err := e.mediaFromFile(ctx, f, req.Note, !req.NoThumbnails)
-		if err != nil {
-			errs = append(errs, &FileError{File: name, Err: err})
-			if ctx.Err() != nil {
-				break // the rest would fail the same way
-			}
+		if fails[i] != nil {
+			errs = append(errs, &FileError{File: name, Err: fails[i]})
 			continue
 		}
+		m := media[i]
 		if i < len(req.Names) {
 			m.Name = req.Names[i]
 		}
@@ -344,6 +347,27 @@ func (e *Engine) Register(ctx context.Context, req AddRequest) (registry.Case, e
 		return registry.Case{}, errors.Join(errs...)
 	}
 	return e.store.Upsert(ctx, c)
+}
+
+// parallel runs fn(0) … fn(n-1) on up to one goroutine per CPU.
+func parallel(n int, fn func(i int)) {
+	workers := min(n, runtime.NumCPU())
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // MediaFromFile fingerprints a file for registration, with a thumbnail of

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 
+	"github.com/provcheck/provcheck/engine"
 	"github.com/provcheck/provcheck/internal/report"
+	"github.com/provcheck/provcheck/scan"
 	"github.com/spf13/cobra"
 )
 
@@ -35,22 +40,32 @@ checked.`,
 			defer e.Close()
 			w := report.NewReportWriter(cmd.OutOrStdout(), f, a.style())
 			failed, tripped := 0, false
-			for _, file := range files {
-				rep, err := e.Check(ctx, file)
-				if err != nil {
-					return usageErr(err)
-				}
-				if rep.Failed() {
-					failed++
-				} else if fail != "" && rep.Verdict.Rank() >= fail.Rank() {
-					tripped = true
-				}
-				if err := w.Write(rep); err != nil {
-					return err
-				}
-				if ctx.Err() != nil {
-					return &exitError{exitInputFailed, errors.New("interrupted")}
-				}
+			// Files are checked in parallel, one per CPU, and reported in
+			// the order given.
+			p := scan.Pipeline[string, engine.Report]{
+				Workers: runtime.NumCPU(), Ordered: true,
+				Work: func(ctx context.Context, file string) (engine.Report, error) {
+					rep, err := e.Check(ctx, file)
+					if err != nil {
+						return rep, usageErr(err)
+					}
+					return rep, nil
+				},
+				Emit: func(_ string, rep engine.Report) error {
+					if rep.Failed() {
+						failed++
+					} else if fail != "" && rep.Verdict.Rank() >= fail.Rank() {
+						tripped = true
+					}
+					return w.Write(rep)
+				},
+			}
+			if _, err := p.Run(ctx, slices.Values(files)); err != nil {
+				return err
+			}
+			if ctx.Err() != nil {
+				w.Flush()
+				return &exitError{exitInputFailed, errors.New("interrupted")}
 			}
 			if err := w.Flush(); err != nil {
 				return err

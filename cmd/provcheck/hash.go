@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"runtime"
+	"slices"
 
 	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/internal/views"
+	"github.com/provcheck/provcheck/scan"
 	"github.com/spf13/cobra"
 )
 
@@ -37,15 +41,24 @@ its timestamp. --format vpdq prints ThreatExchange vPDQ lines
 				sampling.Views = views.NoViews
 			}
 			failed := 0
-			for _, file := range files {
-				fp, err := e.Fingerprint(ctx, file, sampling)
-				if err != nil {
-					failed++
-					fmt.Fprintf(a.stderr, "provcheck: %s: %v\n", file, err)
-				}
-				if err := report.WriteHash(cmd.OutOrStdout(), f, report.HashResult{File: file, FP: fp, Err: err}); err != nil {
-					return err
-				}
+			// Files are fingerprinted in parallel, one per CPU, and
+			// printed in the order given.
+			p := scan.Pipeline[string, report.HashResult]{
+				Workers: runtime.NumCPU(), Ordered: true,
+				Work: func(ctx context.Context, file string) (report.HashResult, error) {
+					fp, err := e.Fingerprint(ctx, file, sampling)
+					return report.HashResult{File: file, FP: fp, Err: err}, nil
+				},
+				Emit: func(_ string, r report.HashResult) error {
+					if r.Err != nil {
+						failed++
+						fmt.Fprintf(a.stderr, "provcheck: %s: %v\n", r.File, r.Err)
+					}
+					return report.WriteHash(cmd.OutOrStdout(), f, r)
+				},
+			}
+			if _, err := p.Run(ctx, slices.Values(files)); err != nil {
+				return err
 			}
 			if failed > 0 {
 				return &exitError{exitInputFailed, fmt.Errorf("%d of %d file(s) could not be hashed", failed, len(files))}
