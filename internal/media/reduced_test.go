@@ -81,7 +81,7 @@ func TestReducedDecodePDQReference(t *testing.T) {
 // A reduced decode reports the full size, and gives the same kind of image
 // as the full decode would (a Gray for a greyscale JPEG).
 func TestReducedDecodeSizes(t *testing.T) {
-	for _, tc := range []struct{ w, h, scale int }{{100, 60, 1}, {1280, 720, 1}, {2100, 1100, 2}, {4200, 2100, 4}} {
+	for _, tc := range []struct{ w, h, scale int }{{100, 60, 1}, {1000, 700, 1}, {1280, 720, 2}, {2100, 1100, 2}, {4200, 2100, 4}} {
 		data := encodeJPEG(t, image.NewGray(image.Rect(0, 0, tc.w, tc.h)), 80)
 		img, info, err := DecodeImageBytesReduced(data, Limits{})
 		if err != nil {
