@@ -118,7 +118,7 @@ type decoder struct {
 	keptMask uint64 // bit z set when keep[z] >= 0
 	// qn[t] is quantisation table t in the natural order of the kept n×n
 	// coefficients, as floats.
-	qn [4][64]float32
+	qn     [4][64]float32
 	stored bool // coefficients go to the store (not straight to pixels)
 	scans  int
 }
