@@ -34,7 +34,7 @@ browser-deps:
 
 demo: deps build
 	@rm -f $(DEMOREG) $(DEMOREG)-wal $(DEMOREG)-shm
-	@$(BIN) --registry $(DEMOREG) registry import samples/bundle.json
+	@$(BIN) --registry $(DEMOREG) --create registry import samples/bundle.json
 	@echo
 	@echo "== A repost of the debunked clip (cropped to 9:16 on a blurred copy, mirrored, captioned, re-encoded):"
 	@$(BIN) --registry $(DEMOREG) check samples/media/nypd-ice-repost.mp4

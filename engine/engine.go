@@ -52,11 +52,20 @@ type Options struct {
 	Seed func() ([]registry.Case, error)
 	// NoRegistry skips opening a registry (for hashing only).
 	NoRegistry bool
-	Logger     *slog.Logger
+	// MustExist refuses a registry path named in the configuration that
+	// does not exist yet, rather than creating an empty registry there: a
+	// mistyped path must not check against nothing. The default location
+	// is always created (with Seed).
+	MustExist bool
+	Logger    *slog.Logger
 	// Cache bounds the fingerprint cache of CheckFile (zero: the
 	// defaults).
 	Cache CacheLimits
 }
+
+// ErrNoRegistry is returned by New for a named registry that does not exist
+// (Options.MustExist).
+var ErrNoRegistry = errors.New("registry does not exist")
 
 // New builds an engine. A missing ffmpeg is not an error here: images still
 // work, and videos fail with a message saying how to install it.
@@ -97,6 +106,9 @@ func New(ctx context.Context, cfg rules.Config, opt Options) (*Engine, error) {
 	}
 	_, statErr := os.Stat(path)
 	fresh := errors.Is(statErr, os.ErrNotExist)
+	if fresh && !isDefault && opt.MustExist {
+		return nil, fmt.Errorf("%w: %s (create it with `provcheck registry init %s`, or pass --create)", ErrNoRegistry, path, path)
+	}
 	s, err := registry.OpenSQLite(ctx, path)
 	if err != nil {
 		return nil, err

@@ -83,3 +83,61 @@ func (s *Server) failWith(w http.ResponseWriter, r *http.Request, err error, bod
 	body.Error, body.Code, body.RequestID = ae.Msg, ae.Code, info.id
 	writeJSON(w, ae.Status, body)
 }
+
+// jsonUnmatched answers requests that match no route — 404, or 405 with
+// Allow when the path exists for other methods — with the JSON error body
+// every other error has, instead of net/http's plain text.
+func (s *Server) jsonUnmatched(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// The mux decides between 404, 405 and a redirect; its answer is
+		// captured and rewritten only when it is an error.
+		c := &captured{header: http.Header{}}
+		mux.ServeHTTP(c, r)
+		switch c.status {
+		case http.StatusNotFound:
+			s.fail(w, r, &apiError{Status: http.StatusNotFound, Code: "not_found", Msg: "no such route; see /openapi.json"})
+		case http.StatusMethodNotAllowed:
+			if allow := c.header.Get("Allow"); allow != "" {
+				w.Header().Set("Allow", allow)
+			}
+			s.fail(w, r, &apiError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
+				Msg: fmt.Sprintf("method %s is not allowed here (allowed: %s)", r.Method, c.header.Get("Allow"))})
+		default:
+			for k, v := range c.header {
+				w.Header()[k] = v
+			}
+			if c.status == 0 {
+				c.status = http.StatusOK
+			}
+			w.WriteHeader(c.status)
+			w.Write(c.body)
+		}
+	})
+}
+
+// captured holds an answer in memory (the mux's short fallback answers).
+type captured struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (c *captured) Header() http.Header { return c.header }
+func (c *captured) WriteHeader(code int) {
+	if c.status == 0 {
+		c.status = code
+	}
+}
+func (c *captured) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	if len(c.body) < 64<<10 {
+		c.body = append(c.body, b...)
+	}
+	return len(b), nil
+}

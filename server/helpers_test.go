@@ -191,7 +191,7 @@ func serveConfig(t testing.TB, cfg rules.Config) *testServer {
 	}
 	t.Cleanup(func() { e.Close() })
 	logBuf := &logBuffer{}
-	s, err := New(e, Options{Logger: slog.New(slog.NewJSONHandler(logBuf, nil)), Version: "test"})
+	s, err := New(e, Options{Logger: slog.New(slog.NewJSONHandler(logBuf, nil)), Build: testBuild})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,20 +4,24 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/expfmt"
 	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/internal/buildinfo"
 	"github.com/provcheck/provcheck/rules"
 )
 
 // The service's metrics, written in the Prometheus text exposition format
-// (version 0.0.4). A handful of counters, gauges and two histograms do not
-// need a client library.
+// (version 0.0.4). provcheck's own handful of counters, gauges and two
+// histograms are written directly; the standard process and Go runtime
+// metrics come from prometheus/client_golang's collectors.
 
 // latencyBuckets are the upper bounds, in seconds, of the latency
 // histograms: image checks take milliseconds, video checks seconds.
@@ -51,6 +55,7 @@ type metrics struct {
 	failures map[string]uint64 // checks that failed, by error code
 	checkDur map[string]*histogram
 	started  time.Time
+	std      *prometheus.Registry // process_* and go_*
 }
 
 func newMetrics(routes []string) *metrics {
@@ -61,7 +66,9 @@ func newMetrics(routes []string) *metrics {
 		failures: map[string]uint64{},
 		checkDur: map[string]*histogram{"image": newHistogram(), "video": newHistogram()},
 		started:  time.Now(),
+		std:      prometheus.NewPedanticRegistry(),
 	}
+	m.std.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	for _, r := range routes {
 		m.latency[r] = newHistogram()
 	}
@@ -104,7 +111,7 @@ type gauges struct {
 	registryLoaded                                                   bool
 	cases, hashes                                                    int
 	generation                                                       int64
-	version                                                          string
+	build                                                            buildinfo.Info
 	cacheHits, cacheMisses                                           int64
 	cacheFiles, cacheFrames                                          int
 	refresh                                                          engine.RefreshStats
@@ -224,10 +231,30 @@ func (m *metrics) write(w io.Writer, g gauges) error {
 		sample("provcheck_registry_refresh_failures_total", nil, float64(r.Failures))
 	}
 	gauge("provcheck_start_time_seconds", "When the service started, in seconds since the Unix epoch.", float64(m.started.UnixMilli())/1000)
-	head("provcheck_build_info", "gauge", "The provcheck version and Go version, as labels.")
-	sample("provcheck_build_info", []string{"version", g.version, "go_version", runtime.Version()}, 1)
-	_, err := io.WriteString(w, b.String())
-	return err
+	head("provcheck_build_info", "gauge", "The provcheck version, VCS commit and date, and Go version, as labels.")
+	sample("provcheck_build_info", []string{"version", g.build.Version, "commit", g.build.Commit, "date", g.build.Date,
+		"go_version", g.build.GoVersion}, 1)
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	return m.writeStandard(w)
+}
+
+// writeStandard writes the process_* and go_* metrics every Prometheus
+// target has (CPU, memory, file descriptors, goroutines, GC), from
+// client_golang's own collectors.
+func (m *metrics) writeStandard(w io.Writer) error {
+	families, err := m.std.Gather()
+	if err != nil {
+		return err
+	}
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, f := range families {
+		if err := enc.Encode(f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -182,3 +182,26 @@ type panicTB struct{ testing.TB }
 func (panicTB) Helper()                   {}
 func (panicTB) Fatal(args ...any)         { panic(fmt.Sprint(args...)) }
 func (panicTB) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
+
+// TestOpenAPILicense: OpenAPI 3.1 requires the license object to carry a
+// name and exactly one of an SPDX identifier or a URL (swagger-cli rejects
+// the document otherwise); the identifier is the repository's LICENSE.
+func TestOpenAPILicense(t *testing.T) {
+	var doc struct {
+		Info struct {
+			License map[string]string `json:"license"`
+		} `json:"info"`
+	}
+	if err := json.Unmarshal(openapiJSON, &doc); err != nil {
+		t.Fatal(err)
+	}
+	l := doc.Info.License
+	_, hasID := l["identifier"]
+	_, hasURL := l["url"]
+	if l["name"] == "" || hasID == hasURL {
+		t.Fatalf("license %v: want a name and exactly one of identifier or url", l)
+	}
+	if l["identifier"] != "Apache-2.0" {
+		t.Errorf("license identifier %q, want Apache-2.0 (the LICENSE file)", l["identifier"])
+	}
+}

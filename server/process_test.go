@@ -26,7 +26,7 @@ func TestServeProcess(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "--registry", filepath.Join(dir, "registry.db"), "serve", "--addr", "127.0.0.1:0", "--log-format", "json")
+	cmd := exec.Command(bin, "--registry", filepath.Join(dir, "registry.db"), "--create", "serve", "--addr", "127.0.0.1:0", "--log-format", "json")
 	cmd.Dir = dir
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "PROVCHECK_") {

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/internal/buildinfo"
 	"github.com/provcheck/provcheck/rules"
 	"github.com/provcheck/provcheck/server/web"
 )
@@ -42,8 +43,9 @@ import (
 type Options struct {
 	// Logger receives the access log and errors; nil discards them.
 	Logger *slog.Logger
-	// Version is reported in /metrics and /openapi.json.
-	Version string
+	// Build is reported in /healthz, /metrics (provcheck_build_info) and
+	// /openapi.json (info.version); an empty Version is "dev".
+	Build buildinfo.Info
 }
 
 // Server is the HTTP service. Its configuration is the engine's
@@ -52,7 +54,7 @@ type Server struct {
 	e       *engine.Engine
 	cfg     rules.Server
 	log     *slog.Logger
-	version string
+	build   buildinfo.Info
 	keys    keyring
 	queue   *queue
 	uploads *uploadLimiter
@@ -101,7 +103,7 @@ func New(e *engine.Engine, opt Options) (*Server, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	s := &Server{
-		e: e, cfg: cfg, log: opt.Logger, version: opt.Version,
+		e: e, cfg: cfg, log: opt.Logger, build: opt.Build,
 		keys:    newKeyring(cfg.APIKeys),
 		queue:   newQueue(workers, cfg.QueueSize),
 		uploads: newUploadLimiter(max(1, cfg.UploadsPerClient)),
@@ -110,11 +112,14 @@ func New(e *engine.Engine, opt Options) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.version == "" {
-		s.version = "dev"
+	if s.build.Version == "" {
+		s.build.Version = "dev"
+	}
+	if s.build.GoVersion == "" {
+		s.build.GoVersion = runtime.Version()
 	}
 	var err error
-	if s.openapi, err = openAPI(s.version); err != nil {
+	if s.openapi, err = openAPI(s.build.Version); err != nil {
 		return nil, err
 	}
 	s.routes = []route{
@@ -143,7 +148,7 @@ func New(e *engine.Engine, opt Options) (*Server, error) {
 		patterns = append(patterns, rt.pattern)
 	}
 	s.metrics = newMetrics(patterns)
-	s.handler = s.instrument(mux)
+	s.handler = s.instrument(s.jsonUnmatched(mux))
 	return s, nil
 }
 
@@ -424,8 +429,18 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// healthBody is the answer of /healthz: alive, and which build.
+type healthBody struct {
+	Status    string `json:"status"`
+	Version   string `json:"version"`
+	Commit    string `json:"commit,omitempty"`
+	Date      string `json:"date,omitempty"`
+	GoVersion string `json:"go_version"`
+}
+
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, healthBody{Status: "ok", Version: s.build.Version, Commit: s.build.Commit,
+		Date: s.build.Date, GoVersion: s.build.GoVersion})
 }
 
 // readyBody is the answer of /readyz.
@@ -478,7 +493,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 		ready:         s.ready.Load() && !s.draining.Load(),
 		cacheHits:     cs.Hits,
 		cacheMisses:   cs.Misses,
-		version:       s.version,
+		build:         s.build,
 	}
 	if s.ready.Load() {
 		if reg, err := s.e.Registry(r.Context()); err == nil {

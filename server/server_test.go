@@ -16,11 +16,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/provcheck/provcheck/internal/buildinfo"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
 )
@@ -513,7 +515,7 @@ func TestMetrics(t *testing.T) {
 		}
 		family := m[1]
 		for _, suf := range []string{"_bucket", "_sum", "_count"} {
-			if base := strings.TrimSuffix(family, suf); base != family && types[base] == "histogram" {
+			if base := strings.TrimSuffix(family, suf); base != family && (types[base] == "histogram" || types[base] == "summary") {
 				family = base
 			}
 		}
@@ -537,22 +539,29 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s: +Inf bucket %v, count %v", series, counts[len(counts)-1], values[count])
 		}
 	}
+	// The standard process and runtime metrics.
+	for _, name := range []string{"process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
+		"process_start_time_seconds", "go_goroutines", "go_memstats_heap_alloc_bytes", "go_gc_duration_seconds_count"} {
+		if _, ok := values[name]; !ok {
+			t.Errorf("standard metric %s is missing", name)
+		}
+	}
 	for key, want := range map[string]float64{
-		`provcheck_checks_total{verdict="match"}`:                                        2,
-		`provcheck_checks_total{verdict="no_match"}`:                                     1,
-		`provcheck_checks_total{verdict="possible_match"}`:                               0,
-		`provcheck_http_requests_total{route="POST /v1/check",code="200"}`:               3,
-		`provcheck_http_requests_total{route="POST /v1/check",code="415"}`:               1,
-		`provcheck_http_requests_total{route="unmatched",code="404"}`:                    1,
-		`provcheck_http_request_duration_seconds_count{route="POST /v1/check"}`:          4,
-		`provcheck_check_duration_seconds_count{kind="image"}`:                           3,
-		`provcheck_registry_cases`:                                                       1,
-		`provcheck_registry_hashes`:                                                      float64(snap.Index.Len()),
-		`provcheck_queue_depth`:                                                          0,
-		`provcheck_queue_capacity`:                                                       float64(cap(ts.s.queue.places)),
-		`provcheck_ready`:                                                                1,
-		`provcheck_build_info{version="test",go_version="` + goVersion() + `"}`:          1,
-		`provcheck_http_request_duration_seconds_bucket{route="GET /healthz",le="+Inf"}`: 0,
+		`provcheck_checks_total{verdict="match"}`:                               2,
+		`provcheck_checks_total{verdict="no_match"}`:                            1,
+		`provcheck_checks_total{verdict="possible_match"}`:                      0,
+		`provcheck_http_requests_total{route="POST /v1/check",code="200"}`:      3,
+		`provcheck_http_requests_total{route="POST /v1/check",code="415"}`:      1,
+		`provcheck_http_requests_total{route="unmatched",code="404"}`:           1,
+		`provcheck_http_request_duration_seconds_count{route="POST /v1/check"}`: 4,
+		`provcheck_check_duration_seconds_count{kind="image"}`:                  3,
+		`provcheck_registry_cases`:                                              1,
+		`provcheck_registry_hashes`:                                             float64(snap.Index.Len()),
+		`provcheck_queue_depth`:                                                 0,
+		`provcheck_queue_capacity`:                                              float64(cap(ts.s.queue.places)),
+		`provcheck_ready`:                                                       1,
+		`provcheck_build_info{version="test",commit="` + testBuild.Commit + `",date="` + testBuild.Date + `",go_version="` + goVersion() + `"}`: 1,
+		`provcheck_http_request_duration_seconds_bucket{route="GET /healthz",le="+Inf"}`:                                                        0,
 	} {
 		if got, ok := values[key]; !ok || got != want {
 			t.Errorf("%s = %v (present %v), want %v", key, got, ok, want)
@@ -562,7 +571,9 @@ func TestMetrics(t *testing.T) {
 
 func TestHealthAndReady(t *testing.T) {
 	ts := newTestServer(t, nil)
-	if a := do(t, request(t, "GET", ts.url+"/healthz", nil)); a.status != 200 || a.json(t)["status"] != "ok" {
+	if a := do(t, request(t, "GET", ts.url+"/healthz", nil)); a.status != 200 || a.json(t)["status"] != "ok" ||
+		a.json(t)["version"] != "test" || a.json(t)["commit"] != testBuild.Commit || a.json(t)["date"] != testBuild.Date ||
+		a.json(t)["go_version"] != goVersion() {
 		t.Errorf("healthz: %s", a)
 	}
 	// Not loaded yet: Serve loads the registry; httptest does not.
@@ -696,6 +707,45 @@ func TestGracefulShutdown(t *testing.T) {
 }
 
 func goVersion() string { return runtime.Version() }
+
+// testBuild is the build the test servers report.
+var testBuild = buildinfo.Info{Version: "test", Commit: "0123456789abcdef0123456789abcdef01234567",
+	Date: "2026-12-01T21:00:00Z", GoVersion: runtime.Version()}
+
+// TestUnmatchedErrorsAreJSON: a path no route serves is 404, a route asked
+// with the wrong method 405 with Allow, both with the documented error body.
+func TestUnmatchedErrorsAreJSON(t *testing.T) {
+	ts := newTestServer(t, nil)
+	var doc map[string]any
+	json.Unmarshal(ts.s.OpenAPI(), &doc)
+	codes := resolve(doc, "#/components/schemas/Error/properties/code/enum").([]any)
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		code, allow  string
+	}{
+		{"GET", "/no/such/page", 404, "not_found", ""},
+		{"GET", "/v1/check", 405, "method_not_allowed", "POST"},
+		{"PUT", "/v1/entries/x", 405, "method_not_allowed", "DELETE, GET, HEAD"},
+		{"POST", "/healthz", 405, "method_not_allowed", "GET, HEAD"},
+	} {
+		a := do(t, request(t, tt.method, ts.url+tt.path, nil))
+		if a.status != tt.status || !strings.HasPrefix(a.header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s %s: %s (%s)", tt.method, tt.path, a, a.header.Get("Content-Type"))
+			continue
+		}
+		body := a.json(t)
+		if body["code"] != tt.code || body["error"] == "" || body["request_id"] != a.header.Get("X-Request-Id") {
+			t.Errorf("%s %s: body %v", tt.method, tt.path, body)
+		}
+		if !slices.Contains(codes, any(tt.code)) {
+			t.Errorf("code %s is not documented", tt.code)
+		}
+		if got := a.header.Get("Allow"); got != tt.allow {
+			t.Errorf("%s %s: Allow %q, want %q", tt.method, tt.path, got, tt.allow)
+		}
+	}
+}
 
 // TestWatcherReloadsChangesOfOtherProcesses writes through one service and
 // watches a second, running Serve on the same registry file, apply it

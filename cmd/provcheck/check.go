@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"slices"
 
@@ -15,13 +16,16 @@ import (
 
 func (a *app) checkCmd() *cobra.Command {
 	var format, failOn string
+	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "check FILE...",
 		Short: "Check images and videos against the registry of debunked media",
 		Long: `check fingerprints each file and reports whether it shows a known debunked
 case: the verdict, the case, its fact-checks, the matched segments and the
 evidence. Files that cannot be read are reported and the others still
-checked.`,
+checked. "-" reads one file from standard input (at most
+limits.max_file_size bytes). --quiet prints nothing: the exit code tells
+(with --fail-on).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			f, err := report.ParseFormat(format, report.Text, report.JSON, report.JSONL)
@@ -38,14 +42,27 @@ checked.`,
 				return err
 			}
 			defer e.Close()
-			w := report.NewReportWriter(cmd.OutOrStdout(), f, a.style())
+			out := cmd.OutOrStdout()
+			if quiet {
+				out = io.Discard
+			}
+			w := report.NewReportWriter(out, f, a.style())
+			if n := slices.Index(files, "-"); n >= 0 && slices.Index(files[n+1:], "-") >= 0 {
+				return usageErr(errors.New(`"-" (standard input) can be given once`))
+			}
 			failed, tripped := 0, false
 			// Files are checked in parallel, one per CPU, and reported in
-			// the order given.
+			// the order given; "-" is the file on standard input.
 			p := scan.Pipeline[string, engine.Report]{
 				Workers: runtime.NumCPU(), Ordered: true,
 				Work: func(ctx context.Context, file string) (engine.Report, error) {
-					rep, err := e.Check(ctx, file)
+					var rep engine.Report
+					var err error
+					if file == "-" {
+						rep, err = e.CheckReader(ctx, "-", a.stdin)
+					} else {
+						rep, err = e.Check(ctx, file)
+					}
 					if err != nil {
 						return rep, usageErr(err)
 					}
@@ -80,6 +97,7 @@ checked.`,
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text, json or jsonl")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print no report (the exit code tells; errors still go to stderr)")
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a file gets this verdict or a stronger one: match or possible_match")
 	cmd.Flags().Float64("query-fps", 0, "video frames sampled per second (default 2)")
 	bindKey(cmd.Flags(), "query-fps", "sampling.query_fps")

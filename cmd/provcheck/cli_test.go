@@ -163,7 +163,7 @@ func TestRegistryAndCheck(t *testing.T) {
 		return cli(t, nil, append(append([]string{}, base...), args...)...)
 	}
 
-	code, out, stderr := do("registry", "add", p("debunked.jpg"), p("clip.mp4"), "--id", "flood-2025", "--title", "Old flood photo",
+	code, out, stderr := do("--create", "registry", "add", p("debunked.jpg"), p("clip.mp4"), "--id", "flood-2025", "--title", "Old flood photo",
 		"--claim", "Shows this week's flood", "--rating", "False", "--category", "DecontextualizedContent",
 		"--fact-check", "https://example.org/fc/flood", "--publisher", "Example Checks", "--published", "2025-12-03", "--tag", "flood")
 	if code != 0 {
@@ -236,7 +236,7 @@ func TestRegistryAndCheck(t *testing.T) {
 		t.Fatalf("export: %s", stderr)
 	}
 	reg2 := filepath.Join(dir, "reg2.db")
-	if code, _, stderr = cli(t, nil, "--registry", reg2, "registry", "import", bundle); code != 0 {
+	if code, _, stderr = cli(t, nil, "--registry", reg2, "--create", "registry", "import", bundle); code != 0 {
 		t.Fatalf("import: %s", stderr)
 	}
 	_, out, _ = cli(t, nil, "--registry", reg2, "check", "--format", "json", p("repost.jpg"))
@@ -351,7 +351,7 @@ func TestBinaryEndToEnd(t *testing.T) {
 		}
 		return code, out.String(), errb.String()
 	}
-	if code, _, stderr := runBin("--registry", reg, "registry", "add", "--id", "e2e", "--title", "E2E case",
+	if code, _, stderr := runBin("--registry", reg, "--create", "registry", "add", "--id", "e2e", "--title", "E2E case",
 		filepath.Join(m, "debunked.jpg"), filepath.Join(m, "clip.mp4")); code != 0 {
 		t.Fatalf("add: %s", stderr)
 	}

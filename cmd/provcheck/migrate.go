@@ -18,6 +18,7 @@ that, for deployments that migrate before starting services). The registry
 is --registry: a SQLite file, or a postgres://user@host/db URL.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.create = true // migrate creates a registry that does not exist
 			return a.store(cmd, func(st registry.Store) error {
 				v, ok := st.(interface {
 					SchemaVersion(context.Context) (int, error)

@@ -13,6 +13,7 @@ import (
 	"github.com/provcheck/provcheck/engine"
 	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/registry"
+	"github.com/provcheck/provcheck/rules"
 	"github.com/spf13/cobra"
 )
 
@@ -21,10 +22,53 @@ func (a *app) registryCmd() *cobra.Command {
 		Use:   "registry",
 		Short: "Manage the registry of debunked cases, their media and fact-checks",
 	}
-	cmd.AddCommand(a.registryAddCmd(), a.registryListCmd(), a.registryShowCmd(),
+	cmd.AddCommand(a.registryInitCmd(), a.registryAddCmd(), a.registryListCmd(), a.registryShowCmd(),
 		a.registryRemoveCmd(), a.registryExportCmd(), a.registryImportCmd(), a.stopListCmd(),
 		a.registryMigrateCmd())
 	return cmd
+}
+
+func (a *app) registryInitCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "init [PATH]",
+		Short: "Create an empty registry (at PATH, or where --registry says)",
+		Long: `init creates a registry file. Every other command refuses a registry path
+that does not exist (unless given --create), so that a mistyped path is an
+error rather than an empty registry that matches nothing. The default
+registry ($XDG_DATA_HOME/provcheck/registry.db) is created on first use,
+with the bundled sample case.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				a.cfg.Registry = args[0]
+			}
+			path := a.cfg.Registry
+			if path == "" {
+				def, err := rules.DefaultRegistryPath()
+				if err != nil {
+					return usageErr(err)
+				}
+				path = def
+			}
+			var statErr error
+			if !registry.IsPostgresURL(path) {
+				_, statErr = os.Stat(path)
+			}
+			a.create = true
+			return a.store(cmd, func(st registry.Store) error {
+				if statErr == nil {
+					list, err := st.List(cmd.Context())
+					if err != nil {
+						return usageErr(err)
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "registry %s already exists (%d case(s))\n", path, len(list))
+					return nil
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "created registry %s\n", path)
+				return nil
+			})
+		},
+	}
 }
 
 func (a *app) registryAddCmd() *cobra.Command {

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/internal/buildinfo"
 	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
@@ -17,9 +18,6 @@ import (
 	"github.com/spf13/viper"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 // app is what every command shares: the streams and, once PersistentPreRunE
 // has run, the validated configuration.
 type app struct {
@@ -27,6 +25,7 @@ type app struct {
 	stdout, stderr io.Writer
 	configFile     string
 	verbose        bool
+	create         bool
 	v              *viper.Viper
 	cfg            rules.Config
 	log            *slog.Logger
@@ -53,7 +52,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 pHash, dHash), matches them against a registry of known debunked media, and
 reports the linked fact-checks: who debunked it, the rating, the link, and
 which part of the clip matched.`,
-		Version:           version,
+		Version:           buildinfo.Get().String(),
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		PersistentPreRunE: a.setup,
@@ -69,6 +68,7 @@ which part of the clip matched.`,
 	pf.String("ffprobe", "ffprobe", "ffprobe program")
 	pf.String("timeout", "", "per-file time limit, e.g. 90s (default 2m)")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log what provcheck does on stderr")
+	pf.BoolVar(&a.create, "create", false, "create the registry named by --registry (or PROVCHECK_REGISTRY, registry:) when it does not exist")
 	for flag, key := range map[string]string{"registry": "registry", "ffmpeg": "ffmpeg", "ffprobe": "ffprobe", "timeout": "limits.timeout"} {
 		bindKey(pf, flag, key)
 	}
@@ -101,6 +101,9 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return usageErr(err)
 	}
+	for _, w := range rules.UnknownEnv(os.Environ()) {
+		fmt.Fprintln(a.stderr, "provcheck: warning:", w)
+	}
 	a.v, a.cfg = v, cfg
 	return nil
 }
@@ -109,6 +112,7 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 func (a *app) engine(ctx context.Context, withRegistry bool) (*engine.Engine, error) {
 	e, err := engine.New(ctx, a.cfg, engine.Options{
 		NoRegistry: !withRegistry,
+		MustExist:  !a.create,
 		Seed:       samples.Cases,
 		Logger:     a.log,
 	})

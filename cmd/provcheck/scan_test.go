@@ -34,7 +34,7 @@ func scanSetup(t *testing.T) (reg string, dirs map[string]string) {
 	m := media(t)
 	dir := isolate(t)
 	reg = filepath.Join(dir, "reg.db")
-	if code, _, stderr := cli(t, nil, "--registry", reg, "registry", "add", filepath.Join(m, "debunked.jpg"),
+	if code, _, stderr := cli(t, nil, "--registry", reg, "--create", "registry", "add", filepath.Join(m, "debunked.jpg"),
 		"--id", "flood-2025", "--title", "Old flood photo", "--fact-check", "https://example.org/fc/flood", "--publisher", "Example Checks"); code != 0 {
 		t.Fatalf("add: %s", stderr)
 	}

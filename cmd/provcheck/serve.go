@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/provcheck/provcheck/internal/buildinfo"
 	"github.com/provcheck/provcheck/server"
 	"github.com/spf13/cobra"
 )
@@ -46,7 +47,7 @@ requests in flight and exits.`,
 				return err
 			}
 			defer e.Close()
-			srv, err := server.New(e, server.Options{Logger: slog.New(h), Version: version})
+			srv, err := server.New(e, server.Options{Logger: slog.New(h), Build: buildinfo.Get()})
 			if err != nil {
 				return usageErr(err)
 			}

@@ -40,16 +40,16 @@ type Style struct {
 	Color bool
 }
 
-// StyleFor decorates only a terminal, and never when NO_COLOR is set
-// (https://no-color.org).
+// StyleFor decorates only a terminal, and never when NO_COLOR is set to a
+// non-empty value (https://no-color.org: an empty NO_COLOR is as unset).
 func StyleFor(f *os.File) Style {
-	if _, ok := os.LookupEnv("NO_COLOR"); ok {
-		return Style{}
-	}
-	if os.Getenv("TERM") == "dumb" {
-		return Style{}
-	}
-	return Style{Color: IsTerminal(f)}
+	return Style{Color: colorAllowed(os.Getenv("NO_COLOR"), os.Getenv("TERM"), IsTerminal(f))}
+}
+
+// colorAllowed is StyleFor's rule: a terminal that is not "dumb", and no
+// NO_COLOR with a value.
+func colorAllowed(noColor, term string, terminal bool) bool {
+	return terminal && noColor == "" && term != "dumb"
 }
 
 // IsTerminal reports whether f is a character device (a terminal).

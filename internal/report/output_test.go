@@ -195,3 +195,22 @@ func TestClock(t *testing.T) {
 		}
 	}
 }
+
+// TestNoColor follows https://no-color.org: NO_COLOR set to any non-empty
+// value turns colour off; set but empty, it is as if unset.
+func TestNoColor(t *testing.T) {
+	for _, tt := range []struct {
+		noColor, term  string
+		terminal, want bool
+	}{
+		{"", "xterm", true, true},
+		{"1", "xterm", true, false},
+		{"0", "xterm", true, false}, // any value, even "0"
+		{"", "dumb", true, false},
+		{"", "xterm", false, false},
+	} {
+		if got := colorAllowed(tt.noColor, tt.term, tt.terminal); got != tt.want {
+			t.Errorf("NO_COLOR=%q TERM=%q terminal=%v: colour %v, want %v", tt.noColor, tt.term, tt.terminal, got, tt.want)
+		}
+	}
+}

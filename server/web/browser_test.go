@@ -25,6 +25,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/internal/buildinfo"
 	"github.com/provcheck/provcheck/internal/testmedia"
 	"github.com/provcheck/provcheck/rules"
 	"github.com/provcheck/provcheck/samples"
@@ -96,7 +97,7 @@ func startServiceWith(t *testing.T, mod func(*rules.Config), demo bool) *service
 			t.Fatal(err)
 		}
 	}
-	s, err := server.New(e, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test"})
+	s, err := server.New(e, server.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Build: buildinfo.Info{Version: "test"}})
 	if err != nil {
 		t.Fatal(err)
 	}
