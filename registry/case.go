@@ -4,10 +4,13 @@
 package registry
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +42,13 @@ func ParseCategory(s string) (Category, error) {
 	if s == "" {
 		return "", nil
 	}
+	// schema.org enumeration members come as full URLs or compact IRIs.
+	for _, prefix := range []string{"https://schema.org/", "http://schema.org/", "schema:"} {
+		if len(s) > len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+			s = s[len(prefix):]
+			break
+		}
+	}
 	for _, c := range Categories {
 		if strings.EqualFold(string(c), s) {
 			return c, nil
@@ -65,6 +75,37 @@ type Case struct {
 	UpdatedAt  time.Time   `json:"updated_at,omitzero"`
 	Media      []Media     `json:"media"`
 	FactChecks []FactCheck `json:"fact_checks"`
+
+	// From schema.org ClaimReview's itemReviewed (the Claim) and MediaReview.
+
+	// Claimant is who made the claim (itemReviewed.author), with a link.
+	Claimant    string `json:"claimant,omitempty"`
+	ClaimantURL string `json:"claimant_url,omitempty"`
+	// Appearances are where the claim was made (itemReviewed.appearance and
+	// firstAppearance).
+	Appearances []Appearance `json:"appearances,omitempty"`
+	// OriginalContext is MediaReview's originalMediaContextDescription: what
+	// the media really shows, for DecontextualizedContent.
+	OriginalContext string `json:"original_context,omitempty"`
+	// MediaAppearances are where the media was posted (MediaReview's
+	// mediaItemAppearance), each with its rating.
+	MediaAppearances []MediaAppearance `json:"media_appearances,omitempty"`
+}
+
+// Appearance is a page where the claim appeared.
+type Appearance struct {
+	URL   string `json:"url"`
+	First bool   `json:"first,omitempty"` // the first known appearance
+}
+
+// MediaAppearance is one posting of the media reviewed by a MediaReview
+// (schema.org MediaObject: VideoObject, ImageObject, AudioObject).
+type MediaAppearance struct {
+	ContentURL string   `json:"content_url"`
+	Type       string   `json:"type,omitempty"`       // VideoObject, ImageObject, AudioObject, MediaObject
+	StartTime  string   `json:"start_time,omitempty"` // of the reviewed part, as published (e.g. "00:00:04" or an ISO 8601 duration)
+	EndTime    string   `json:"end_time,omitempty"`
+	Category   Category `json:"category,omitempty"` // the MediaReview's mediaAuthenticityCategory for this posting
 }
 
 // Media is one registered clip or image of a case. Its content digest
@@ -89,6 +130,18 @@ type FactCheck struct {
 	Rating    string `json:"rating,omitempty"`
 	Date      string `json:"date,omitempty"` // YYYY, YYYY-MM or YYYY-MM-DD
 	Language  string `json:"language,omitempty"`
+	// PublisherURL is the fact-checker's site (ClaimReview author.url).
+	PublisherURL string `json:"publisher_url,omitempty"`
+	// The numeric rating (reviewRating ratingValue on a scale from
+	// worstRating to bestRating), as published.
+	RatingValue string `json:"rating_value,omitempty"`
+	BestRating  string `json:"best_rating,omitempty"`
+	WorstRating string `json:"worst_rating,omitempty"`
+	// Extra keeps the published review's properties provcheck has no field
+	// for, by "Type.path" ("ClaimReview.reviewBody",
+	// "ClaimReview.itemReviewed.keywords", "MediaReview.about"), so that an
+	// export gives them back.
+	Extra map[string]json.RawMessage `json:"extra,omitempty"`
 }
 
 // ErrNotFound is returned for an unknown case id.
@@ -238,6 +291,26 @@ func (c *Case) validate(p *problems, prefix string, needMedia bool) {
 		if !ValidDate(fc.Date) {
 			p.add(fp+".date", "%q is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", fc.Date)
 		}
+		if fc.PublisherURL != "" && !validURL(fc.PublisherURL) {
+			p.add(fp+".publisher_url", "%q is not an http(s) URL", fc.PublisherURL)
+		}
+	}
+	if c.ClaimantURL != "" && !validURL(c.ClaimantURL) {
+		p.add(at("claimant_url"), "%q is not an http(s) URL", c.ClaimantURL)
+	}
+	for i, a := range c.Appearances {
+		if !validURL(a.URL) {
+			p.add(at(fmt.Sprintf("appearances[%d].url", i)), "%q is not an http(s) URL", a.URL)
+		}
+	}
+	for i, m := range c.MediaAppearances {
+		mp := at(fmt.Sprintf("media_appearances[%d]", i))
+		if !validURL(m.ContentURL) {
+			p.add(mp+".content_url", "%q is not an http(s) URL", m.ContentURL)
+		}
+		if _, err := ParseCategory(string(m.Category)); err != nil {
+			p.add(mp+".category", "%v", err)
+		}
 	}
 }
 
@@ -296,8 +369,31 @@ func Merge(existing, incoming Case) Case {
 	set(&out.Claim, incoming.Claim)
 	set(&out.Rating, incoming.Rating)
 	set(&out.FirstSeen, incoming.FirstSeen)
+	set(&out.Claimant, incoming.Claimant)
+	set(&out.ClaimantURL, incoming.ClaimantURL)
+	set(&out.OriginalContext, incoming.OriginalContext)
 	if incoming.Category != "" {
 		out.Category = incoming.Category
+	}
+	out.Appearances = append([]Appearance(nil), existing.Appearances...)
+	for _, a := range incoming.Appearances {
+		i := slices.IndexFunc(out.Appearances, func(e Appearance) bool { return e.URL == a.URL })
+		if i < 0 {
+			out.Appearances = append(out.Appearances, a)
+		} else if a.First {
+			out.Appearances[i].First = true
+		}
+	}
+	out.MediaAppearances = append([]MediaAppearance(nil), existing.MediaAppearances...)
+	for _, m := range incoming.MediaAppearances {
+		i := slices.IndexFunc(out.MediaAppearances, func(e MediaAppearance) bool {
+			return e.ContentURL == m.ContentURL && e.StartTime == m.StartTime
+		})
+		if i < 0 {
+			out.MediaAppearances = append(out.MediaAppearances, m)
+		} else {
+			out.MediaAppearances[i] = m
+		}
 	}
 	out.Tags = append([]string(nil), existing.Tags...)
 	for _, t := range incoming.Tags {
@@ -341,10 +437,20 @@ func mergeFactCheck(a, b FactCheck) FactCheck {
 		v   string
 	}{
 		{&a.Title, b.Title}, {&a.Rating, b.Rating}, {&a.Date, b.Date}, {&a.Language, b.Language},
+		{&a.PublisherURL, b.PublisherURL}, {&a.RatingValue, b.RatingValue}, {&a.BestRating, b.BestRating},
+		{&a.WorstRating, b.WorstRating},
 	} {
 		if f.v != "" {
 			*f.dst = f.v
 		}
+	}
+	if len(b.Extra) > 0 {
+		extra := maps.Clone(a.Extra)
+		if extra == nil {
+			extra = map[string]json.RawMessage{}
+		}
+		maps.Copy(extra, b.Extra)
+		a.Extra = extra
 	}
 	return a
 }

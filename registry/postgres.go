@@ -19,7 +19,7 @@ import (
 )
 
 // PGSchemaVersion is the PostgreSQL registry schema this build writes.
-const PGSchemaVersion = 2
+const PGSchemaVersion = 3
 
 // pgMigrations[i] brings a PostgreSQL registry from schema version i to
 // i+1. The tables mirror the SQLite schema; hashes are stored as bytes.
@@ -105,6 +105,8 @@ var pgMigrations = []string{
 		jpeg BYTEA NOT NULL,
 		PRIMARY KEY (media_id, frame)
 	);`,
+	// 3: the schema.org ClaimReview/MediaReview fields (see review.go).
+	reviewMigration,
 }
 
 // pgMigrateLock is the advisory lock key held while migrating, so replicas
@@ -374,12 +376,14 @@ func pgUpsert(ctx context.Context, tx pgx.Tx, c Case, now time.Time) (Case, erro
 		return Case{}, err
 	}
 	tags, _ := json.Marshal(nonNil(merged.Tags))
-	_, err = tx.Exec(ctx, `INSERT INTO cases (id, title, claim, rating, category, tags, first_seen, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+	_, err = tx.Exec(ctx, `INSERT INTO cases (id, title, claim, rating, category, tags, first_seen, created_at, updated_at, `+caseReviewCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (id) DO UPDATE SET title = excluded.title, claim = excluded.claim, rating = excluded.rating,
-			category = excluded.category, tags = excluded.tags, first_seen = excluded.first_seen, updated_at = excluded.updated_at`,
-		merged.ID, merged.Title, merged.Claim, merged.Rating, string(merged.Category), string(tags), merged.FirstSeen,
-		merged.CreatedAt, merged.UpdatedAt)
+			category = excluded.category, tags = excluded.tags, first_seen = excluded.first_seen, updated_at = excluded.updated_at,
+			claimant = excluded.claimant, claimant_url = excluded.claimant_url, original_context = excluded.original_context,
+			appearances = excluded.appearances, media_appearances = excluded.media_appearances`,
+		append([]any{merged.ID, merged.Title, merged.Claim, merged.Rating, string(merged.Category), string(tags), merged.FirstSeen,
+			merged.CreatedAt, merged.UpdatedAt}, caseReviewValues(&merged)...)...)
 	if err != nil {
 		return Case{}, err
 	}
@@ -387,8 +391,9 @@ func pgUpsert(ctx context.Context, tx pgx.Tx, c Case, now time.Time) (Case, erro
 		return Case{}, err
 	}
 	for i, fc := range merged.FactChecks {
-		_, err := tx.Exec(ctx, `INSERT INTO fact_checks (case_id, seq, publisher, url, title, rating, date, language)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, merged.ID, i, fc.Publisher, fc.URL, fc.Title, fc.Rating, fc.Date, fc.Language)
+		_, err := tx.Exec(ctx, `INSERT INTO fact_checks (case_id, seq, publisher, url, title, rating, date, language, `+factCheckReviewCols+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			append([]any{merged.ID, i, fc.Publisher, fc.URL, fc.Title, fc.Rating, fc.Date, fc.Language}, factCheckReviewValues(&fc)...)...)
 		if err != nil {
 			return Case{}, err
 		}
@@ -522,7 +527,7 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 	if lock {
 		suffix += " FOR UPDATE"
 	}
-	rows, err := tx.Query(ctx, `SELECT id, title, claim, rating, category, tags, first_seen, created_at, updated_at FROM cases`+where+suffix, args...)
+	rows, err := tx.Query(ctx, `SELECT id, title, claim, rating, category, tags, first_seen, created_at, updated_at, `+caseReviewCols+` FROM cases`+where+suffix, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -531,7 +536,12 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 	for rows.Next() {
 		var c Case
 		var tags string
-		if err := rows.Scan(&c.ID, &c.Title, &c.Claim, &c.Rating, &c.Category, &tags, &c.FirstSeen, &c.CreatedAt, &c.UpdatedAt); err != nil {
+		var rev caseReviewScan
+		if err := rows.Scan(append([]any{&c.ID, &c.Title, &c.Claim, &c.Rating, &c.Category, &tags, &c.FirstSeen, &c.CreatedAt, &c.UpdatedAt}, rev.targets(&c)...)...); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := rev.decode(&c); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -552,14 +562,19 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 		return nil, nil
 	}
 	caseFilter := strings.Replace(where, "WHERE id", "WHERE case_id", 1)
-	rows, err = tx.Query(ctx, `SELECT case_id, publisher, url, title, rating, date, language FROM fact_checks`+caseFilter+` ORDER BY case_id, seq`, args...)
+	rows, err = tx.Query(ctx, `SELECT case_id, publisher, url, title, rating, date, language, `+factCheckReviewCols+` FROM fact_checks`+caseFilter+` ORDER BY case_id, seq`, args...)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var cid string
 		var fc FactCheck
-		if err := rows.Scan(&cid, &fc.Publisher, &fc.URL, &fc.Title, &fc.Rating, &fc.Date, &fc.Language); err != nil {
+		var rev factCheckReviewScan
+		if err := rows.Scan(append([]any{&cid, &fc.Publisher, &fc.URL, &fc.Title, &fc.Rating, &fc.Date, &fc.Language}, rev.targets(&fc)...)...); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := rev.decode(&fc); err != nil {
 			rows.Close()
 			return nil, err
 		}

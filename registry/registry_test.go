@@ -81,7 +81,7 @@ func testStoreRoundTrip(t *testing.T, open func(*testing.T) Store) {
 			}
 		}
 	}
-	if got.FactChecks[0] != c.FactChecks[0] {
+	if !reflect.DeepEqual(got.FactChecks[0], c.FactChecks[0]) {
 		t.Errorf("fact-check %+v", got.FactChecks[0])
 	}
 	if got.CreatedAt.IsZero() || got.UpdatedAt.IsZero() || got.Media[0].AddedAt.IsZero() {

@@ -18,7 +18,7 @@ import (
 )
 
 // SchemaVersion is the registry schema this build writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // migrations[i] brings a registry from schema version i to i+1.
 var migrations = []string{
@@ -105,6 +105,8 @@ var migrations = []string{
 		jpeg BLOB NOT NULL,
 		PRIMARY KEY (media_id, frame)
 	) WITHOUT ROWID;`,
+	// 5: the schema.org ClaimReview/MediaReview fields (see review.go).
+	reviewMigration,
 }
 
 // SQLite is the embedded registry: one file, WAL journal, pure Go driver.
@@ -338,12 +340,14 @@ func upsert(ctx context.Context, tx *sql.Tx, c Case, now time.Time) (Case, error
 		return Case{}, err
 	}
 	tags, _ := json.Marshal(nonNil(merged.Tags))
-	_, err = tx.ExecContext(ctx, `INSERT INTO cases (id, title, claim, rating, category, tags, first_seen, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err = tx.ExecContext(ctx, `INSERT INTO cases (id, title, claim, rating, category, tags, first_seen, created_at, updated_at, `+caseReviewCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(id) DO UPDATE SET title = excluded.title, claim = excluded.claim, rating = excluded.rating,
-			category = excluded.category, tags = excluded.tags, first_seen = excluded.first_seen, updated_at = excluded.updated_at`,
-		merged.ID, merged.Title, merged.Claim, merged.Rating, string(merged.Category), string(tags), merged.FirstSeen,
-		fmtTime(merged.CreatedAt), fmtTime(merged.UpdatedAt))
+			category = excluded.category, tags = excluded.tags, first_seen = excluded.first_seen, updated_at = excluded.updated_at,
+			claimant = excluded.claimant, claimant_url = excluded.claimant_url, original_context = excluded.original_context,
+			appearances = excluded.appearances, media_appearances = excluded.media_appearances`,
+		append([]any{merged.ID, merged.Title, merged.Claim, merged.Rating, string(merged.Category), string(tags), merged.FirstSeen,
+			fmtTime(merged.CreatedAt), fmtTime(merged.UpdatedAt)}, caseReviewValues(&merged)...)...)
 	if err != nil {
 		return Case{}, err
 	}
@@ -351,8 +355,9 @@ func upsert(ctx context.Context, tx *sql.Tx, c Case, now time.Time) (Case, error
 		return Case{}, err
 	}
 	for i, fc := range merged.FactChecks {
-		_, err := tx.ExecContext(ctx, `INSERT INTO fact_checks (case_id, seq, publisher, url, title, rating, date, language)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, merged.ID, i, fc.Publisher, fc.URL, fc.Title, fc.Rating, fc.Date, fc.Language)
+		_, err := tx.ExecContext(ctx, `INSERT INTO fact_checks (case_id, seq, publisher, url, title, rating, date, language, `+factCheckReviewCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			append([]any{merged.ID, i, fc.Publisher, fc.URL, fc.Title, fc.Rating, fc.Date, fc.Language}, factCheckReviewValues(&fc)...)...)
 		if err != nil {
 			return Case{}, err
 		}
@@ -437,7 +442,7 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 	if id != "" {
 		where, args = " WHERE id = ?", []any{id}
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, title, claim, rating, category, tags, first_seen, created_at, updated_at FROM cases`+where+` ORDER BY id`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT id, title, claim, rating, category, tags, first_seen, created_at, updated_at, `+caseReviewCols+` FROM cases`+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -446,7 +451,12 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 	for rows.Next() {
 		var c Case
 		var tags, created, updated string
-		if err := rows.Scan(&c.ID, &c.Title, &c.Claim, &c.Rating, &c.Category, &tags, &c.FirstSeen, &created, &updated); err != nil {
+		var rev caseReviewScan
+		if err := rows.Scan(append([]any{&c.ID, &c.Title, &c.Claim, &c.Rating, &c.Category, &tags, &c.FirstSeen, &created, &updated}, rev.targets(&c)...)...); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := rev.decode(&c); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -470,14 +480,19 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 	if id != "" {
 		caseFilter = " WHERE case_id = ?"
 	}
-	rows, err = q.QueryContext(ctx, `SELECT case_id, publisher, url, title, rating, date, language FROM fact_checks`+caseFilter+` ORDER BY case_id, seq`, args...)
+	rows, err = q.QueryContext(ctx, `SELECT case_id, publisher, url, title, rating, date, language, `+factCheckReviewCols+` FROM fact_checks`+caseFilter+` ORDER BY case_id, seq`, args...)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var cid string
 		var fc FactCheck
-		if err := rows.Scan(&cid, &fc.Publisher, &fc.URL, &fc.Title, &fc.Rating, &fc.Date, &fc.Language); err != nil {
+		var rev factCheckReviewScan
+		if err := rows.Scan(append([]any{&cid, &fc.Publisher, &fc.URL, &fc.Title, &fc.Rating, &fc.Date, &fc.Language}, rev.targets(&fc)...)...); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := rev.decode(&fc); err != nil {
 			rows.Close()
 			return nil, err
 		}

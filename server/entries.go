@@ -245,7 +245,7 @@ func caseFromForm(form map[string][]string) (registry.Case, string, error) {
 	}
 	fc := registry.FactCheck{URL: get("fact_check"), Publisher: get("publisher"), Title: get("fact_check_title"),
 		Date: get("published"), Language: get("language")}
-	if fc != (registry.FactCheck{}) {
+	if fc.URL != "" || fc.Publisher != "" || fc.Title != "" || fc.Date != "" || fc.Language != "" {
 		if fc.Publisher == "" {
 			return c, "", errBadRequest("bad_form", "a fact-check needs its publisher")
 		}

@@ -39,7 +39,7 @@ func TestNonRegularInputsNeverBlock(t *testing.T) {
 				}
 				done := make(chan result, 1)
 				go func() {
-					code, out, errb := cli(t, nil, append([]string{"--registry", reg}, args...)...)
+					code, out, errb := cli(t, nil, append([]string{"--registry", reg, "--create"}, args...)...)
 					done <- result{code, out, errb}
 				}()
 				select {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/internal/claimreview"
 	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
@@ -195,12 +196,15 @@ func (a *app) registryShowCmd() *cobra.Command {
 		Short: "Show one case with its media and fact-checks",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := report.ParseFormat(format, report.Text, report.JSON)
+			f, err := report.ParseFormat(format, report.Text, report.JSON, "jsonld")
 			if err != nil {
 				return usageErr(err)
 			}
 			return a.store(cmd, func(st registry.Store) error {
 				c, err := st.Get(cmd.Context(), args[0])
+				if err == nil && f == "jsonld" {
+					return claimreview.WriteCase(cmd.OutOrStdout(), c)
+				}
 				if err != nil {
 					return usageErr(err)
 				}
@@ -217,7 +221,7 @@ func (a *app) registryShowCmd() *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text or json")
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text, json, or jsonld (schema.org ClaimReview/MediaReview)")
 	cmd.Flags().BoolVar(&frames, "frames", false, "include every frame fingerprint in JSON")
 	return cmd
 }
@@ -240,13 +244,20 @@ func (a *app) registryRemoveCmd() *cobra.Command {
 }
 
 func (a *app) registryExportCmd() *cobra.Command {
-	return &cobra.Command{
+	var format string
+	cmd := &cobra.Command{
 		Use:   "export [FILE]",
-		Short: "Write the registry as a JSON bundle (to FILE, or stdout)",
+		Short: "Write the registry as a JSON bundle or as ClaimReview JSON-LD (to FILE, or stdout)",
 		Long: `export writes every case with its fact-checks and media fingerprints as one
-JSON bundle — no media files — that another registry can import.`,
+JSON bundle — no media files — that another registry can import.
+--format claimreview writes schema.org JSON-LD instead: a ClaimReview per
+fact-check and a MediaReview per MediaReview category, in one @graph (no
+fingerprints); registry import reads it back into the same cases.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "bundle" && format != "claimreview" {
+				return usageErr(fmt.Errorf("--format %q: want bundle or claimreview", format))
+			}
 			e, err := a.engine(cmd.Context(), true)
 			if err != nil {
 				return err
@@ -256,58 +267,50 @@ JSON bundle — no media files — that another registry can import.`,
 			if err != nil {
 				return usageErr(err)
 			}
-			if ts, ok := e.Store().(registry.Thumbnails); ok {
+			if ts, ok := e.Store().(registry.Thumbnails); ok && format == "bundle" {
 				if err := ts.FillThumbnails(cmd.Context(), cases); err != nil {
 					return usageErr(err)
 				}
 			}
-			b := registry.NewBundle(cases, time.Now())
-			if b.StopFrames, err = e.Store().StopFrames(cmd.Context()); err != nil {
-				return usageErr(err)
+			write := func(w io.Writer) error { return claimreview.Write(w, cases) }
+			if format == "bundle" {
+				b := registry.NewBundle(cases, time.Now())
+				if b.StopFrames, err = e.Store().StopFrames(cmd.Context()); err != nil {
+					return usageErr(err)
+				}
+				write = b.WriteJSON
 			}
 			if len(args) == 0 || args[0] == "-" {
-				return b.WriteJSON(cmd.OutOrStdout())
+				return write(cmd.OutOrStdout())
 			}
-			return writeFileAtomic(args[0], b.WriteJSON)
+			return writeFileAtomic(args[0], write)
 		},
 	}
+	cmd.Flags().StringVarP(&format, "format", "f", "bundle", "output format: bundle or claimreview (schema.org JSON-LD)")
+	return cmd
 }
 
 func (a *app) registryImportCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "import FILE",
-		Short: "Merge a JSON bundle into the registry (all or nothing)",
-		Long: `import validates the whole bundle first and applies it in one transaction: a
-bad bundle changes nothing, and every problem is listed with where it is.
-Cases with an id already registered are merged (media and fact-checks
-appended).`,
-		Args: cobra.ExactArgs(1),
+	var format string
+	cmd := &cobra.Command{
+		Use:   "import FILE...",
+		Short: "Merge bundles, ClaimReview/MediaReview JSON-LD or shared hashes into the registry (all or nothing)",
+		Long: `import validates everything first and applies it in one transaction: bad
+input changes nothing, and every problem is listed with where it is.
+
+--format (default auto: a provcheck bundle, or JSON-LD / an HTML page):
+  bundle     a provcheck registry bundle; cases with a registered id are merged
+  jsonld     schema.org ClaimReview and MediaReview: a JSON-LD object, array or
+             @graph, or an HTML page saved from a fact-check site (its
+             <script type="application/ld+json"> blocks). Cases are created, or
+             merged by claim and fact-check URL; unknown properties are kept.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var r io.Reader = a.stdin
-			if args[0] != "-" {
-				f, err := os.Open(args[0])
-				if err != nil {
-					return &exitError{exitInputFailed, err}
-				}
-				defer f.Close()
-				r = f
-			}
-			b, err := registry.ReadBundle(r)
-			if err != nil {
-				return &exitError{exitInputFailed, fmt.Errorf("%s: nothing imported: %w", args[0], err)}
-			}
-			e, err := a.engine(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer e.Close()
-			if err := e.Store().ImportBundle(cmd.Context(), b); err != nil {
-				return &exitError{exitInputFailed, fmt.Errorf("%s: nothing imported: %w", args[0], err)}
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "imported %d case(s) and %d stop frame(s) from %s\n", len(b.Cases), len(b.StopFrames), args[0])
-			return nil
+			return a.importFiles(cmd, format, args)
 		},
 	}
+	cmd.Flags().StringVarP(&format, "format", "f", "auto", "input format: auto, bundle or jsonld")
+	return cmd
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -22,6 +22,12 @@ func WriteCase(w io.Writer, c registry.Case) error {
 	field("Category", string(c.Category))
 	field("Tags", strings.Join(c.Tags, ", "))
 	field("First seen", c.FirstSeen)
+	claimant := c.Claimant
+	if c.ClaimantURL != "" {
+		claimant = strings.TrimSpace(claimant + " <" + c.ClaimantURL + ">")
+	}
+	field("Claimant", claimant)
+	field("Context", c.OriginalContext)
 	if !c.UpdatedAt.IsZero() {
 		field("Updated", c.UpdatedAt.Format("2006-01-02 15:04 MST"))
 	}
@@ -31,12 +37,40 @@ func WriteCase(w io.Writer, c registry.Case) error {
 		if fc.Date != "" {
 			line += " (" + fc.Date + ")"
 		}
+		if fc.RatingValue != "" {
+			line += fmt.Sprintf(" [%s: %s of %s–%s]", orDefault(fc.Rating, "rated"), fc.RatingValue, orDefault(fc.WorstRating, "?"), orDefault(fc.BestRating, "?"))
+		} else if fc.Rating != "" {
+			line += " [" + fc.Rating + "]"
+		}
 		if fc.Title != "" {
 			line += ": " + fc.Title
 		}
 		fmt.Fprintf(&b, "    - %s\n", line)
 		if fc.URL != "" {
 			fmt.Fprintf(&b, "      %s\n", fc.URL)
+		}
+	}
+	if len(c.Appearances) > 0 {
+		fmt.Fprintf(&b, "  Claim appearances (%d):\n", len(c.Appearances))
+		for _, a := range c.Appearances {
+			first := ""
+			if a.First {
+				first = " (first)"
+			}
+			fmt.Fprintf(&b, "    - %s%s\n", a.URL, first)
+		}
+	}
+	if len(c.MediaAppearances) > 0 {
+		fmt.Fprintf(&b, "  Media appearances (%d):\n", len(c.MediaAppearances))
+		for _, m := range c.MediaAppearances {
+			line := m.ContentURL
+			if m.StartTime != "" || m.EndTime != "" {
+				line += " " + m.StartTime + "–" + m.EndTime
+			}
+			if m.Category != "" {
+				line += " (" + string(m.Category) + ")"
+			}
+			fmt.Fprintf(&b, "    - %s\n", line)
 		}
 	}
 	fmt.Fprintf(&b, "  Media (%d):\n", len(c.Media))
