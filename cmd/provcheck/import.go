@@ -3,11 +3,18 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
 
 	"github.com/provcheck/provcheck/internal/claimreview"
+	"github.com/provcheck/provcheck/internal/hashlist"
+	mediakind "github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/vpdq"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/spf13/cobra"
 )
@@ -101,4 +108,90 @@ func (a *app) importFiles(cmd *cobra.Command, format string, files []string) err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), " and %d stop frame(s)\n", len(all.StopFrames))
 	return nil
+}
+
+// hashCase is the case imported hashes go to.
+type hashCase struct{ id, title string }
+
+// importHashes registers shared hashes (vPDQ files, signal lists) as media
+// of one case, in one transaction.
+func (a *app) importHashes(cmd *cobra.Command, format string, hc hashCase, files []string) error {
+	ctx := cmd.Context()
+	if hc.id == "" {
+		return usageErr(fmt.Errorf("--format %s needs --id CASE (the case the hashes show)", format))
+	}
+	if !registry.ValidID(hc.id) {
+		return usageErr(fmt.Errorf("--id %q: use lower-case letters, digits, '.', '_' and '-'", hc.id))
+	}
+	var media []registry.Media
+	skipped := map[string]int{}
+	for _, name := range files {
+		data, err := a.readInput(name)
+		if err != nil {
+			return inputErr(name, err)
+		}
+		switch format {
+		case "vpdq":
+			fs, err := vpdq.Read(bytes.NewReader(data))
+			if err != nil {
+				return inputErr(name, err)
+			}
+			media = append(media, hashlist.VPDQMedia(fs, filepath.Base(name), "vPDQ hashes imported from "+filepath.Base(name)))
+		case "te-csv", "hma-json":
+			read := hashlist.ReadTECSV
+			if format == "hma-json" {
+				read = hashlist.ReadHMAJSON
+			}
+			l, err := read(bytes.NewReader(data), filepath.Base(name))
+			if err != nil {
+				return inputErr(name, err)
+			}
+			media = append(media, l.Media...)
+			for t, n := range l.Skipped {
+				skipped[t] += n
+			}
+		}
+	}
+	e, err := a.engine(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	st := e.Store()
+	c := registry.Case{ID: hc.id, Title: hc.title, Media: media}
+	if _, err := st.Get(ctx, hc.id); errors.Is(err, registry.ErrNotFound) && hc.title == "" {
+		return usageErr(fmt.Errorf("case %q does not exist yet: give --title to create it", hc.id))
+	}
+	saved, err := st.Upsert(ctx, c)
+	if err != nil {
+		return inputErr(files[0], err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "imported %d hashed medium/media into %s (the case now has %d)\n", len(media), saved.ID, len(saved.Media))
+	for _, t := range slices.Sorted(maps.Keys(skipped)) {
+		fmt.Fprintf(a.stderr, "provcheck: skipped %d %s signal(s): provcheck matches pdq and vpdq\n", skipped[t], t)
+	}
+	return nil
+}
+
+// exportVPDQ writes one vPDQ file per registered video into dir, through
+// temporary files renamed into place.
+func exportVPDQ(dir string, cases []registry.Case) (int, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range cases {
+		for _, m := range c.Media {
+			if m.Fingerprint.Kind != mediakind.KindVideo || len(m.Fingerprint.Frames) == 0 {
+				continue
+			}
+			fs := vpdq.FromFingerprint(&m.Fingerprint)
+			path := filepath.Join(dir, c.ID+"-"+m.SHA256[:12]+".txt")
+			if err := writeFileAtomic(path, func(w io.Writer) error { return vpdq.Write(w, fs) }); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
 }

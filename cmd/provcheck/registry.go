@@ -12,6 +12,7 @@ import (
 
 	"github.com/provcheck/provcheck/engine"
 	"github.com/provcheck/provcheck/internal/claimreview"
+	"github.com/provcheck/provcheck/internal/hashlist"
 	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
@@ -252,11 +253,21 @@ func (a *app) registryExportCmd() *cobra.Command {
 JSON bundle — no media files — that another registry can import.
 --format claimreview writes schema.org JSON-LD instead: a ClaimReview per
 fact-check and a MediaReview per MediaReview category, in one @graph (no
-fingerprints); registry import reads it back into the same cases.`,
+fingerprints); registry import reads it back into the same cases.
+--format vpdq DIR writes one ThreatExchange vPDQ file per registered video
+(DIR/CASE-SHA12.txt, Meta's layout); --format hma-json writes HMA bank
+content, stills as pdq and videos as vpdq signals, with the case in
+metadata.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "bundle" && format != "claimreview" {
-				return usageErr(fmt.Errorf("--format %q: want bundle or claimreview", format))
+			switch format {
+			case "bundle", "claimreview", "hma-json":
+			case "vpdq":
+				if len(args) != 1 || args[0] == "-" {
+					return usageErr(errors.New("--format vpdq writes one file per video: give the directory"))
+				}
+			default:
+				return usageErr(fmt.Errorf("--format %q: want bundle, claimreview, vpdq or hma-json", format))
 			}
 			e, err := a.engine(cmd.Context(), true)
 			if err != nil {
@@ -273,7 +284,17 @@ fingerprints); registry import reads it back into the same cases.`,
 				}
 			}
 			write := func(w io.Writer) error { return claimreview.Write(w, cases) }
-			if format == "bundle" {
+			switch format {
+			case "vpdq":
+				n, err := exportVPDQ(args[0], cases)
+				if err != nil {
+					return usageErr(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %d vPDQ file(s) to %s\n", n, args[0])
+				return nil
+			case "hma-json":
+				write = func(w io.Writer) error { return hashlist.WriteHMAJSON(w, cases) }
+			case "bundle":
 				b := registry.NewBundle(cases, time.Now())
 				if b.StopFrames, err = e.Store().StopFrames(cmd.Context()); err != nil {
 					return usageErr(err)
@@ -286,12 +307,13 @@ fingerprints); registry import reads it back into the same cases.`,
 			return writeFileAtomic(args[0], write)
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "bundle", "output format: bundle or claimreview (schema.org JSON-LD)")
+	cmd.Flags().StringVarP(&format, "format", "f", "bundle", "output format: bundle, claimreview (schema.org JSON-LD), vpdq (a directory) or hma-json")
 	return cmd
 }
 
 func (a *app) registryImportCmd() *cobra.Command {
 	var format string
+	var hc hashCase
 	cmd := &cobra.Command{
 		Use:   "import FILE...",
 		Short: "Merge bundles, ClaimReview/MediaReview JSON-LD or shared hashes into the registry (all or nothing)",
@@ -303,13 +325,30 @@ input changes nothing, and every problem is listed with where it is.
   jsonld     schema.org ClaimReview and MediaReview: a JSON-LD object, array or
              @graph, or an HTML page saved from a fact-check site (its
              <script type="application/ld+json"> blocks). Cases are created, or
-             merged by claim and fact-check URL; unknown properties are kept.`,
+             merged by claim and fact-check URL; unknown properties are kept.
+  vpdq       ThreatExchange vPDQ files (frame,quality,pdq_hex,timestamp; one video
+             per file, as Meta's vpdq tools write them): each a video of --id
+  te-csv     python-threatexchange signal CSV (signal_type,signal_str,collab,
+             category,tags) or ThreatExchange PDQ text (pdq_hex,quality[,name]):
+             pdq signals become stills, vpdq signals videos of --id
+  hma-json   Hasher-Matcher-Actioner bank content ({"signals": {"pdq": …,
+             "vpdq": …}}, one or a list), of --id
+Hashes go to the case --id; a case that does not exist yet needs --title.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "vpdq", "te-csv", "hma-json":
+				return a.importHashes(cmd, format, hc, args)
+			}
+			if hc.id != "" || hc.title != "" {
+				return usageErr(errors.New("--id and --title go with --format vpdq, te-csv or hma-json"))
+			}
 			return a.importFiles(cmd, format, args)
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "auto", "input format: auto, bundle or jsonld")
+	cmd.Flags().StringVarP(&format, "format", "f", "auto", "input format: auto, bundle, jsonld, vpdq, te-csv or hma-json")
+	cmd.Flags().StringVar(&hc.id, "id", "", "case the imported hashes belong to (vpdq, te-csv, hma-json)")
+	cmd.Flags().StringVar(&hc.title, "title", "", "title of the case --id when it does not exist yet")
 	return cmd
 }
 

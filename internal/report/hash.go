@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 
 	"github.com/provcheck/provcheck/internal/fingerprint"
 	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/vpdq"
 )
 
 // HashResult is the fingerprint of one file, or why it could not be made.
@@ -60,7 +60,7 @@ func WriteHash(w io.Writer, f Format, r HashResult) error {
 		b, err = json.Marshal(r)
 		b = append(b, '\n')
 	case VPDQ:
-		b = []byte(vpdq(r))
+		b = []byte(vpdqLines(r))
 	default:
 		b = []byte(hashText(r))
 	}
@@ -72,21 +72,15 @@ func WriteHash(w io.Writer, f Format, r HashResult) error {
 }
 
 // vpdq writes ThreatExchange vPDQ lines, frame_number,quality,pdq_hex,
-// timestamp_seconds, with the frame number counted at the video's frame
-// rate. A file that failed is a comment line, which vPDQ readers skip.
-func vpdq(r HashResult) string {
+// timestamp_seconds, in Meta's layout (internal/vpdq). A file that failed
+// writes nothing: Meta's reader rejects anything but hash lines, so errors
+// go to stderr only.
+func vpdqLines(r HashResult) string {
 	if r.Err != nil {
-		return fmt.Sprintf("# %s: error: %s\n", r.File, oneLine(r.Err.Error()))
+		return ""
 	}
 	var b strings.Builder
-	fps := r.FP.FPS
-	for i, f := range r.FP.Frames {
-		n := i
-		if fps > 0 {
-			n = int(math.Round(f.T * fps))
-		}
-		fmt.Fprintf(&b, "%d,%d,%s,%.3f\n", n, f.Quality, f.PDQ, f.T)
-	}
+	vpdq.Write(&b, vpdq.FromFingerprint(r.FP))
 	return b.String()
 }
 
@@ -106,5 +100,3 @@ func hashText(r HashResult) string {
 	}
 	return b.String()
 }
-
-func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
