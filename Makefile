@@ -1,7 +1,7 @@
 # provcheck — the two commands a new user needs:
 #   make demo   install ffmpeg if missing, build, check the bundled sample repost
 #   make test   install ffmpeg if missing, check go.mod is tidy, vet and run every test
-.PHONY: demo test build deps deps-postgres browser-deps bench eval clean
+.PHONY: demo test build deps deps-postgres deps-systemd browser-deps bench eval clean
 
 GO      ?= go
 BIN     := bin/provcheck
@@ -17,6 +17,7 @@ deps:
 		echo "installing ffmpeg (apt-get)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ffmpeg >/dev/null; }
 	@$(MAKE) --no-print-directory deps-postgres
+	@$(MAKE) --no-print-directory deps-systemd
 
 # The PostgreSQL registry's tests start a throwaway server (internal/pgtest);
 # install PostgreSQL from Debian when its server binaries are missing.
@@ -31,6 +32,13 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
 		echo "installing chromium (apt-get)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# deploy/'s test checks the systemd unit with systemd-analyze (Debian's
+# systemd package; no running systemd is needed).
+deps-systemd:
+	@command -v systemd-analyze >/dev/null 2>&1 || { \
+		echo "installing systemd (apt-get, for systemd-analyze)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq systemd >/dev/null; }
 
 demo: deps build
 	@rm -f $(DEMOREG) $(DEMOREG)-wal $(DEMOREG)-shm
