@@ -8,6 +8,7 @@ import (
 	"image"
 	"os"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/provcheck/provcheck/internal/fingerprint"
@@ -239,3 +240,44 @@ func (e *Engine) CacheStats() CacheStats { return e.cache.stats() }
 
 // ClearCache empties the fingerprint cache.
 func (e *Engine) ClearCache() { e.cache.clear() }
+
+// Outdated says what in a fingerprint version is older than what this
+// build makes ("views/1 (now 2)", "ahash missing"); nil when it is current.
+func Outdated(version string) []string { return fingerprint.Outdated(version) }
+
+// Staleness says how many registered media have fingerprints made by an
+// older version of the signals or views than this build's: they match worse
+// than media registered now until they are registered again.
+type Staleness struct {
+	Outdated, Media int
+	What            []string // what is older, over all of them
+}
+
+// Staleness looks at the media of the registry snapshot.
+func (e *Engine) Staleness(ctx context.Context) (Staleness, error) {
+	snap, err := e.Snapshot(ctx)
+	if err != nil {
+		return Staleness{}, err
+	}
+	var st Staleness
+	seen := map[string]bool{}
+	for i := range snap.Cases {
+		for j := range snap.Cases[i].Media {
+			m := &snap.Cases[i].Media[j]
+			st.Media++
+			what := fingerprint.Outdated(m.FingerprintVersion())
+			if len(what) == 0 {
+				continue
+			}
+			st.Outdated++
+			for _, w := range what {
+				if !seen[w] {
+					seen[w] = true
+					st.What = append(st.What, w)
+				}
+			}
+		}
+	}
+	slices.Sort(st.What)
+	return st, nil
+}

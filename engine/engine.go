@@ -410,7 +410,7 @@ func (e *Engine) mediaFromFile(ctx context.Context, path, note string, thumbs bo
 		}
 		return registry.Media{}, err
 	}
-	m := registry.Media{SHA256: hex.EncodeToString(d[:]), Name: filepath.Base(path), Note: note, Fingerprint: *fp}
+	m := registry.Media{SHA256: hex.EncodeToString(d[:]), Name: filepath.Base(path), Note: note, Fingerprint: *fp, Version: fingerprint.Version()}
 	if tc != nil {
 		for i, f := range fp.Frames {
 			if b, ok := tc.Get(f.T); ok {

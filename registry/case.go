@@ -16,6 +16,7 @@ import (
 
 	"github.com/provcheck/provcheck/internal/fingerprint"
 	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/signal"
 )
 
 // Category is the authenticity rating of schema.org MediaReview.
@@ -119,6 +120,21 @@ type Media struct {
 	// Thumbnails of registered frames, for people to compare by eye. Not
 	// loaded with cases by Get and All (see Thumbnails); carried by bundles.
 	Thumbnails []Thumbnail `json:"thumbnails,omitempty"`
+
+	// Version is what made the fingerprint (fingerprint.Version); media
+	// of bundles and registries from before versions were recorded get
+	// fingerprint.LegacyVersion.
+	Version string `json:"fingerprint_version,omitempty"`
+}
+
+// FingerprintVersion is the version of what made the medium's fingerprint:
+// Version, or for media from before versions were recorded what the
+// fingerprint shows (fingerprint.LegacyVersion).
+func (m *Media) FingerprintVersion() string {
+	if m.Version != "" {
+		return m.Version
+	}
+	return fingerprint.LegacyVersion(&m.Fingerprint)
 }
 
 // FactCheck is a published review of the claim (the fields of schema.org
@@ -334,6 +350,20 @@ func validateFingerprint(p *problems, path string, fp *fingerprint.Fingerprint) 
 		if f.Quality < 0 || f.Quality > 100 {
 			p.add(fmt.Sprintf("%s.frames[%d].quality", path, i), "%d is outside 0..100", f.Quality)
 			break
+		}
+		for j, sv := range f.Signals {
+			sp := fmt.Sprintf("%s.frames[%d].signals[%d]", path, i, j)
+			if sv.Type == "" || sv.Version < 1 {
+				p.add(sp, "a signal needs a type and a version ≥ 1")
+				continue
+			}
+			// Values of a type this build knows must read back; others
+			// are kept as they are (a newer provcheck's types).
+			if t, ok := signal.Lookup(sv.Type); ok && sv.Version == t.Version() {
+				if _, err := t.Decode(sv.Value); err != nil {
+					p.add(sp+".value", "%v", err)
+				}
+			}
 		}
 	}
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // PGSchemaVersion is the PostgreSQL registry schema this build writes.
-const PGSchemaVersion = 3
+const PGSchemaVersion = 4
 
 // pgMigrations[i] brings a PostgreSQL registry from schema version i to
 // i+1. The tables mirror the SQLite schema; hashes are stored as bytes.
@@ -107,6 +107,21 @@ var pgMigrations = []string{
 	);`,
 	// 3: the schema.org ClaimReview/MediaReview fields (see review.go).
 	reviewMigration,
+	// 4: signals by type and version, and the version of what made each
+	// medium's fingerprint (as SQLite schema 6).
+	`CREATE TABLE signals (
+		media_id BIGINT NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+		frame_seq INTEGER NOT NULL,
+		type TEXT NOT NULL,
+		version INTEGER NOT NULL,
+		value TEXT NOT NULL,
+		quality INTEGER NOT NULL,
+		PRIMARY KEY (media_id, frame_seq, type)
+	);
+	ALTER TABLE media ADD COLUMN fingerprint_version TEXT NOT NULL DEFAULT '';
+	UPDATE media SET fingerprint_version = CASE
+		WHEN EXISTS (SELECT 1 FROM views v WHERE v.media_id = media.id AND v.name = 'zoom70') THEN 'pdq/1 views/2'
+		ELSE 'pdq/1 views/1' END;`,
 }
 
 // pgMigrateLock is the advisory lock key held while migrating, so replicas
@@ -430,19 +445,22 @@ func hashFromBytes(b []byte) (pdq.Hash, error) {
 func pgInsertMedia(ctx context.Context, tx pgx.Tx, caseID string, seq int, m Media) error {
 	fp := m.Fingerprint
 	var id int64
-	err := tx.QueryRow(ctx, `INSERT INTO media (case_id, seq, sha256, name, note, added_at, kind, format, codec, width, height, duration, fps)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+	err := tx.QueryRow(ctx, `INSERT INTO media (case_id, seq, sha256, name, note, added_at, kind, format, codec, width, height, duration, fps, fingerprint_version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 		caseID, seq, m.SHA256, m.Name, m.Note, m.AddedAt, string(fp.Kind), fp.Format, fp.Codec,
-		fp.Width, fp.Height, fp.Duration, fp.FPS).Scan(&id)
+		fp.Width, fp.Height, fp.Duration, fp.FPS, m.FingerprintVersion()).Scan(&id)
 	if err != nil {
 		return err
 	}
 	frames := make([][]any, 0, len(fp.Frames))
-	var views [][]any
+	var views, signals [][]any
 	for i, f := range fp.Frames {
 		frames = append(frames, []any{id, i, f.T, hashBytes(f.PDQ), f.Quality, int64(f.PHash), int64(f.DHash)})
 		for j, v := range f.Views {
 			views = append(views, []any{id, i, j, v.Name, hashBytes(v.PDQ), v.Quality})
+		}
+		for _, sv := range f.Signals {
+			signals = append(signals, []any{id, i, sv.Type, sv.Version, sv.Value, sv.Quality})
 		}
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"frames"}, []string{"media_id", "seq", "t", "pdq", "quality", "phash", "dhash"}, pgx.CopyFromRows(frames)); err != nil {
@@ -459,6 +477,11 @@ func pgInsertMedia(ctx context.Context, tx pgx.Tx, caseID string, seq int, m Med
 			rows[i] = []any{id, t.Frame, t.JPEG}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"thumbnails"}, []string{"media_id", "frame", "jpeg"}, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+	}
+	if len(signals) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"signals"}, []string{"media_id", "frame_seq", "type", "version", "value", "quality"}, pgx.CopyFromRows(signals)); err != nil {
 			return err
 		}
 	}
@@ -586,7 +609,7 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = tx.Query(ctx, `SELECT id, case_id, sha256, name, note, added_at, kind, format, codec, width, height, duration, fps FROM media`+caseFilter+` ORDER BY case_id, seq`, args...)
+	rows, err = tx.Query(ctx, `SELECT id, case_id, sha256, name, note, added_at, kind, format, codec, width, height, duration, fps, fingerprint_version FROM media`+caseFilter+` ORDER BY case_id, seq`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -597,7 +620,7 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 		var cid string
 		var m Media
 		fp := &m.Fingerprint
-		if err := rows.Scan(&mid, &cid, &m.SHA256, &m.Name, &m.Note, &m.AddedAt, &fp.Kind, &fp.Format, &fp.Codec, &fp.Width, &fp.Height, &fp.Duration, &fp.FPS); err != nil {
+		if err := rows.Scan(&mid, &cid, &m.SHA256, &m.Name, &m.Note, &m.AddedAt, &fp.Kind, &fp.Format, &fp.Codec, &fp.Width, &fp.Height, &fp.Duration, &fp.FPS, &m.Version); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -668,7 +691,30 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 			}
 		}
 	}
-	return cases, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	srows, err := tx.Query(ctx, `SELECT media_id, frame_seq, type, version, value, quality FROM signals`+mediaFilter+` ORDER BY media_id, frame_seq, type`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer srows.Close()
+	for srows.Next() {
+		var mid int64
+		var seq int
+		var sv fingerprint.Signal
+		if err := srows.Scan(&mid, &seq, &sv.Type, &sv.Version, &sv.Value, &sv.Quality); err != nil {
+			return nil, err
+		}
+		if at, ok := mediaPos[mid]; ok {
+			frames := cases[at.c].Media[at.m].Fingerprint.Frames
+			if seq >= 0 && seq < len(frames) {
+				frames[seq].Signals = append(frames[seq].Signals, sv)
+			}
+		}
+	}
+	return cases, srows.Err()
 }
 
 // List implements Store.
@@ -676,7 +722,8 @@ func (s *Postgres) List(ctx context.Context) ([]Summary, error) {
 	rows, err := s.pool.Query(ctx, `SELECT c.id, c.title, c.rating, c.category, c.updated_at,
 		(SELECT COUNT(*) FROM media m WHERE m.case_id = c.id),
 		(SELECT COUNT(*) FROM frames f JOIN media m ON f.media_id = m.id WHERE m.case_id = c.id),
-		(SELECT COUNT(*) FROM fact_checks k WHERE k.case_id = c.id)
+		(SELECT COUNT(*) FROM fact_checks k WHERE k.case_id = c.id),
+		(SELECT COALESCE(string_agg(DISTINCT m.fingerprint_version, ',' ORDER BY m.fingerprint_version), '') FROM media m WHERE m.case_id = c.id)
 		FROM cases c ORDER BY c.id`)
 	if err != nil {
 		return nil, pgError(err)
@@ -685,9 +732,11 @@ func (s *Postgres) List(ctx context.Context) ([]Summary, error) {
 	out := []Summary{}
 	for rows.Next() {
 		var s Summary
-		if err := rows.Scan(&s.ID, &s.Title, &s.Rating, &s.Category, &s.UpdatedAt, &s.Media, &s.Frames, &s.FactChecks); err != nil {
+		var versions string
+		if err := rows.Scan(&s.ID, &s.Title, &s.Rating, &s.Category, &s.UpdatedAt, &s.Media, &s.Frames, &s.FactChecks, &versions); err != nil {
 			return nil, pgError(err)
 		}
+		s.Versions = splitVersions(versions)
 		s.UpdatedAt = s.UpdatedAt.UTC()
 		out = append(out, s)
 	}

@@ -391,3 +391,135 @@ func TestMigrationFromSchema1(t *testing.T) {
 		t.Errorf("new table missing: %v", err)
 	}
 }
+
+// TestMigrationToSchema6 opens a registry written at schema version 5 (no
+// signals table, no fingerprint versions), with one medium fingerprinted
+// with the zoom70 view and one without, and checks that nothing is lost and
+// each medium gets the version its views show.
+func TestMigrationToSchema6(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v5.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:5] {
+		if _, err := db.Exec(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stmts := []string{
+		"PRAGMA user_version = 5",
+		`INSERT INTO cases (id, title, created_at, updated_at) VALUES ('old', 'An old case', '2025-12-01T00:00:00Z', '2025-12-01T00:00:00Z')`,
+		`INSERT INTO media (id, case_id, seq, sha256, name, added_at, kind, width, height, duration, fps) VALUES
+			(1, 'old', 0, '` + strings.Repeat("a", 64) + `', 'new-views.jpg', '2025-12-01T00:00:00Z', 'image', 800, 600, 0, 0),
+			(2, 'old', 1, '` + strings.Repeat("b", 64) + `', 'old-views.mp4', '2025-12-01T00:00:00Z', 'video', 640, 360, 1, 25)`,
+		`INSERT INTO frames (media_id, seq, t, pdq, quality, phash, dhash) VALUES
+			(1, 0, 0, '` + strings.Repeat("1", 64) + `', 90, '00000000000000ff', '000000000000ff00'),
+			(2, 0, 0, '` + strings.Repeat("2", 64) + `', 80, '0000000000000001', '0000000000000002'),
+			(2, 1, 0.2, '` + strings.Repeat("3", 64) + `', 70, '0000000000000003', '0000000000000004')`,
+		`INSERT INTO views (media_id, frame_seq, seq, name, pdq, quality) VALUES
+			(1, 0, 0, 'zoom80', '` + strings.Repeat("4", 64) + `', 88),
+			(1, 0, 1, 'zoom70', '` + strings.Repeat("5", 64) + `', 87),
+			(2, 0, 0, 'zoom80', '` + strings.Repeat("6", 64) + `', 77)`,
+	}
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	db.Close()
+	s, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var v int
+	s.db.QueryRow("PRAGMA user_version").Scan(&v)
+	if v != SchemaVersion {
+		t.Errorf("schema %d after migration, want %d", v, SchemaVersion)
+	}
+	c, err := s.Get(ctx, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Media) != 2 {
+		t.Fatalf("media %+v", c.Media)
+	}
+	a, b := c.Media[0], c.Media[1]
+	if a.Version != "pdq/1 views/2" || b.Version != "pdq/1 views/1" {
+		t.Errorf("versions %q, %q; want pdq/1 views/2 (has zoom70) and pdq/1 views/1", a.Version, b.Version)
+	}
+	if len(a.Fingerprint.Frames) != 1 || len(a.Fingerprint.Frames[0].Views) != 2 || a.Fingerprint.Frames[0].PHash != 0xff ||
+		len(b.Fingerprint.Frames) != 2 || len(b.Fingerprint.Frames[0].Views) != 1 || b.Fingerprint.Frames[1].Quality != 70 {
+		t.Errorf("fingerprints changed in migration: %+v %+v", a.Fingerprint, b.Fingerprint)
+	}
+	list, err := s.List(ctx)
+	if err != nil || len(list) != 1 || !reflect.DeepEqual(list[0].Versions, []string{"pdq/1 views/1", "pdq/1 views/2"}) {
+		t.Errorf("list: %+v %v", list, err)
+	}
+	// A signal of another type is stored and read back.
+	m := testMedia(rand.New(rand.NewPCG(41, 42)), "with-signal.jpg", 1)
+	m.Fingerprint.Frames[0].Signals = []fingerprint.Signal{{Type: "toy", Version: 3, Value: "abc", Quality: 60}}
+	m.Version = "pdq/1 toy/3 views/2"
+	if _, err := s.Upsert(ctx, Case{ID: "new", Title: "New", Media: []Media{m}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, "new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := got.Media[0]; g.Version != m.Version || !reflect.DeepEqual(g.Fingerprint.Frames[0].Signals, m.Fingerprint.Frames[0].Signals) {
+		t.Errorf("signal stored as %+v (%q)", g.Fingerprint.Frames[0].Signals, g.Version)
+	}
+}
+
+// TestOldBundleImports: a bundle from before fingerprint versions (no
+// fingerprint_version key) imports, and its media get the version their
+// views show; a medium with a signal of another type keeps it (both
+// backends).
+func TestOldBundleImports(t *testing.T) { forEachStore(t, testOldBundleImports) }
+
+func testOldBundleImports(t *testing.T, open func(*testing.T) Store) {
+	ctx := context.Background()
+	c := testCase(rand.New(rand.NewPCG(43, 44)), "old-bundle")
+	var buf bytes.Buffer
+	if err := NewBundle([]Case{c}, time.Now()).WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(buf.Bytes(), []byte("fingerprint_version")) {
+		t.Fatal("the bundle should have no versions, as old ones do")
+	}
+	b, err := ReadBundle(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := open(t)
+	if err := s.ImportBundle(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := got.Media[0].Version; v != "pdq/1 views/1" {
+		t.Errorf("imported version %q, want pdq/1 views/1 (no zoom70 view)", v)
+	}
+	m := testMedia(rand.New(rand.NewPCG(41, 42)), "with-signal.jpg", 1)
+	m.Fingerprint.Frames[0].Signals = []fingerprint.Signal{{Type: "toy", Version: 3, Value: "abc", Quality: 60}}
+	m.Version = "pdq/1 toy/3 views/2"
+	if _, err := s.Upsert(ctx, Case{ID: "new", Title: "New", Media: []Media{m}}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := s.Get(ctx, "new")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := back.Media[0]; g.Version != m.Version || !reflect.DeepEqual(g.Fingerprint.Frames[0].Signals, m.Fingerprint.Frames[0].Signals) {
+		t.Errorf("signal stored as %+v (%q)", g.Fingerprint.Frames[0].Signals, g.Version)
+	}
+	list, err := s.List(ctx)
+	if err != nil || len(list) != 2 || !reflect.DeepEqual(list[0].Versions, []string{"pdq/1 toy/3 views/2"}) {
+		t.Errorf("list: %+v %v", list, err)
+	}
+}

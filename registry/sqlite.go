@@ -18,7 +18,7 @@ import (
 )
 
 // SchemaVersion is the registry schema this build writes.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 // migrations[i] brings a registry from schema version i to i+1.
 var migrations = []string{
@@ -107,6 +107,24 @@ var migrations = []string{
 	) WITHOUT ROWID;`,
 	// 5: the schema.org ClaimReview/MediaReview fields (see review.go).
 	reviewMigration,
+	// 6: signals by type and version (the types other than PDQ, whose
+	// frames and views keep their columns), and the version of what made
+	// each medium's fingerprint. Media registered before have PDQ 1 and
+	// views 2 if their frames have the zoom70 view (added with views 2),
+	// else views 1 (fingerprint.LegacyVersion).
+	`CREATE TABLE signals (
+		media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+		frame_seq INTEGER NOT NULL,
+		type TEXT NOT NULL,
+		version INTEGER NOT NULL,
+		value TEXT NOT NULL,
+		quality INTEGER NOT NULL,
+		PRIMARY KEY (media_id, frame_seq, type)
+	) WITHOUT ROWID;
+	ALTER TABLE media ADD COLUMN fingerprint_version TEXT NOT NULL DEFAULT '';
+	UPDATE media SET fingerprint_version = CASE
+		WHEN EXISTS (SELECT 1 FROM views v WHERE v.media_id = media.id AND v.name = 'zoom70') THEN 'pdq/1 views/2'
+		ELSE 'pdq/1 views/1' END;`,
 }
 
 // SQLite is the embedded registry: one file, WAL journal, pure Go driver.
@@ -373,10 +391,10 @@ func upsert(ctx context.Context, tx *sql.Tx, c Case, now time.Time) (Case, error
 
 func insertMedia(ctx context.Context, tx *sql.Tx, caseID string, seq int, m Media) error {
 	fp := m.Fingerprint
-	res, err := tx.ExecContext(ctx, `INSERT INTO media (case_id, seq, sha256, name, note, added_at, kind, format, codec, width, height, duration, fps)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	res, err := tx.ExecContext(ctx, `INSERT INTO media (case_id, seq, sha256, name, note, added_at, kind, format, codec, width, height, duration, fps, fingerprint_version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		caseID, seq, m.SHA256, m.Name, m.Note, fmtTime(m.AddedAt), string(fp.Kind), fp.Format, fp.Codec,
-		fp.Width, fp.Height, fp.Duration, fp.FPS)
+		fp.Width, fp.Height, fp.Duration, fp.FPS, m.FingerprintVersion())
 	if err != nil {
 		return err
 	}
@@ -397,12 +415,22 @@ func insertMedia(ctx context.Context, tx *sql.Tx, caseID string, seq int, m Medi
 	if err := insertThumbnails(ctx, tx, id, m.Thumbnails); err != nil {
 		return err
 	}
+	sstmt, err := tx.PrepareContext(ctx, `INSERT INTO signals (media_id, frame_seq, type, version, value, quality) VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer sstmt.Close()
 	for i, f := range fp.Frames {
 		if _, err := stmt.ExecContext(ctx, id, i, f.T, f.PDQ.String(), f.Quality, f.PHash.String(), f.DHash.String()); err != nil {
 			return err
 		}
 		for j, v := range f.Views {
 			if _, err := vstmt.ExecContext(ctx, id, i, j, v.Name, v.PDQ.String(), v.Quality); err != nil {
+				return err
+			}
+		}
+		for _, sv := range f.Signals {
+			if _, err := sstmt.ExecContext(ctx, id, i, sv.Type, sv.Version, sv.Value, sv.Quality); err != nil {
 				return err
 			}
 		}
@@ -504,7 +532,7 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = q.QueryContext(ctx, `SELECT id, case_id, sha256, name, note, added_at, kind, format, codec, width, height, duration, fps FROM media`+caseFilter+` ORDER BY case_id, seq`, args...)
+	rows, err = q.QueryContext(ctx, `SELECT id, case_id, sha256, name, note, added_at, kind, format, codec, width, height, duration, fps, fingerprint_version FROM media`+caseFilter+` ORDER BY case_id, seq`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -515,7 +543,7 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 		var cid, added string
 		var m Media
 		fp := &m.Fingerprint
-		if err := rows.Scan(&mid, &cid, &m.SHA256, &m.Name, &m.Note, &added, &fp.Kind, &fp.Format, &fp.Codec, &fp.Width, &fp.Height, &fp.Duration, &fp.FPS); err != nil {
+		if err := rows.Scan(&mid, &cid, &m.SHA256, &m.Name, &m.Note, &added, &fp.Kind, &fp.Format, &fp.Codec, &fp.Width, &fp.Height, &fp.Duration, &fp.FPS, &m.Version); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -594,7 +622,30 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 			}
 		}
 	}
-	return cases, vrows.Err()
+	if err := vrows.Err(); err != nil {
+		return nil, err
+	}
+	vrows.Close()
+	srows, err := q.QueryContext(ctx, `SELECT media_id, frame_seq, type, version, value, quality FROM signals`+viewFilter+` ORDER BY media_id, frame_seq, type`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer srows.Close()
+	for srows.Next() {
+		var mid int64
+		var seq int
+		var sv fingerprint.Signal
+		if err := srows.Scan(&mid, &seq, &sv.Type, &sv.Version, &sv.Value, &sv.Quality); err != nil {
+			return nil, err
+		}
+		if at, ok := mediaPos[mid]; ok {
+			frames := cases[at.c].Media[at.m].Fingerprint.Frames
+			if seq >= 0 && seq < len(frames) {
+				frames[seq].Signals = append(frames[seq].Signals, sv)
+			}
+		}
+	}
+	return cases, srows.Err()
 }
 
 // All implements Store.
@@ -612,7 +663,8 @@ func (s *SQLite) List(ctx context.Context) ([]Summary, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT c.id, c.title, c.rating, c.category, c.updated_at,
 		(SELECT COUNT(*) FROM media m WHERE m.case_id = c.id),
 		(SELECT COUNT(*) FROM frames f JOIN media m ON f.media_id = m.id WHERE m.case_id = c.id),
-		(SELECT COUNT(*) FROM fact_checks k WHERE k.case_id = c.id)
+		(SELECT COUNT(*) FROM fact_checks k WHERE k.case_id = c.id),
+		(SELECT COALESCE(group_concat(v, ','), '') FROM (SELECT DISTINCT fingerprint_version AS v FROM media m WHERE m.case_id = c.id ORDER BY v))
 		FROM cases c ORDER BY c.id`)
 	if err != nil {
 		return nil, err
@@ -621,11 +673,12 @@ func (s *SQLite) List(ctx context.Context) ([]Summary, error) {
 	out := []Summary{}
 	for rows.Next() {
 		var s Summary
-		var updated string
-		if err := rows.Scan(&s.ID, &s.Title, &s.Rating, &s.Category, &updated, &s.Media, &s.Frames, &s.FactChecks); err != nil {
+		var updated, versions string
+		if err := rows.Scan(&s.ID, &s.Title, &s.Rating, &s.Category, &updated, &s.Media, &s.Frames, &s.FactChecks, &versions); err != nil {
 			return nil, err
 		}
 		s.UpdatedAt = parseTime(updated)
+		s.Versions = splitVersions(versions)
 		out = append(out, s)
 	}
 	return out, rows.Err()

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -42,4 +43,14 @@ type Summary struct {
 	Frames     int       `json:"frames"`
 	FactChecks int       `json:"fact_checks"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// Versions are the distinct versions of what made the media's
+	// fingerprints (fingerprint.Version), oldest first.
+	Versions []string `json:"fingerprint_versions,omitempty"`
+}
+
+func splitVersions(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }

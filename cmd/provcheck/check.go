@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/provcheck/provcheck/engine"
 	"github.com/provcheck/provcheck/internal/report"
@@ -49,6 +50,10 @@ limits.max_file_size bytes). --quiet prints nothing: the exit code tells
 			w := report.NewReportWriter(out, f, a.style())
 			if n := slices.Index(files, "-"); n >= 0 && slices.Index(files[n+1:], "-") >= 0 {
 				return usageErr(errors.New(`"-" (standard input) can be given once`))
+			}
+			if st, err := e.Staleness(ctx); err == nil && st.Outdated > 0 {
+				fmt.Fprintf(a.stderr, "provcheck: note: %d of %d registered media were fingerprinted by an older provcheck (%s); register them again to match as well as new media\n",
+					st.Outdated, st.Media, strings.Join(st.What, ", "))
 			}
 			failed, tripped := 0, false
 			// Files are checked in parallel, one per CPU, and reported in

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -173,15 +175,41 @@ func (a *app) registryListCmd() *cobra.Command {
 					return usageErr(err)
 				}
 				w := cmd.OutOrStdout()
+				type listed struct {
+					registry.Summary
+					Outdated []string `json:"outdated,omitempty"` // what is older than this provcheck's fingerprints
+				}
+				out := make([]listed, len(list))
+				var stale, what []string
+				for i, s := range list {
+					out[i].Summary = s
+					for _, v := range s.Versions {
+						out[i].Outdated = append(out[i].Outdated, engine.Outdated(v)...)
+					}
+					slices.Sort(out[i].Outdated)
+					out[i].Outdated = slices.Compact(out[i].Outdated)
+					if len(out[i].Outdated) > 0 {
+						stale = append(stale, s.ID)
+						what = append(what, out[i].Outdated...)
+					}
+				}
 				if f == report.JSON {
-					return writeJSON(w, list)
+					return writeJSON(w, out)
 				}
 				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tRATING\tMEDIA\tFRAMES\tFACT-CHECKS\tTITLE")
 				for _, s := range list {
 					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", s.ID, s.Rating, s.Media, s.Frames, s.FactChecks, s.Title)
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				if len(stale) > 0 {
+					_, err := fmt.Fprintf(w, "\nnote: %d case(s) have media fingerprinted by an older provcheck (%s): %s; register them again to match as well as new media\n",
+						len(stale), strings.Join(slices.Compact(slices.Sorted(slices.Values(what))), ", "), strings.Join(stale, ", "))
+					return err
+				}
+				return nil
 			})
 		},
 	}

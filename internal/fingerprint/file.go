@@ -13,6 +13,7 @@ import (
 	"github.com/provcheck/provcheck/internal/media/ffmpeg"
 	"github.com/provcheck/provcheck/internal/picture"
 	"github.com/provcheck/provcheck/internal/safefile"
+	"github.com/provcheck/provcheck/internal/signal"
 	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/internal/views"
 )
@@ -118,6 +119,7 @@ func FingerprintImage(img image.Image, format string, set views.Set) *Fingerprin
 	}
 	if set != views.QueryViews {
 		fp.Frames = []Frame{h.HashViews(img, 0, set, l)}
+		fp.Frames[0].Signals = extraSignals(img, signal.Image)
 		return fp
 	}
 	// One luminance grid serves the proposals (halved), the turned views
@@ -128,6 +130,7 @@ func FingerprintImage(img image.Image, format string, set views.Set) *Fingerprin
 	l.Proposals = picture.ProposeFromGrids(frames, []*luma.Grid{g.Shrink(picture.ProposalGridSide)}, picture.MaxProposals)
 	fp.Regions = views.QueryRegions(l)
 	fp.Frames = []Frame{h.hashQuery(img, 0, l, g)}
+	fp.Frames[0].Signals = extraSignals(img, signal.Image)
 	return fp
 }
 
@@ -237,7 +240,7 @@ func newSink(s Sampling, out *Fingerprint) *sink {
 
 func (sk *sink) add(img image.Image, t float64) {
 	if sk.layout != nil {
-		sk.dedup.add(sk.h.HashViews(img, t, sk.views, *sk.layout))
+		sk.dedup.add(sk.hash(img, t, *sk.layout))
 		return
 	}
 	sk.held = append(sk.held, heldFrame{cloneImage(img), t})
@@ -263,9 +266,16 @@ func (sk *sink) decide() {
 	}
 	sk.layout = &l
 	for _, f := range sk.held {
-		sk.dedup.add(sk.h.HashViews(f.img, f.t, sk.views, l))
+		sk.dedup.add(sk.hash(f.img, f.t, l))
 	}
 	sk.held = nil
+}
+
+// hash fingerprints one frame of the clip, with its views and signals.
+func (sk *sink) hash(img image.Image, t float64, l picture.Layout) Frame {
+	f := sk.h.HashViews(img, t, sk.views, l)
+	f.Signals = extraSignals(img, signal.Video)
+	return f
 }
 
 // finish hashes what is still held (a clip shorter than layoutFrames) and

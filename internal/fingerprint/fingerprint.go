@@ -57,6 +57,9 @@ type Frame struct {
 	PHash   Hash64   `json:"phash"`
 	DHash   Hash64   `json:"dhash"`
 	Views   []View   `json:"views,omitempty"`
+	// Signals are the values of the registered signal types other than
+	// PDQ (see package signal), of the whole frame.
+	Signals []Signal `json:"signals,omitempty"`
 	// Luma is the frame's luminance, kept for checks (see HashWindow);
 	// nil when not kept.
 	Luma *luma.Grid `json:"-"`
@@ -68,6 +71,14 @@ type View struct {
 	Name    string   `json:"name"`
 	PDQ     pdq.Hash `json:"pdq"`
 	Quality int      `json:"quality"`
+}
+
+// Signal is one value of a signal type, in the type's text form.
+type Signal struct {
+	Type    string `json:"type"`
+	Version int    `json:"version"`
+	Value   string `json:"value"`
+	Quality int    `json:"quality"`
 }
 
 // Fingerprint is what the rest of the program passes around: the source's

@@ -231,7 +231,8 @@ func (s *Snapshot) Apply(ch registry.Changes) *Snapshot {
 		l.moved[c.ID] = ci
 		l.live++
 	}
-	next := &Snapshot{Cases: cases, Generation: ch.Generation, Stopped: stopped, layers: l}
+	next := &Snapshot{Cases: cases, Generation: ch.Generation, Stopped: stopped, layers: l,
+		Signals: signalIndexes(cases, l.opts.MinQuality)}
 	baseN := l.base.Len()
 	if float64(len(l.dHash)) > max(deltaMaxEntries, deltaMaxShare*float64(baseN)) || float64(l.nDead) > deadMaxShare*float64(baseN) {
 		o := l.opts

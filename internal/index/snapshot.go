@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/provcheck/provcheck/internal/signal"
 	"github.com/provcheck/provcheck/registry"
 )
 
@@ -18,6 +19,10 @@ type Snapshot struct {
 	// Stopped counts the registered frames and views left out of the index
 	// because they are near a stop frame.
 	Stopped int
+	// Signals index, by type name, the registered values of the signal
+	// types other than PDQ (whose values of another version than the
+	// type's are left out: they do not compare).
+	Signals map[string]signal.Index
 
 	layers *layers // what Apply needs (delta.go)
 }
@@ -69,7 +74,42 @@ func BuildSnapshot(cases []registry.Case, o Options) *Snapshot {
 	}
 	idx.Build() // built before it is shared: searches only read it
 	l.delta = NewMIH(0)
-	return &Snapshot{Cases: cases, Index: idx, Stopped: stopped, layers: l}
+	return &Snapshot{Cases: cases, Index: idx, Stopped: stopped, layers: l, Signals: signalIndexes(cases, o.MinQuality)}
+}
+
+// signalIndexes indexes the registered values of every registered signal
+// type but PDQ.
+func signalIndexes(cases []registry.Case, minQuality int) map[string]signal.Index {
+	if len(signal.Types()) <= 1 {
+		return nil // PDQ alone: the main index has it
+	}
+	out := map[string]signal.Index{}
+	for ci, c := range cases {
+		for mi, m := range c.Media {
+			for fi, f := range m.Fingerprint.Frames {
+				for _, sv := range f.Signals {
+					t, ok := signal.Lookup(sv.Type)
+					if !ok || sv.Version != t.Version() || sv.Quality < minQuality {
+						continue
+					}
+					v, err := t.Decode(sv.Value)
+					if err != nil {
+						continue // validated when stored; never expected
+					}
+					x := out[sv.Type]
+					if x == nil {
+						x = t.NewIndex(0)
+						out[sv.Type] = x
+					}
+					x.Add(v, signal.Ref{Case: int32(ci), Media: int32(mi), Frame: int32(fi)})
+				}
+			}
+		}
+	}
+	for _, x := range out {
+		x.Build()
+	}
+	return out
 }
 
 // LoadSnapshot reads the whole registry, with its stop frames, and indexes

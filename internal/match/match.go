@@ -13,6 +13,7 @@ import (
 	"github.com/provcheck/provcheck/internal/fingerprint"
 	"github.com/provcheck/provcheck/internal/index"
 	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/signal"
 	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/rules"
 )
@@ -28,6 +29,8 @@ type QueryFrame struct {
 	// many per frame, so they are searched only within the match
 	// distance, where a hit is strong evidence and the search is cheap.
 	Narrow []pdq.Hash
+	// Signals are the frame's values of the signal types other than PDQ.
+	Signals []fingerprint.Signal
 }
 
 // Query is what is searched.
@@ -42,7 +45,7 @@ type Query struct {
 func NewQuery(fp *fingerprint.Fingerprint, minQuality int) Query {
 	q := Query{Kind: fp.Kind, Duration: fp.Duration, Frames: make([]QueryFrame, len(fp.Frames))}
 	for i, f := range fp.Frames {
-		qf := QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}}
+		qf := QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}, Signals: f.Signals}
 		for _, v := range f.Views {
 			switch {
 			case v.Quality < minQuality:
@@ -134,7 +137,7 @@ func Find(snap *index.Snapshot, q Query, p Params) []CaseMatch {
 			narrowOwner = append(narrowOwner, int32(qi))
 		}
 	}
-	if informative == 0 || snap.Index.Len() == 0 {
+	if informative == 0 || snap.Index.Len() == 0 && len(snap.Signals) == 0 {
 		return nil
 	}
 	// Best distance per (medium, query frame, registered frame): several
@@ -156,6 +159,12 @@ func Find(snap *index.Snapshot, q Query, p Params) []CaseMatch {
 	if len(narrow) > 0 {
 		snap.Index.SearchMany(narrow, min(p.MatchDistance, p.SearchDistance), collect(narrowOwner))
 	}
+	searchSignals(snap, q, p, func(qi int32, h signal.Hit, d int32) {
+		k := key{mediaKey{h.Case, h.Media}, qi, h.Frame}
+		if old, ok := best[k]; !ok || d < old {
+			best[k] = d
+		}
+	})
 	byMedia := map[mediaKey][]hit{}
 	for k, d := range best {
 		byMedia[k.mk] = append(byMedia[k.mk], hit{qi: k.qi, fi: k.fi, dist: d})
@@ -185,6 +194,48 @@ func Find(snap *index.Snapshot, q Query, p Params) []CaseMatch {
 		return out[i].Case < out[j].Case
 	})
 	return out
+}
+
+// searchSignals looks up the query frames' values of every signal type but
+// PDQ in the snapshot's index of that type. A hit's distance is put on the
+// configured PDQ scale so that the type's own thresholds land on the
+// configured ones: within the type's match threshold is within
+// p.MatchDistance, within its possible threshold within p.SearchDistance.
+func searchSignals(snap *index.Snapshot, q Query, p Params, found func(qi int32, h signal.Hit, d int32)) {
+	if len(snap.Signals) == 0 {
+		return
+	}
+	var hits []signal.Hit
+	for qi, f := range q.Frames {
+		if f.Quality < p.MinQuality {
+			continue
+		}
+		for _, sv := range f.Signals {
+			x := snap.Signals[sv.Type]
+			t, ok := signal.Lookup(sv.Type)
+			if x == nil || !ok || sv.Version != t.Version() || sv.Quality < p.MinQuality {
+				continue
+			}
+			v, err := t.Decode(sv.Value)
+			if err != nil {
+				continue
+			}
+			strong, weak := t.Thresholds()
+			hits = x.Search(v, weak, hits[:0])
+			for _, h := range hits {
+				found(int32(qi), h, int32(onScale(h.Distance, strong, weak, p)))
+			}
+		}
+	}
+}
+
+// onScale maps a distance of a type with thresholds strong ≤ weak onto the
+// configured ones, linearly on each side of strong.
+func onScale(d, strong, weak int, p Params) int {
+	if d <= strong {
+		return (d*p.MatchDistance + max(strong, 1)/2) / max(strong, 1)
+	}
+	return p.MatchDistance + ((d-strong)*(p.SearchDistance-p.MatchDistance)+max(weak-strong, 1)/2)/max(weak-strong, 1)
 }
 
 // stronger orders evidence: more strong frames, then more aligned frames,

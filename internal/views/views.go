@@ -11,6 +11,11 @@ import (
 	"github.com/provcheck/provcheck/internal/picture"
 )
 
+// Version is the version of the registered views: registered frames hashed
+// with another set of views match worse (1: before zoom70; 2: with it).
+// Bump it when RegisterViews changes.
+const Version = 2
+
 // Set says which views of each frame to hash besides the frame itself.
 type Set int
 
