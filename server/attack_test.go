@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/provcheck/provcheck/internal/testmedia"
 	"github.com/provcheck/provcheck/rules"
 )
 
@@ -250,5 +253,82 @@ func TestBrokenChunkedEncoding(t *testing.T) {
 	}
 	if strings.Contains(ts.log.String(), `"internal error"`) {
 		t.Errorf("logged as an internal error:\n%s", ts.log.String())
+	}
+}
+
+// TestDecoderTextNeverReachesClients: what ffmpeg and ffprobe print about
+// a damaged file ("moov atom not found", "Invalid data found…") stays in
+// the log under the request id; the client gets a stable code and a
+// plain message, in "error" and in "reply".
+func TestDecoderTextNeverReachesClients(t *testing.T) {
+	ts := newTestServer(t, nil)
+	m := getMedia(t)
+	clip := m.read(t, "clip.mp4")
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.avi")
+	// A 9000×9000 Motion JPEG: over ffmpeg's frame limit.
+	if err := testmedia.FFmpeg(context.Background(), "-f", "lavfi", "-i", "color=c=gray:size=9000x9000:rate=5", "-frames:v", "1",
+		"-c:v", "mjpeg", "-q:v", "20", big); err != nil {
+		t.Fatal(err)
+	}
+	bigData, err := os.ReadFile(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		data   []byte
+		status int
+		code   string
+		msg    string
+	}{
+		{"truncated.mp4", clip[:len(clip)/3], 422, "unreadable_media", "the video file is damaged or incomplete"},
+		{"junk.mp4", append(append([]byte{}, clip[:64]...), bytes.Repeat([]byte{0xAB}, 4000)...), 422, "unreadable_media", "the video file is damaged or incomplete"},
+		{"big.avi", bigData, 413, "too_large", "the video is too large to check"},
+		{"truncated.jpg", m.read(t, "truncated.jpg"), 422, "unreadable_media", "the image file is damaged or incomplete"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, ct := form(t, []formFile{{"file", tt.name, tt.data}})
+			a := do(t, request(t, "POST", ts.url+"/v1/check", body, "Content-Type", ct))
+			got := a.json(t)
+			if a.status != tt.status || got["code"] != tt.code || !strings.HasPrefix(got["error"].(string), tt.msg) {
+				t.Fatalf("want %d %s %q: %s", tt.status, tt.code, tt.msg, a)
+			}
+			for _, bad := range []string{"moov", "Invalid data", "ffmpeg", "ffprobe", "[mjpeg]", "max pixel", "EOF", "file:"} {
+				if strings.Contains(string(a.body), bad) {
+					t.Errorf("the answer shows decoder text %q: %s", bad, a)
+				}
+			}
+			if reply, _ := got["reply"].(string); !strings.Contains(reply, tt.msg) {
+				t.Errorf("reply %q does not carry the plain message", reply)
+			}
+			id := a.header.Get("X-Request-Id")
+			var logged bool
+			for _, line := range strings.Split(ts.log.String(), "\n") {
+				if strings.Contains(line, `"file not checked"`) && strings.Contains(line, id) && strings.Contains(line, `"detail"`) {
+					logged = true
+				}
+			}
+			if !logged {
+				t.Errorf("no log line with the detail under request id %s:\n%s", id, ts.log.String())
+			}
+		})
+	}
+}
+
+// TestNotFoundDoesNotEchoLongIDs: a 404 for a 10,000-character id shows
+// only its start.
+func TestNotFoundDoesNotEchoLongIDs(t *testing.T) {
+	ts := newTestServer(t, nil)
+	id := strings.Repeat("a", 10_000)
+	for _, method := range []string{"GET", "DELETE"} {
+		a := do(t, request(t, method, ts.url+"/v1/entries/"+id, nil, "Authorization", "Bearer "+testKey))
+		if a.status != http.StatusNotFound || a.json(t)["code"] != "not_found" {
+			t.Fatalf("%s: %s", method, a)
+		}
+		if len(a.body) > 400 || !strings.Contains(string(a.body), strings.Repeat("a", 100)+"…") {
+			t.Errorf("%s: the answer is %d bytes: %.300s", method, len(a.body), a.body)
+		}
 	}
 }

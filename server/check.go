@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/internal/media"
 )
 
 // handleCheck is POST /v1/check: one medium, as the multipart field "file"
@@ -79,7 +81,7 @@ func (s *Server) checkUpload(w http.ResponseWriter, r *http.Request, onFrame fun
 	}
 	rep.File = f.name
 	if fpErr != nil {
-		ae := s.fileProblem(ctx, fpErr, up)
+		ae := s.fileProblem(ctx, fpErr, up, f)
 		s.metrics.check("", "", ae.Code, 0)
 		rep.Error = ae.Msg
 		return checked{rep: rep, fileErr: ae}
@@ -138,10 +140,25 @@ func (s *Server) waitError(ctx context.Context) error {
 	return s.busy()
 }
 
-// fileProblem turns a fingerprinting error into an answer. The message says
-// what is wrong with the file, with the temporary paths taken out.
-func (s *Server) fileProblem(ctx context.Context, err error, up *upload) *apiError {
-	msg := up.redact(err.Error())
+// fileProblem turns a fingerprinting error into an answer: a stable code
+// and a plain message chosen by the service. What the decoders said
+// (ffmpeg's and ffprobe's text included) goes to the log with the request
+// id, never to the client.
+func (s *Server) fileProblem(ctx context.Context, err error, up *upload, f uploadedFile) *apiError {
+	ae := s.classifyFileError(ctx, err, f)
+	s.log.LogAttrs(ctx, slog.LevelInfo, "file not checked", slog.String("request_id", infoFrom(ctx).id),
+		slog.String("file", f.name), slog.String("code", ae.Code), slog.String("detail", up.redact(err.Error())))
+	return ae
+}
+
+func (s *Server) classifyFileError(ctx context.Context, err error, f uploadedFile) *apiError {
+	what := "file"
+	switch f.media.Kind {
+	case media.KindImage:
+		what = "image"
+	case media.KindVideo:
+		what = "video"
+	}
 	switch {
 	case ctx.Err() != nil || errors.Is(err, engine.ErrTimeout):
 		return &apiError{Status: http.StatusGatewayTimeout, Code: "deadline_exceeded",
@@ -152,12 +169,21 @@ func (s *Server) fileProblem(ctx context.Context, err error, up *upload) *apiErr
 	case errors.Is(err, engine.ErrInternal):
 		return &apiError{Status: http.StatusInternalServerError, Code: "internal",
 			Msg: "internal error; quote the request id when reporting it"}
-	case errors.Is(err, engine.ErrUnsupported), errors.Is(err, engine.ErrNotMedia), errors.Is(err, engine.ErrNoVideo):
-		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media", Msg: msg}
+	case errors.Is(err, engine.ErrNotMedia):
+		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media",
+			Msg: "the file is not an image or a video"}
+	case errors.Is(err, engine.ErrNoVideo):
+		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media",
+			Msg: "the file has no video in it"}
+	case errors.Is(err, engine.ErrUnsupported):
+		return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media",
+			Msg: fmt.Sprintf("the %s uses a format or feature this server cannot decode", what)}
 	case errors.Is(err, engine.ErrTooLarge):
-		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: msg}
+		return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
+			Msg: fmt.Sprintf("the %s is too large to check (its pictures have too many pixels)", what)}
 	case errors.Is(err, engine.ErrEmpty):
-		return errBadRequest("empty_upload", msg)
+		return errBadRequest("empty_upload", "the file is empty")
 	}
-	return &apiError{Status: http.StatusUnprocessableEntity, Code: "unreadable_media", Msg: msg}
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: "unreadable_media",
+		Msg: fmt.Sprintf("the %s file is damaged or incomplete", what)}
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/provcheck/provcheck/engine"
 	"github.com/provcheck/provcheck/registry"
@@ -194,7 +195,7 @@ func (s *Server) registerUpload(ctx context.Context, up *upload) (saved registry
 		regErr = nil
 		var errs []string
 		for _, fe := range fes {
-			ae := s.fileProblem(ctx, fe.Err, up)
+			ae := s.fileProblem(ctx, fe.Err, up, up.byName(fe.File))
 			if ae.Code == "deadline_exceeded" || ae.Code == "video_unavailable" {
 				fileErr = ae
 				return
@@ -288,7 +289,7 @@ func entryView(c registry.Case, frames bool) registry.Case {
 func registryError(err error, id string) error {
 	switch {
 	case errors.Is(err, registry.ErrNotFound):
-		return &apiError{Status: http.StatusNotFound, Code: "not_found", Msg: fmt.Sprintf("no case %q", id)}
+		return &apiError{Status: http.StatusNotFound, Code: "not_found", Msg: fmt.Sprintf("no case %q", shortID(id))}
 	case registry.IsValidation(err):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_entry", Msg: "nothing saved: " + err.Error()}
 	case errors.Is(err, registry.ErrUnavailable):
@@ -296,6 +297,22 @@ func registryError(err error, id string) error {
 			Msg: "the registry database cannot be reached; nothing was changed and checks still work; try again later"}
 	}
 	return err
+}
+
+// maxEchoedID is how much of a requested id an answer shows back: ids
+// are at most 100 characters, so anything longer is not one.
+const maxEchoedID = 100
+
+// shortID cuts an id to be echoed in an answer.
+func shortID(id string) string {
+	if len(id) <= maxEchoedID {
+		return id
+	}
+	cut := maxEchoedID
+	for cut > 0 && !utf8.RuneStart(id[cut]) {
+		cut--
+	}
+	return id[:cut] + "…"
 }
 
 func boolParam(r *http.Request, name string) (bool, error) {

@@ -47,6 +47,16 @@ func (u *upload) cleanup() {
 	}
 }
 
+// byName is the uploaded file shown to people as name.
+func (u *upload) byName(name string) uploadedFile {
+	for _, f := range u.files {
+		if f.name == name {
+			return f
+		}
+	}
+	return uploadedFile{name: name}
+}
+
 // redact replaces the temporary paths in a message with the files' names.
 func (u *upload) redact(msg string) string {
 	if u == nil {

@@ -66,7 +66,14 @@ func (f *FFmpeg) probe(ctx context.Context, path string) (probed, error) {
 	}
 	p, err := parseProbe(stdout.buf.Bytes())
 	if err != nil {
-		return probed{}, &Error{Tool: "ffprobe", Path: path, Err: err, Stderr: stderr.Fold()}
+		folded := stderr.Fold()
+		if strings.Contains(folded, "exceeds specified max pixel count") {
+			// ffprobe could not open a stream whose frames are over
+			// -max_pixels: too large, not missing.
+			return probed{}, &Error{Tool: "ffprobe", Path: path,
+				Err: fmt.Errorf("%w: the frames are more than %d pixels", ErrTooLarge, f.maxPixels)}
+		}
+		return probed{}, &Error{Tool: "ffprobe", Path: path, Err: err, Stderr: folded}
 	}
 	if p.codedW*p.codedH > f.maxPixels {
 		return probed{}, &Error{Tool: "ffprobe", Path: path,
