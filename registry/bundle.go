@@ -1,9 +1,7 @@
 package registry
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -47,23 +45,14 @@ const MaxBundleBytes = 1 << 30
 
 // ReadBundle parses and validates a bundle. Unknown keys, syntax errors and
 // invalid values are reported with where they are; nothing is returned
-// unless the whole bundle is valid.
+// unless the whole bundle is valid. The bundle is read as a stream (see
+// bundleReader): memory grows with the cases it holds, not with its
+// whitespace or with one oversized value.
 func ReadBundle(r io.Reader) (Bundle, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxBundleBytes+1))
+	br := newBundleReader(r)
+	b, err := br.bundle()
 	if err != nil {
 		return Bundle{}, err
-	}
-	if len(data) > MaxBundleBytes {
-		return Bundle{}, fmt.Errorf("bundle is larger than %d bytes", MaxBundleBytes)
-	}
-	var b Bundle
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		return Bundle{}, jsonError(data, err)
-	}
-	if dec.More() {
-		return Bundle{}, errors.New("bundle: trailing data after the JSON object")
 	}
 	return b, b.Validate()
 }
@@ -92,39 +81,4 @@ func (b *Bundle) Validate() error {
 		return fmt.Errorf("bundle: %w", err)
 	}
 	return nil
-}
-
-// jsonError turns a decoding error into one that says where (line:column).
-func jsonError(data []byte, err error) error {
-	var off int64 = -1
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		off = syn.Offset
-	case errors.As(err, &typ):
-		off = typ.Offset
-		if typ.Field != "" {
-			return fmt.Errorf("bundle: %s: %s is not a valid %s (line %s)", typ.Field, typ.Value, typ.Type, lineCol(data, off))
-		}
-	}
-	if off >= 0 {
-		return fmt.Errorf("bundle: line %s: %v", lineCol(data, off), err)
-	}
-	return fmt.Errorf("bundle: %v", err)
-}
-
-func lineCol(data []byte, off int64) string {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	line, col := 1, 1
-	for _, c := range data[:off] {
-		if c == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
-	return fmt.Sprintf("%d:%d", line, col)
 }

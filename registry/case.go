@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/provcheck/provcheck/internal/fingerprint"
 	"github.com/provcheck/provcheck/internal/media"
@@ -265,11 +267,17 @@ func (c *Case) validate(p *problems, prefix string, needMedia bool) {
 		return prefix + "." + field
 	}
 	if !ValidID(c.ID) {
-		p.add(at("id"), "%q is not a valid id (lower-case letters, digits, '.', '_', '-'; at most 100)", c.ID)
+		p.add(at("id"), "%q is not a valid id (lower-case letters, digits, '.', '_', '-'; at most 100)", clip(c.ID))
 	}
 	if strings.TrimSpace(c.Title) == "" {
 		p.add(at("title"), "is required")
 	}
+	p.text(at("title"), c.Title, MaxTitleLen)
+	p.text(at("claim"), c.Claim, MaxClaimLen)
+	p.text(at("rating"), c.Rating, MaxRatingLen)
+	p.count(at("tags"), len(c.Tags), MaxTags)
+	p.count(at("media"), len(c.Media), MaxMedia)
+	p.count(at("fact_checks"), len(c.FactChecks), MaxFactChecks)
 	if _, err := ParseCategory(string(c.Category)); err != nil {
 		p.add(at("category"), "%v", err)
 	}
@@ -277,9 +285,13 @@ func (c *Case) validate(p *problems, prefix string, needMedia bool) {
 		p.add(at("first_seen"), "%q is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", c.FirstSeen)
 	}
 	for i, t := range c.Tags {
+		if i >= MaxTags {
+			break
+		}
 		if strings.TrimSpace(t) == "" {
 			p.add(at(fmt.Sprintf("tags[%d]", i)), "is empty")
 		}
+		p.text(at(fmt.Sprintf("tags[%d]", i)), t, MaxTagLen)
 	}
 	if needMedia && len(c.Media) == 0 {
 		p.add(at("media"), "a case needs at least one image or video")
@@ -293,6 +305,8 @@ func (c *Case) validate(p *problems, prefix string, needMedia bool) {
 			p.add(mp+".sha256", "the same medium appears twice")
 		}
 		seen[m.SHA256] = true
+		p.text(mp+".name", m.Name, MaxMediaNameLen)
+		p.text(mp+".note", m.Note, MaxNoteLen)
 		validateFingerprint(p, mp+".fingerprint", &m.Fingerprint)
 		validateThumbnails(p, mp+".thumbnails", &m)
 	}
@@ -301,11 +315,17 @@ func (c *Case) validate(p *problems, prefix string, needMedia bool) {
 		if strings.TrimSpace(fc.Publisher) == "" {
 			p.add(fp+".publisher", "is required")
 		}
-		if fc.URL != "" && !validURL(fc.URL) {
+		p.text(fp+".publisher", fc.Publisher, MaxPublisherLen)
+		p.text(fp+".title", fc.Title, MaxFCTitleLen)
+		p.text(fp+".rating", fc.Rating, MaxRatingLen)
+		p.text(fp+".language", fc.Language, MaxLanguageLen)
+		if len(fc.URL) > MaxURLLen {
+			p.text(fp+".url", fc.URL, MaxURLLen)
+		} else if fc.URL != "" && !validURL(fc.URL) {
 			p.add(fp+".url", "%q is not an http(s) URL", fc.URL)
 		}
 		if !ValidDate(fc.Date) {
-			p.add(fp+".date", "%q is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", fc.Date)
+			p.add(fp+".date", "%q is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", clip(fc.Date))
 		}
 		if fc.PublisherURL != "" && !validURL(fc.PublisherURL) {
 			p.add(fp+".publisher_url", "%q is not an http(s) URL", fc.PublisherURL)
@@ -330,25 +350,85 @@ func (c *Case) validate(p *problems, prefix string, needMedia bool) {
 	}
 }
 
+// text reports a string longer than max bytes or not valid UTF-8.
+func (p *problems) text(path, s string, max int) {
+	switch {
+	case len(s) > max:
+		p.add(path, "is %d bytes long, over the limit of %d", len(s), max)
+	case !utf8.ValidString(s):
+		p.add(path, "is not valid UTF-8 text")
+	}
+}
+
+// count reports a list longer than max.
+func (p *problems) count(path string, n, max int) {
+	if n > max {
+		p.add(path, "has %d elements, over the limit of %d", n, max)
+	}
+}
+
+// number reports a number that is not finite or outside lo..hi.
+func (p *problems) number(path string, v, lo, hi float64) {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < lo || v > hi {
+		p.add(path, "%g is outside %g..%g", v, lo, hi)
+	}
+}
+
+// clip shortens a value quoted back in an error message.
+func clip(s string) string {
+	const show = 80
+	if len(s) <= show {
+		return s
+	}
+	cut := show
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
 func validateFingerprint(p *problems, path string, fp *fingerprint.Fingerprint) {
 	if fp.Kind != media.KindImage && fp.Kind != media.KindVideo {
-		p.add(path+".kind", "%q is not image or video", fp.Kind)
+		p.add(path+".kind", "%q is not image or video", clip(string(fp.Kind)))
 	}
+	p.text(path+".format", fp.Format, MaxFormatLen)
+	p.text(path+".codec", fp.Codec, MaxFormatLen)
+	p.number(path+".width", float64(fp.Width), 0, MaxSide)
+	p.number(path+".height", float64(fp.Height), 0, MaxSide)
+	p.number(path+".duration_s", fp.Duration, 0, MaxDuration)
+	p.number(path+".fps", fp.FPS, 0, MaxFPS)
 	if len(fp.Frames) == 0 {
 		p.add(path+".frames", "no frames")
 	}
+	p.count(path+".frames", len(fp.Frames), MaxFrames)
 	if fp.Kind == media.KindImage && len(fp.Frames) > 1 {
 		p.add(path+".frames", "an image has one frame, got %d", len(fp.Frames))
 	}
 	last := -1.0
 	for i, f := range fp.Frames {
-		if f.T < 0 || f.T < last {
-			p.add(fmt.Sprintf("%s.frames[%d].t", path, i), "timestamps must be ≥ 0 and ascending")
+		fpath := fmt.Sprintf("%s.frames[%d]", path, i)
+		if math.IsNaN(f.T) || math.IsInf(f.T, 0) || f.T < 0 || f.T < last || f.T > MaxDuration {
+			p.add(fpath+".t", "timestamps must be finite, ≥ 0 and ascending")
 			break
 		}
 		last = f.T
 		if f.Quality < 0 || f.Quality > 100 {
-			p.add(fmt.Sprintf("%s.frames[%d].quality", path, i), "%d is outside 0..100", f.Quality)
+			p.add(fpath+".quality", "%d is outside 0..100", f.Quality)
+			break
+		}
+		if len(f.Views) > MaxViews {
+			p.count(fpath+".views", len(f.Views), MaxViews)
+			break
+		}
+		bad := false
+		for j, v := range f.Views {
+			if len(v.Name) > MaxFormatLen || v.Quality < 0 || v.Quality > 100 {
+				p.add(fmt.Sprintf("%s.views[%d]", fpath, j), "a view name is at most %d bytes and its quality within 0..100", MaxFormatLen)
+				bad = true
+				break
+			}
+		}
+		if bad {
 			break
 		}
 		for j, sv := range f.Signals {
@@ -425,22 +505,26 @@ func Merge(existing, incoming Case) Case {
 			out.MediaAppearances[i] = m
 		}
 	}
+	// Sets keep the merge linear in the number of tags and media.
 	out.Tags = append([]string(nil), existing.Tags...)
+	tags := make(map[string]bool, len(out.Tags)+len(incoming.Tags))
+	for _, t := range out.Tags {
+		tags[strings.ToLower(t)] = true
+	}
 	for _, t := range incoming.Tags {
-		if !containsFold(out.Tags, t) {
+		if k := strings.ToLower(t); !tags[k] {
+			tags[k] = true
 			out.Tags = append(out.Tags, t)
 		}
 	}
 	out.Media = append([]Media(nil), existing.Media...)
+	digests := make(map[string]bool, len(out.Media)+len(incoming.Media))
+	for _, m := range out.Media {
+		digests[m.SHA256] = true
+	}
 	for _, m := range incoming.Media {
-		dup := false
-		for _, e := range out.Media {
-			if e.SHA256 == m.SHA256 {
-				dup = true
-				break
-			}
-		}
-		if !dup {
+		if !digests[m.SHA256] {
+			digests[m.SHA256] = true
 			out.Media = append(out.Media, m)
 		}
 	}
@@ -483,13 +567,4 @@ func mergeFactCheck(a, b FactCheck) FactCheck {
 		a.Extra = extra
 	}
 	return a
-}
-
-func containsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
 }

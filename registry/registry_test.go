@@ -227,7 +227,7 @@ func testBadBundles(t *testing.T, open func(*testing.T) Store) {
 		{"bad-format.json", []string{"format:", "version:"}},
 		{"bad-values.json", []string{"cases[0].id", "cases[0].fact_checks[0].url", "cases[2].id: \"dup\" already used by cases[1]",
 			"cases[1].category", "cases[1].media[0].fingerprint.frames[1].t", "cases[1].media[0].sha256", "cases[1].fact_checks[0].date"}},
-		{"bad-type.json", []string{"cases.title", "line 5"}},
+		{"bad-type.json", []string{"cases[0].title", "line 5"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
