@@ -20,6 +20,10 @@ type Report struct {
 	// and how many of its frames were informative enough to search.
 	Duration float64 `json:"duration_s"`
 	Frames   int     `json:"frames_checked"`
+	// FramesTruncated is set when only the start of a long video was
+	// checked (sampling.max_frames): up to CheckedUntil seconds.
+	FramesTruncated bool    `json:"frames_truncated,omitempty"`
+	CheckedUntil    float64 `json:"checked_until_s,omitempty"`
 	// Error is set, and every other field but File left out, when the file
 	// could not be checked.
 	Error string `json:"-"`

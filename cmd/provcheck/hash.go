@@ -72,7 +72,7 @@ to stderr only, never into the hash output.`,
 				Emit: func(_ string, r report.HashResult) error {
 					if r.Err != nil {
 						failed++
-						fmt.Fprintf(a.stderr, "provcheck: %s: %v\n", r.File, r.Err)
+						fmt.Fprintf(a.stderr, "provcheck: %s: %s\n", report.Clean(r.File), report.CleanLines(r.Err.Error()))
 					}
 					if outDir == "" {
 						return report.WriteHash(cmd.OutOrStdout(), f, r)

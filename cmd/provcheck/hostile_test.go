@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -55,5 +57,73 @@ func TestNonRegularInputsNeverBlock(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestTerminalEscapesArePrintedEscaped: escape sequences in file names and
+// registry text (a hyperlink that forges a link, a screen clear) are shown
+// escaped by every text output, while JSON keeps the text exactly.
+func TestTerminalEscapesArePrintedEscaped(t *testing.T) {
+	m := media(t)
+	dir := isolate(t)
+	reg := filepath.Join(dir, "reg.db")
+	forged := "\x1b]8;;https://evil.example/\x07Lead Stories\x1b]8;;\x07"
+	title := "Flood photo \x1b[2J\x1b[H (old)"
+	name := filepath.Join(dir, "photo\x1b[31m.jpg")
+	data, err := os.ReadFile(filepath.Join(m, "debunked.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do := func(args ...string) (int, string, string) {
+		return cli(t, nil, append([]string{"--registry", reg}, args...)...)
+	}
+	if code, _, stderr := do("registry", "add", name, "--id", "flood", "--title", title, "--rating", "False\x1b[8m",
+		"--publisher", forged, "--fact-check", "https://example.org/fc"); code != 0 {
+		t.Fatalf("add: %d %s", code, stderr)
+	}
+	noEscapes := func(what, out string) {
+		t.Helper()
+		if strings.ContainsAny(out, "\x1b\x07") {
+			t.Errorf("%s prints raw escape sequences: %q", what, out)
+		}
+		if !strings.Contains(out, `\x1b`) {
+			t.Errorf("%s does not show the escapes escaped: %q", what, out)
+		}
+	}
+	for _, args := range [][]string{
+		{"registry", "list"},
+		{"registry", "show", "flood"},
+		{"check", name},
+		{"hash", name},
+	} {
+		code, out, stderr := do(args...)
+		if code != 0 {
+			t.Fatalf("%v: %d %s", args, code, stderr)
+		}
+		noEscapes(strings.Join(args, " "), out+stderr)
+	}
+	// A file that fails is named on stderr, escaped too.
+	bad := filepath.Join(dir, "bad\x1b[2J.jpg")
+	os.WriteFile(bad, []byte("not an image"), 0o644)
+	_, out, stderr := do("check", bad)
+	noEscapes("check error", out+stderr)
+
+	// JSON is exact.
+	_, out, _ = do("registry", "show", "flood", "--format", "json")
+	var c struct {
+		Title      string `json:"title"`
+		FactChecks []struct {
+			Publisher string `json:"publisher"`
+		} `json:"fact_checks"`
+	}
+	if err := json.Unmarshal([]byte(out), &c); err != nil || c.Title != title || len(c.FactChecks) != 1 || c.FactChecks[0].Publisher != forged {
+		t.Errorf("JSON changed the text: %v %+v", err, c)
+	}
+	_, out, _ = do("check", "--format", "json", name)
+	if !strings.Contains(out, `\u001b]8;;https://evil.example/\u0007`) {
+		t.Errorf("check JSON: %s", out)
 	}
 }

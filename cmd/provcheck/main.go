@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/provcheck/provcheck/internal/report"
 )
 
 // Exit codes (documented in the README).
@@ -55,10 +57,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(stderr, "provcheck:", ee.err)
+			fmt.Fprintln(stderr, "provcheck:", report.CleanLines(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "provcheck:", err)
+	fmt.Fprintln(stderr, "provcheck:", report.CleanLines(err.Error()))
 	return exitUsage
 }

@@ -199,7 +199,7 @@ func (a *app) registryListCmd() *cobra.Command {
 				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tRATING\tMEDIA\tFRAMES\tFACT-CHECKS\tTITLE")
 				for _, s := range list {
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", s.ID, s.Rating, s.Media, s.Frames, s.FactChecks, s.Title)
+					fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", report.Clean(s.ID), report.Clean(s.Rating), s.Media, s.Frames, s.FactChecks, report.Clean(s.Title))
 				}
 				if err := tw.Flush(); err != nil {
 					return err
@@ -265,7 +265,7 @@ func (a *app) registryRemoveCmd() *cobra.Command {
 				if err := st.Remove(cmd.Context(), args[0]); err != nil {
 					return usageErr(err)
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", args[0])
+				fmt.Fprintf(cmd.OutOrStdout(), "removed %s\n", report.Clean(args[0]))
 				return nil
 			})
 		},

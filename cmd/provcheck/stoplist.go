@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/provcheck/provcheck/engine"
+	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/spf13/cobra"
 )
@@ -68,7 +69,7 @@ within thresholds.match_distance of it are not used as evidence.`,
 					return usageErr(err)
 				}
 				for _, f := range frames {
-					fmt.Fprintf(cmd.OutOrStdout(), "%s  %s\n", f.PDQ, f.Source)
+					fmt.Fprintf(cmd.OutOrStdout(), "%s  %s\n", f.PDQ, report.Clean(f.Source))
 				}
 				return nil
 			})

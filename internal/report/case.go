@@ -10,6 +10,7 @@ import (
 
 // WriteCase writes one registered case for a person.
 func WriteCase(w io.Writer, c registry.Case) error {
+	c = cleanCase(c)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n  %s\n", c.ID, c.Title)
 	field := func(name, v string) {

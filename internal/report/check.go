@@ -122,6 +122,7 @@ type textWriter struct {
 }
 
 func (t *textWriter) Write(r engine.Report) error {
+	r = cleanReport(r)
 	var b strings.Builder
 	st := t.st
 	if r.Failed() {
@@ -138,6 +139,9 @@ func (t *textWriter) Write(r engine.Report) error {
 		fmt.Fprintf(&b, "%s: %s", r.File, st.green("no match"))
 	}
 	fmt.Fprintf(&b, " %s\n", st.dim(fmt.Sprintf("(%s, %s, %d informative frame(s), %d ms; action: %s)", r.Kind, describeLength(r), r.Frames, r.ElapsedMS, r.Action)))
+	if r.FramesTruncated {
+		fmt.Fprintf(&b, "  Only the first %s of %s was checked (sampling.max_frames).\n", Clock(r.CheckedUntil), Clock(r.Duration))
+	}
 	if r.Frames == 0 {
 		b.WriteString("  No frame had enough detail to compare (uniform or nearly blank).\n")
 	}

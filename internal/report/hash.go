@@ -86,9 +86,10 @@ func vpdqLines(r HashResult) string {
 
 func hashText(r HashResult) string {
 	if r.Err != nil {
-		return fmt.Sprintf("%s: error: %s\n", r.File, r.Err)
+		return fmt.Sprintf("%s: error: %s\n", Clean(r.File), Clean(r.Err.Error()))
 	}
 	fp := r.FP
+	r.File = Clean(r.File)
 	var b strings.Builder
 	if fp.Kind == media.KindVideo {
 		fmt.Fprintf(&b, "%s: video %s %dx%d %s, %d frame(s) hashed\n", r.File, strings.Trim(fp.Format+" "+fp.Codec, " "), fp.Width, fp.Height, Clock(fp.Duration), len(fp.Frames))
