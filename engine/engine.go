@@ -79,9 +79,14 @@ func New(ctx context.Context, cfg rules.Config, opt Options) (*Engine, error) {
 	if err == nil {
 		video = dec
 	}
-	e.fp = fingerprint.NewFingerprinter(video, err, media.Limits{
+	lim := media.Limits{
 		MaxPixels: cfg.Limits.MaxPixels, MaxFileBytes: cfg.Limits.MaxFileSize,
-	})
+		MaxDecodeBytes: cfg.Limits.MaxDecodeMemory, MaxCanvasPixels: cfg.Limits.MaxCanvasPixels,
+	}
+	if cfg.Limits.DecodeMemory > 0 {
+		lim.Budget = media.NewBudget(cfg.Limits.DecodeMemory)
+	}
+	e.fp = fingerprint.NewFingerprinter(video, err, lim)
 	if opt.NoRegistry {
 		return e, nil
 	}
@@ -215,7 +220,8 @@ func (e *Engine) Evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) Rep
 }
 
 func (e *Engine) evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) Report {
-	rep := Report{Kind: fp.Kind, Duration: fp.Duration, Verdict: rules.NoMatch, Matches: []Match{}}
+	rep := Report{Kind: fp.Kind, Duration: fp.Duration, Verdict: rules.NoMatch, Matches: []Match{},
+		FramesTruncated: fp.Truncated, CheckedUntil: fp.CheckedUntil}
 	q := match.NewQuery(fp, e.cfg.Thresholds.MinQuality)
 	for _, f := range q.Frames {
 		if f.Quality >= e.cfg.Thresholds.MinQuality {

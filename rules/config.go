@@ -71,6 +71,13 @@ type RawLimits struct {
 	MaxPixels   int64  `mapstructure:"max_pixels"`
 	MaxFileSize string `mapstructure:"max_file_size"`
 	Timeout     string `mapstructure:"timeout"`
+	// MaxDecodeMemory bounds the memory one image may take to decode
+	// (priced from its header); DecodeMemory bounds what all the images
+	// decoded at once in one process may take together (the others wait).
+	MaxDecodeMemory string `mapstructure:"max_decode_memory"`
+	DecodeMemory    string `mapstructure:"decode_memory"`
+	// MaxCanvasPixels bounds the canvas of an animated GIF or WebP.
+	MaxCanvasPixels int64 `mapstructure:"max_canvas_pixels"`
 }
 
 // RawServer configures `provcheck serve`.
@@ -116,9 +123,12 @@ func Defaults() Raw {
 			QueryViews:  ViewsThorough,
 		},
 		Limits: RawLimits{
-			MaxPixels:   100_000_000,
-			MaxFileSize: "4GiB",
-			Timeout:     "2m",
+			MaxPixels:       100_000_000,
+			MaxFileSize:     "4GiB",
+			Timeout:         "2m",
+			MaxDecodeMemory: "256MiB",
+			DecodeMemory:    "1GiB",
+			MaxCanvasPixels: 25_000_000,
 		},
 		Server: RawServer{
 			Addr:             "127.0.0.1:8080",
@@ -180,9 +190,12 @@ const (
 
 // Limits bound what provcheck will read.
 type Limits struct {
-	MaxPixels   int64
-	MaxFileSize int64
-	Timeout     time.Duration
+	MaxPixels       int64
+	MaxFileSize     int64
+	Timeout         time.Duration
+	MaxDecodeMemory int64 // bytes to decode one image
+	DecodeMemory    int64 // bytes for all images decoded at once
+	MaxCanvasPixels int64
 }
 
 // Server configures the HTTP service.
@@ -262,8 +275,8 @@ func (r Raw) Translate() (Config, error) {
 	if s.FrameSize < 64 || s.FrameSize > 2048 {
 		bad("sampling.frame_size", "%d is outside 64..2048", s.FrameSize)
 	}
-	if s.MaxFrames < 1 || s.MaxFrames > 1_000_000 {
-		bad("sampling.max_frames", "%d is outside 1..1000000", s.MaxFrames)
+	if s.MaxFrames < 1 || s.MaxFrames > 100_000 { // registry.MaxFrames
+		bad("sampling.max_frames", "%d is outside 1..100000", s.MaxFrames)
 	}
 	if s.Dedup < 0 || s.Dedup > 64 {
 		bad("sampling.dedup_distance", "%d is outside 0..64", s.Dedup)
@@ -288,6 +301,20 @@ func (r Raw) Translate() (Config, error) {
 	} else {
 		c.Limits.Timeout = d
 	}
+	if n, err := ParseSize(l.MaxDecodeMemory); err != nil || n < 1<<20 {
+		bad("limits.max_decode_memory", "%q is not a size of at least 1MiB", l.MaxDecodeMemory)
+	} else {
+		c.Limits.MaxDecodeMemory = n
+	}
+	if n, err := ParseSize(l.DecodeMemory); err != nil || n < 1<<20 {
+		bad("limits.decode_memory", "%q is not a size of at least 1MiB", l.DecodeMemory)
+	} else {
+		c.Limits.DecodeMemory = n
+	}
+	if l.MaxCanvasPixels < 1 {
+		bad("limits.max_canvas_pixels", "%d must be positive", l.MaxCanvasPixels)
+	}
+	c.Limits.MaxCanvasPixels = l.MaxCanvasPixels
 	c.Server = r.Server.translate(bad)
 	if len(errs) > 0 {
 		return Config{}, &Error{Errs: errs}

@@ -8,6 +8,7 @@ import (
 	"image/draw"
 	"os"
 
+	"github.com/disintegration/imaging"
 	"github.com/provcheck/provcheck/internal/luma"
 	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/media/ffmpeg"
@@ -81,14 +82,60 @@ func (fp *Fingerprinter) File(ctx context.Context, path string, s Sampling) (*Fi
 		return nil, err
 	}
 	switch {
-	case m.Kind == media.KindImage && !m.Animated:
-		return fp.image(f, s)
-	case m.Kind == media.KindImage && m.Animated:
-		return fp.animation(ctx, f, s)
+	case m.Kind == media.KindImage:
+		cost, err := media.EstimateDecode(f, m)
+		if err != nil {
+			return nil, err
+		}
+		if err := fp.limits.CheckCost(m.Format, cost); err != nil {
+			return nil, err
+		}
+		return fp.cancellable(ctx, cost.Bytes, func() (*Fingerprint, error) {
+			if m.Animated {
+				return fp.animation(ctx, f, s)
+			}
+			return fp.image(f, s)
+		})
 	case m.Kind == media.KindVideo:
 		return fp.videoFile(ctx, path, s)
 	}
 	return nil, fmt.Errorf("%w: not an image or video", media.ErrUnsupported)
+}
+
+// cancellable runs a decode that cannot be interrupted (an image decoder
+// works to the end once started) so that its caller can: it takes cost
+// bytes of the shared decoding budget, decodes in a goroutine and returns
+// as soon as ctx ends, leaving the goroutine to finish on its own — the
+// file it reads is closed then, which cuts most decoders short — and to
+// give its memory back. The budget is released when the goroutine ends,
+// not when the caller returns, so abandoned decodes still count.
+func (fp *Fingerprinter) cancellable(ctx context.Context, cost int64, decode func() (*Fingerprint, error)) (*Fingerprint, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	release, err := fp.limits.Budget.Acquire(ctx, cost)
+	if err != nil {
+		return nil, err
+	}
+	type result struct {
+		fp  *Fingerprint
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			release()
+			media.ReturnMemory(cost)
+		}()
+		f, err := decode()
+		done <- result{f, err}
+	}()
+	select {
+	case r := <-done:
+		return r.fp, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func (fp *Fingerprinter) image(f *os.File, s Sampling) (*Fingerprint, error) {
@@ -140,7 +187,7 @@ func (fp *Fingerprinter) animation(ctx context.Context, f *os.File, s Sampling) 
 	out := &Fingerprint{Kind: media.KindVideo, Frames: []Frame{}}
 	sk := newSink(s, out)
 	defer sk.release()
-	next := 0.0
+	next, sampled, last := 0.0, 0, 0.0
 	info, err := media.DecodeAnimated(f, fp.limits, 0, func(t float64, img image.Image) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -153,15 +200,21 @@ func (fp *Fingerprinter) animation(ctx context.Context, f *os.File, s Sampling) 
 				next += 1 / s.FPS
 			}
 		}
-		if s.MaxFrames > 0 && len(out.Frames) >= s.MaxFrames {
+		if s.MaxFrames > 0 && sampled >= s.MaxFrames {
+			out.Truncated, out.CheckedUntil = true, roundT(last)
 			return errStop
 		}
+		small := scaleDown(img, s.MaxSide)
 		if s.OnFrame != nil {
-			s.OnFrame(img, roundT(t))
+			s.OnFrame(small, roundT(t))
 		}
-		sk.add(img, t)
+		sampled, last = sampled+1, t
+		sk.add(small, t)
 		return nil
 	})
+	if errors.Is(err, media.ErrTooManyFrames) {
+		out.Truncated, out.CheckedUntil = true, roundT(last)
+	}
 	// A very long animation is cut at the decoder's frame cap, like a long
 	// video at max_frames: the frames before it are still evidence.
 	if err != nil && !errors.Is(err, errStop) && !(errors.Is(err, media.ErrTooManyFrames) && len(out.Frames)+len(sk.held) > 0) {
@@ -177,6 +230,20 @@ func (fp *Fingerprinter) animation(ctx context.Context, f *os.File, s Sampling) 
 
 var errStop = errors.New("stop")
 
+// scaleDown shrinks a frame so its longer side is at most side (area
+// average), as ffmpeg does for video frames: an animation on a large
+// canvas is fingerprinted like a video of it, and the frames held to
+// decide its layout stay small.
+func scaleDown(img image.Image, side int) image.Image {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if side <= 0 || max(w, h) <= side {
+		return img
+	}
+	scale := float64(side) / float64(max(w, h))
+	return imaging.Resize(img, max(1, int(float64(w)*scale+0.5)), max(1, int(float64(h)*scale+0.5)), imaging.Box)
+}
+
 // videoFile fingerprints a video through ffmpeg.
 func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling) (*Fingerprint, error) {
 	if fp.video == nil {
@@ -185,6 +252,7 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 	out := &Fingerprint{Kind: media.KindVideo, Frames: []Frame{}}
 	sk := newSink(s, out)
 	defer sk.release()
+	sampled, last := 0, 0.0
 	info, err := fp.video.Frames(ctx, path, ffmpeg.SampleOptions{
 		FPS: s.FPS, MaxSide: s.MaxSide, MaxFrames: s.MaxFrames, KeyframesOnly: s.KeyframesOnly,
 		PortraitByWidth: true,
@@ -192,6 +260,7 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 		if s.OnFrame != nil {
 			s.OnFrame(fr.Img, roundT(fr.T))
 		}
+		sampled, last = sampled+1, fr.T
 		sk.add(fr.Img, fr.T)
 		return nil
 	})
@@ -207,6 +276,10 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 	out.Format, out.Codec = info.Format, info.Codec
 	out.Width, out.Height = info.Width, info.Height
 	out.Duration, out.FPS = roundT(info.Duration), roundT(info.FPS)
+	// Sampling stopped at max_frames with more of the clip left: say so.
+	if s.MaxFrames > 0 && sampled >= s.MaxFrames && info.Duration > last+1.5/max(s.FPS, 0.1) {
+		out.Truncated, out.CheckedUntil = true, roundT(last)
+	}
 	if len(out.Frames) == 0 {
 		return nil, fmt.Errorf("%w: no video frames could be decoded", media.ErrCorrupt)
 	}

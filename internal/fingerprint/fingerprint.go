@@ -96,6 +96,10 @@ type Fingerprint struct {
 	// file checked with QueryViews — pictures found inside it and proposed
 	// rectangles — where a crop search starts too.
 	Regions []picture.Rect `json:"-"`
+	// Truncated is set when sampling stopped at Sampling.MaxFrames before
+	// the end of the clip; CheckedUntil is then where it stopped (seconds).
+	Truncated    bool    `json:"-"`
+	CheckedUntil float64 `json:"-"`
 }
 
 // roundT keeps timestamps readable in JSON (millisecond precision).

@@ -149,6 +149,10 @@ func (a *animator) setCanvas(w, h int) (*image.NRGBA, error) {
 	if err := checkDims(a.format, w, h, a.lim); err != nil {
 		return nil, err
 	}
+	if int64(w)*int64(h) > a.lim.MaxCanvasPixels {
+		return nil, fmt.Errorf("%s: animation canvas %w: %d×%d is %.1f megapixels, over the limit of %.1f",
+			a.format, ErrTooLarge, w, h, float64(w)*float64(h)/1e6, float64(a.lim.MaxCanvasPixels)/1e6)
+	}
 	a.info.Width, a.info.Height = w, h
 	a.out = image.NewNRGBA(image.Rect(0, 0, w, h))
 	return image.NewNRGBA(image.Rect(0, 0, w, h)), nil

@@ -33,6 +33,15 @@ type Limits struct {
 	// over all its frames (each frame's own area plus the canvas it is
 	// emitted on).
 	MaxTotalPixels int64
+	// MaxCanvasPixels caps the canvas of an animation (GIF, animated
+	// WebP): it is held several times over while frames are composited.
+	MaxCanvasPixels int64
+	// MaxDecodeBytes caps the memory one image may take to decode, as
+	// priced from its header by EstimateDecode.
+	MaxDecodeBytes int64
+	// Budget, when set, is shared by concurrent decodes: each takes its
+	// estimated memory from it and waits while it is spent.
+	Budget *Budget
 }
 
 // Default limits. 100 megapixels covers every camera and phone photo (the
@@ -45,6 +54,13 @@ const (
 	DefaultMaxPixels      = 100_000_000
 	DefaultMaxFileBytes   = 2 << 30
 	DefaultMaxTotalPixels = 2_000_000_000
+	// 25 megapixels of canvas (5000×5000) is far beyond any animation
+	// in circulation and keeps compositing near 200 MB.
+	DefaultMaxCanvasPixels = 25_000_000
+	// 256 MiB to decode one image: a 100-megapixel baseline JPEG (4:2:0)
+	// takes 150 MB, a 64-megapixel PNG 256 MB; a progressive JPEG, whose
+	// coefficients are held too, fits up to about 34 megapixels.
+	DefaultMaxDecodeBytes = 256 << 20
 	// maxDimension refuses absurd single dimensions (a 1×100,000,000
 	// "image" is within the pixel budget but is not a picture).
 	maxDimension = 1 << 20
@@ -53,9 +69,11 @@ const (
 // DefaultLimits returns the limits used when a field is zero.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxPixels:      DefaultMaxPixels,
-		MaxFileBytes:   DefaultMaxFileBytes,
-		MaxTotalPixels: DefaultMaxTotalPixels,
+		MaxPixels:       DefaultMaxPixels,
+		MaxFileBytes:    DefaultMaxFileBytes,
+		MaxTotalPixels:  DefaultMaxTotalPixels,
+		MaxCanvasPixels: DefaultMaxCanvasPixels,
+		MaxDecodeBytes:  DefaultMaxDecodeBytes,
 	}
 }
 
@@ -70,7 +88,28 @@ func (l Limits) WithDefaults() Limits {
 	if l.MaxTotalPixels <= 0 {
 		l.MaxTotalPixels = d.MaxTotalPixels
 	}
+	if l.MaxCanvasPixels <= 0 {
+		l.MaxCanvasPixels = d.MaxCanvasPixels
+	}
+	if l.MaxDecodeBytes <= 0 {
+		l.MaxDecodeBytes = d.MaxDecodeBytes
+	}
 	return l
+}
+
+// CheckCost refuses an image whose decoding would take more memory than
+// MaxDecodeBytes.
+func (l Limits) CheckCost(format string, c DecodeCost) error {
+	if c.W != 0 || c.H != 0 {
+		if err := checkDims(format, c.W, c.H, l); err != nil {
+			return err
+		}
+	}
+	if c.Bytes > l.MaxDecodeBytes {
+		return fmt.Errorf("%s: image %w: decoding it would take about %d MB, over the limit of %d MB (limits.max_decode_memory)",
+			format, ErrTooLarge, c.Bytes>>20, l.MaxDecodeBytes>>20)
+	}
+	return nil
 }
 
 // Errors wrapped by the decoders (in process and ffmpeg), for errors.Is:
@@ -221,6 +260,13 @@ func decodeImage(r io.ReadSeeker, lim Limits, reduce bool) (img image.Image, inf
 	c, ok := imageCodecs[m.Format]
 	if !ok {
 		return nil, ImageInfo{}, fmt.Errorf("%s: %w image format (supported: %s)", m.Format, ErrUnsupported, strings.Join(SupportedImageFormats, ", "))
+	}
+	cost, err := EstimateDecode(r, m)
+	if err != nil {
+		return nil, ImageInfo{}, err
+	}
+	if err := lim.CheckCost(m.Format, cost); err != nil {
+		return nil, ImageInfo{}, err
 	}
 	defer func() {
 		if p := recover(); p != nil {
