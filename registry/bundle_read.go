@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"strings"
 
 	"github.com/provcheck/provcheck/internal/fingerprint"
 )
@@ -331,6 +333,21 @@ func (br *bundleReader) array(path string, max int, elem func(i int, path string
 	return err
 }
 
+// jsonField returns a pointer to the field of the struct *v whose JSON
+// name is key, or nil: fields the walk does not stream are decoded whole
+// (under maxFieldJSON), so new fields need no change here.
+func jsonField(v any, key string) any {
+	rv := reflect.ValueOf(v).Elem()
+	rt := rv.Type()
+	for i := range rt.NumField() {
+		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+		if name == key && name != "-" && rt.Field(i).IsExported() {
+			return rv.Field(i).Addr().Interface()
+		}
+	}
+	return nil
+}
+
 func orTop(path string) string {
 	if path == "" {
 		return "the bundle"
@@ -362,6 +379,9 @@ func (br *bundleReader) bundle() (Bundle, error) {
 				b.StopFrames = append(b.StopFrames, f)
 				return err
 			})
+		}
+		if v := jsonField(&b, key); v != nil {
+			return true, br.value(path, v, maxFieldJSON)
 		}
 		return false, nil
 	})
@@ -410,7 +430,9 @@ func (br *bundleReader) aCase(path string) (Case, error) {
 				return err
 			})
 		default:
-			return false, nil
+			if v = jsonField(&c, key); v == nil {
+				return false, nil
+			}
 		}
 		return true, br.value(path, v, maxFieldJSON)
 	})
@@ -432,8 +454,17 @@ func (br *bundleReader) medium(path string) (Media, error) {
 			v = &m.AddedAt
 		case "fingerprint":
 			return true, br.fingerprint(path, &m.Fingerprint)
+		case "thumbnails":
+			return true, br.array(path, MaxFrames, func(_ int, path string) error {
+				var t Thumbnail
+				err := br.value(path, &t, maxThumbnailJSON)
+				m.Thumbnails = append(m.Thumbnails, t)
+				return err
+			})
 		default:
-			return false, nil
+			if v = jsonField(&m, key); v == nil {
+				return false, nil
+			}
 		}
 		return true, br.value(path, v, maxFieldJSON)
 	})
@@ -467,7 +498,9 @@ func (br *bundleReader) fingerprint(path string, fp *fingerprint.Fingerprint) er
 				return err
 			})
 		default:
-			return false, nil
+			if v = jsonField(fp, key); v == nil {
+				return false, nil
+			}
 		}
 		return true, br.value(path, v, maxFieldJSON)
 	})

@@ -34,4 +34,6 @@ const (
 	maxFieldJSON = 1 << 20  // one field of a case, medium or fingerprint; all fact-checks of a case
 	maxFrameJSON = 64 << 10 // one frame with its views
 	maxKeyJSON   = 4 << 10  // one object key
+	// one thumbnail: its JPEG (thumb.MaxBytes) in base64, and its frame
+	maxThumbnailJSON = 64 << 10
 )
