@@ -80,7 +80,7 @@ func TestTerminalEscapesArePrintedEscaped(t *testing.T) {
 	do := func(args ...string) (int, string, string) {
 		return cli(t, nil, append([]string{"--registry", reg}, args...)...)
 	}
-	if code, _, stderr := do("registry", "add", name, "--id", "flood", "--title", title, "--rating", "False\x1b[8m",
+	if code, _, stderr := do("--create", "registry", "add", name, "--id", "flood", "--title", title, "--rating", "False\x1b[8m",
 		"--publisher", forged, "--fact-check", "https://example.org/fc"); code != 0 {
 		t.Fatalf("add: %d %s", code, stderr)
 	}
