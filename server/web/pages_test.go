@@ -150,6 +150,11 @@ func TestPageEvidenceThumbnails(t *testing.T) {
 		if _, err := svc.e.Register(context.Background(), engine.AddRequest{Case: c, Files: []string{photo}, NoThumbnails: noThumbs}); err != nil {
 			t.Fatal(err)
 		}
+		// Written past the service, as another process would: bring its
+		// snapshot up to date now rather than at the next poll.
+		if _, err := svc.e.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		resp, body := postFile(t, svc.url+"/check?partial=1", "photo.jpg", data)
 		if resp.StatusCode != 200 || !strings.Contains(body, "Debunked") || strings.Count(body, "data:image/jpeg;base64,") != 1 {
 			t.Fatalf("no thumbnails %v: %d\n%s", noThumbs, resp.StatusCode, body)
