@@ -162,10 +162,7 @@ func (e *Engine) fingerprintOnce(ctx context.Context, path string, onFrame func(
 
 // evaluateCtx is Evaluate, given up when ctx ends.
 func (e *Engine) evaluateCtx(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fingerprint) (Report, error) {
-	if err := ctx.Err(); err != nil {
-		return Report{}, err
-	}
-	return e.Evaluate(snap, fp), nil
+	return e.EvaluateContext(ctx, snap, fp)
 }
 
 // digest opens path as a regular file, refuses it when it is empty or over

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/provcheck/provcheck/internal/fingerprint"
 	"github.com/provcheck/provcheck/internal/media"
@@ -126,5 +128,57 @@ func TestCheckFileOnceForIdenticalContent(t *testing.T) {
 	c, err := e.CheckFile(context.Background(), paths[3], CheckOptions{})
 	if err != nil || !c.Cached || c.Report.Verdict != rules.Match {
 		t.Errorf("after registering: cached %v, verdict %s (%v)", c.Cached, c.Report.Verdict, err)
+	}
+}
+
+// TestCheckFileCancelled: a check cancelled while it reads or decodes a large still
+// returns context.Canceled promptly and leaves no goroutine behind; the
+// content is not cached as checked, so the next check does the work.
+func TestCheckFileCancelled(t *testing.T) {
+	e := newTestEngine(t, nil)
+	big := filepath.Join(t.TempDir(), "big.jpg")
+	// A 12-megapixel JPEG takes about 200 ms to decode (README,
+	// Performance), longer than the cancellation may take.
+	if err := testmedia.WriteJPEG(big, testmedia.Picture(7, 4000, 3000), 95); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(context.Background())
+	type result struct {
+		c   Checked
+		err error
+		at  time.Time
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := e.CheckFile(ctx, big, CheckOptions{})
+		done <- result{c, err, time.Now()}
+	}()
+	time.Sleep(30 * time.Millisecond) // into the decode
+	cancelled := time.Now()
+	cancel()
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the check did not return after cancellation")
+	}
+	took := r.at.Sub(cancelled)
+	t.Logf("returned %s after cancellation", took)
+	if r.err != nil || !errors.Is(r.c.Err, context.Canceled) {
+		t.Fatalf("err %v, check err %v; want context.Canceled", r.err, r.c.Err)
+	}
+	// 100 ms is the target; the bound leaves room for a loaded machine.
+	if took > time.Second {
+		t.Errorf("returned %s after cancellation", took)
+	}
+	for i := 0; runtime.NumGoroutine() > before && i < 100; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines before the check, %d after", before, n)
+	}
+	if st := e.CacheStats(); st.Files != 0 {
+		t.Errorf("a cancelled check left %d cached files", st.Files)
 	}
 }

@@ -180,11 +180,14 @@ func (e *Engine) Fingerprint(ctx context.Context, path string, s fingerprint.Sam
 // cropSearch looks for windows of the query's frames that are registered
 // pictures cropped off centre (match.CropSearch); when it finds any, it
 // hashes them in every frame that kept its luminance and evaluates again.
-// fp is not modified: it may be shared (the service caches fingerprints).
-func (e *Engine) cropSearch(snap *index.Snapshot, fp *fingerprint.Fingerprint) (Report, bool) {
-	wins := match.CropSearch(snap, fp, match.ParamsFrom(e.cfg))
+// fp is not modified: it may be shared (the engine caches fingerprints).
+func (e *Engine) cropSearch(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fingerprint) (Report, bool, error) {
+	wins := match.CropSearch(ctx, snap, fp, match.ParamsFrom(e.cfg))
+	if err := ctx.Err(); err != nil {
+		return Report{}, false, err
+	}
 	if len(wins) == 0 {
-		return Report{}, false
+		return Report{}, false, nil
 	}
 	h := fingerprint.GetFrameHasher()
 	defer fingerprint.PutFrameHasher(h)
@@ -202,24 +205,40 @@ func (e *Engine) cropSearch(snap *index.Snapshot, fp *fingerprint.Fingerprint) (
 			}
 		}
 	}
-	return e.evaluate(snap, &with), true
+	rep, err := e.evaluate(ctx, snap, &with)
+	return rep, err == nil, err
 }
 
-// Evaluate matches a fingerprint against a snapshot and applies the policy.
-// When nothing matches and the file was fingerprinted with query views that
-// kept their luminance (sampling.query_views: thorough), it also searches
-// the file for registered pictures cropped off centre.
+// Evaluate matches a fingerprint against a snapshot and applies the policy
+// (EvaluateContext without a deadline).
 func (e *Engine) Evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) Report {
-	rep := e.evaluate(snap, fp)
-	if rep.Verdict != rules.Match {
-		if again, ok := e.cropSearch(snap, fp); ok && again.Verdict.Rank() > rep.Verdict.Rank() {
-			return again
-		}
-	}
+	rep, _ := e.EvaluateContext(context.Background(), snap, fp)
 	return rep
 }
 
-func (e *Engine) evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) Report {
+// EvaluateContext matches a fingerprint against a snapshot and applies the
+// policy. When nothing matches and the file was fingerprinted with query
+// views that kept their luminance (sampling.query_views: thorough), it also
+// searches the file for registered pictures cropped off centre. It stops
+// when ctx ends, with ctx's error.
+func (e *Engine) EvaluateContext(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fingerprint) (Report, error) {
+	rep, err := e.evaluate(ctx, snap, fp)
+	if err != nil {
+		return Report{}, err
+	}
+	if rep.Verdict != rules.Match {
+		again, ok, err := e.cropSearch(ctx, snap, fp)
+		if err != nil {
+			return Report{}, err
+		}
+		if ok && again.Verdict.Rank() > rep.Verdict.Rank() {
+			return again, nil
+		}
+	}
+	return rep, nil
+}
+
+func (e *Engine) evaluate(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fingerprint) (Report, error) {
 	rep := Report{Kind: fp.Kind, Duration: fp.Duration, Verdict: rules.NoMatch, Matches: []Match{},
 		FramesTruncated: fp.Truncated, CheckedUntil: fp.CheckedUntil}
 	q := match.NewQuery(fp, e.cfg.Thresholds.MinQuality)
@@ -228,7 +247,11 @@ func (e *Engine) evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) Rep
 			rep.Frames++
 		}
 	}
-	for _, cm := range match.Find(snap, q, match.ParamsFrom(e.cfg)) {
+	found, err := match.FindContext(ctx, snap, q, match.ParamsFrom(e.cfg))
+	if err != nil {
+		return Report{}, err
+	}
+	for _, cm := range found {
 		v, score := e.cfg.Decide(cm.Evidence)
 		if v == rules.NoMatch {
 			continue
@@ -263,7 +286,7 @@ func (e *Engine) evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) Rep
 	}
 	sortMatches(rep.Matches)
 	rep.Action = e.cfg.Action(rep.Verdict)
-	return rep
+	return rep, nil
 }
 
 // sortMatches orders matches best first: verdict, then score.

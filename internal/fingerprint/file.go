@@ -94,7 +94,7 @@ func (fp *Fingerprinter) File(ctx context.Context, path string, s Sampling) (*Fi
 			if m.Animated {
 				return fp.animation(ctx, f, s)
 			}
-			return fp.image(f, s)
+			return fp.image(ctx, f, s)
 		})
 	case m.Kind == media.KindVideo:
 		return fp.videoFile(ctx, path, s)
@@ -138,9 +138,17 @@ func (fp *Fingerprinter) cancellable(ctx context.Context, cost int64, decode fun
 	}
 }
 
-func (fp *Fingerprinter) image(f *os.File, s Sampling) (*Fingerprint, error) {
-	img, info, err := media.DecodeImageReduced(f, fp.limits)
+// image decodes a still; its reads fail once ctx ends (media.WithContext),
+// which ends an abandoned decode early.
+func (fp *Fingerprinter) image(ctx context.Context, f *os.File, s Sampling) (*Fingerprint, error) {
+	img, info, err := media.DecodeImageReduced(media.WithContext(ctx, f), fp.limits)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if s.OnFrame != nil {

@@ -6,6 +6,7 @@ package match
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 	"sort"
@@ -120,6 +121,13 @@ type mediaKey struct{ c, m int32 }
 // Find returns the evidence for every case with at least one hit, strongest
 // first. It does not decide verdicts: that is the rules' job.
 func Find(snap *index.Snapshot, q Query, p Params) []CaseMatch {
+	out, _ := FindContext(context.Background(), snap, q, p)
+	return out
+}
+
+// FindContext is Find, given up with ctx's error when ctx ends (between
+// the searches and between registered media).
+func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) ([]CaseMatch, error) {
 	var hashes, narrow []pdq.Hash
 	var owner, narrowOwner []int32
 	informative := 0
@@ -138,7 +146,7 @@ func Find(snap *index.Snapshot, q Query, p Params) []CaseMatch {
 		}
 	}
 	if informative == 0 || snap.Index.Len() == 0 && len(snap.Signals) == 0 {
-		return nil
+		return nil, ctx.Err()
 	}
 	// Best distance per (medium, query frame, registered frame): several
 	// views of one query frame may hit the same registered frame.
@@ -156,6 +164,9 @@ func Find(snap *index.Snapshot, q Query, p Params) []CaseMatch {
 		}
 	}
 	snap.Index.SearchMany(hashes, p.SearchDistance, collect(owner))
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if len(narrow) > 0 {
 		snap.Index.SearchMany(narrow, min(p.MatchDistance, p.SearchDistance), collect(narrowOwner))
 	}
@@ -171,6 +182,9 @@ func Find(snap *index.Snapshot, q Query, p Params) []CaseMatch {
 	}
 	perCase := map[int32]CaseMatch{}
 	for mk, hits := range byMedia {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		m := &snap.Cases[mk.c].Media[mk.m]
 		cm := align(q, &m.Fingerprint, hits, p)
 		cm.Case, cm.Media = int(mk.c), int(mk.m)
@@ -193,7 +207,7 @@ func Find(snap *index.Snapshot, q Query, p Params) []CaseMatch {
 		}
 		return out[i].Case < out[j].Case
 	})
-	return out
+	return out, nil
 }
 
 // searchSignals looks up the query frames' values of every signal type but

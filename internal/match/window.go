@@ -2,6 +2,7 @@ package match
 
 import (
 	"cmp"
+	"context"
 	"math"
 	"slices"
 
@@ -81,7 +82,9 @@ var turnedWindows = slices.DeleteFunc(slices.Clone(cropWindows), func(r picture.
 // match distance of a registered frame: plain crops first, and when there
 // are none, crops of the frame turned by a few degrees. Only frames that
 // kept their luminance (fingerprint.Frame.Luma) are searched.
-func CropSearch(snap *index.Snapshot, fp *fingerprint.Fingerprint, p Params) []Window {
+//
+// It stops early, with what it found so far, when ctx ends.
+func CropSearch(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fingerprint, p Params) []Window {
 	if snap == nil || snap.Index.Len() == 0 {
 		return nil
 	}
@@ -115,8 +118,8 @@ func CropSearch(snap *index.Snapshot, fp *fingerprint.Fingerprint, p Params) []W
 	if n == 0 {
 		return nil
 	}
-	found, near := searchWindows(snap, fp, spread(probes, n), coarse, cropCoarseDistance, turnedTrigger, h, p)
-	if len(found) > 0 || !near {
+	found, near := searchWindows(ctx, snap, fp, spread(probes, n), coarse, cropCoarseDistance, turnedTrigger, h, p)
+	if len(found) > 0 || !near || ctx.Err() != nil {
 		return found
 	}
 	budget -= n * len(coarse)
@@ -129,7 +132,7 @@ func CropSearch(snap *index.Snapshot, fp *fingerprint.Fingerprint, p Params) []W
 	if n = min(len(probes), budget/len(coarse)); n == 0 {
 		return nil
 	}
-	found, _ = searchWindows(snap, fp, spread(probes, n), coarse, turnedCoarseDistance, 0, h, p)
+	found, _ = searchWindows(ctx, snap, fp, spread(probes, n), coarse, turnedCoarseDistance, 0, h, p)
 	return found
 }
 
@@ -151,10 +154,13 @@ func spread(frames []int, n int) []int {
 // comes that near with plain windows (44–88 bits on the evaluation, most
 // under 80), unrelated pictures seldom do (82–98), so the turned windows —
 // four times as many — are only tried then.
-func searchWindows(snap *index.Snapshot, fp *fingerprint.Fingerprint, probes []int, windows []Window, near, trigger int, h *fingerprint.FrameHasher, p Params) ([]Window, bool) {
+func searchWindows(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fingerprint, probes []int, windows []Window, near, trigger int, h *fingerprint.FrameHasher, p Params) ([]Window, bool) {
 	var found []Window
 	anyNear := false
 	for _, fi := range probes {
+		if ctx.Err() != nil {
+			break
+		}
 		l := fp.Frames[fi].Luma
 		coarse := l.Coarse()
 		var hashes []pdq.Hash
@@ -199,6 +205,9 @@ func searchWindows(snap *index.Snapshot, fp *fingerprint.Fingerprint, probes []i
 			}
 		}
 		for _, ref := range order {
+			if ctx.Err() != nil {
+				break
+			}
 			rf := snap.Cases[ref.Case].Media[ref.Media].Fingerprint.Frames[ref.Frame]
 			targets := []pdq.Hash{rf.PDQ}
 			for _, v := range rf.Views {

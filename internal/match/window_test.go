@@ -1,6 +1,7 @@
 package match
 
 import (
+	"context"
 	"image"
 	"testing"
 
@@ -58,7 +59,7 @@ func TestCropSearchFindsOffCentreCrop(t *testing.T) {
 			t.Errorf("%s: matched without crop search (%+v): the test proves nothing", c.name, got[0].Evidence)
 			continue
 		}
-		wins := CropSearch(snap, q, params)
+		wins := CropSearch(context.Background(), snap, q, params)
 		if len(wins) == 0 {
 			t.Errorf("%s: no window found", c.name)
 			continue
@@ -76,7 +77,7 @@ func TestCropSearchFindsOffCentreCrop(t *testing.T) {
 	}
 	for i := 0; i < 6; i++ {
 		other := fingerprint.FingerprintImage(testmedia.Picture(uint64(900+i), 640, 400), "png", views.QueryViews)
-		if wins := CropSearch(snap, other, params); len(wins) != 0 {
+		if wins := CropSearch(context.Background(), snap, other, params); len(wins) != 0 {
 			t.Errorf("unrelated picture %d: windows %+v", i, wins)
 		}
 	}
@@ -101,7 +102,7 @@ func BenchmarkCropSearchNoMatch(b *testing.B) {
 	q := fingerprint.FingerprintImage(img, "jpeg", views.QueryViews)
 	b.Run("crop-search", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			if w := CropSearch(snap, q, params); len(w) != 0 {
+			if w := CropSearch(context.Background(), snap, q, params); len(w) != 0 {
 				b.Fatal("unrelated picture matched")
 			}
 		}

@@ -3,6 +3,7 @@ package media
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -631,4 +632,38 @@ func orient(img image.Image, o int) image.Image {
 		return imaging.Rotate90(img) // 90° counter-clockwise
 	}
 	return img
+}
+
+// WithContext returns r reading until ctx ends, then failing with ctx's
+// error: the decoders read as they decode, so wrapping their input stops a
+// long decode (a large still) promptly when the caller gives up.
+func WithContext(ctx context.Context, r io.ReadSeeker) io.ReadSeeker {
+	if ctx.Done() == nil {
+		return r
+	}
+	return &ctxReader{ctx: ctx, r: r}
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.ReadSeeker
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	// Small reads: a decoder asking for a large buffer would otherwise
+	// decode a long time from one read.
+	if len(p) > 64<<10 {
+		p = p[:64<<10]
+	}
+	return c.r.Read(p)
+}
+
+func (c *ctxReader) Seek(off int64, whence int) (int64, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Seek(off, whence)
 }
