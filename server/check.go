@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/provcheck/provcheck/engine"
-	"github.com/provcheck/provcheck/internal/media"
 )
 
 // handleCheck is POST /v1/check: one medium, as the multipart field "file"
@@ -154,9 +153,9 @@ func (s *Server) fileProblem(ctx context.Context, err error, up *upload, f uploa
 func (s *Server) classifyFileError(ctx context.Context, err error, f uploadedFile) *apiError {
 	what := "file"
 	switch f.media.Kind {
-	case media.KindImage:
+	case engine.KindImage:
 		what = "image"
-	case media.KindVideo:
+	case engine.KindVideo:
 		what = "video"
 	}
 	switch {
