@@ -83,7 +83,7 @@ func (fp *Fingerprinter) File(ctx context.Context, path string, s Sampling) (*Fi
 	}
 	switch {
 	case m.Kind == media.KindImage:
-		cost, err := media.EstimateDecode(f, m)
+		cost, err := media.EstimateDecodeReduced(f, m)
 		if err != nil {
 			return nil, err
 		}

@@ -262,7 +262,7 @@ func decodeImage(r io.ReadSeeker, lim Limits, reduce bool) (img image.Image, inf
 	if !ok {
 		return nil, ImageInfo{}, fmt.Errorf("%s: %w image format (supported: %s)", m.Format, ErrUnsupported, strings.Join(SupportedImageFormats, ", "))
 	}
-	cost, err := EstimateDecode(r, m)
+	cost, err := estimateDecode(r, m, reduce)
 	if err != nil {
 		return nil, ImageInfo{}, err
 	}

@@ -36,7 +36,16 @@ const largeDecode = 64 << 20
 
 // EstimateDecode prices decoding the image at r (a still, or an animation
 // whose frames are composited on a canvas) from its header.
-func EstimateDecode(r io.ReadSeeker, m Media) (DecodeCost, error) {
+func EstimateDecode(r io.ReadSeeker, m Media) (DecodeCost, error) { return estimateDecode(r, m, false) }
+
+// EstimateDecodeReduced prices DecodeImageReduced: a JPEG the reduced
+// decoder takes costs its file (read whole) and the reduced planes, plus,
+// when progressive, the few coefficients and one flag word kept per block.
+func EstimateDecodeReduced(r io.ReadSeeker, m Media) (DecodeCost, error) {
+	return estimateDecode(r, m, true)
+}
+
+func estimateDecode(r io.ReadSeeker, m Media, reduced bool) (DecodeCost, error) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return DecodeCost{}, err
 	}
@@ -57,12 +66,12 @@ func EstimateDecode(r io.ReadSeeker, m Media) (DecodeCost, error) {
 		// A header the decoder cannot read: it says what is wrong itself.
 		return DecodeCost{}, nil
 	}
-	cost, err := estimate(r, m, cfg)
+	cost, err := estimate(r, m, cfg, reduced)
 	cost.W, cost.H = cfg.Width, cfg.Height
 	return cost, err
 }
 
-func estimate(r io.ReadSeeker, m Media, cfg image.Config) (DecodeCost, error) {
+func estimate(r io.ReadSeeker, m Media, cfg image.Config, reduced bool) (DecodeCost, error) {
 	px := int64(cfg.Width) * int64(cfg.Height)
 	switch {
 	case m.Format == "gif" || m.Animated:
@@ -74,6 +83,19 @@ func estimate(r io.ReadSeeker, m Media, cfg image.Config) (DecodeCost, error) {
 			return DecodeCost{}, err
 		}
 		planes, progressive, comps := jpegPlanes(bufio.NewReaderSize(r, 16<<10), cfg.Width, cfg.Height)
+		size, err := r.Seek(0, io.SeekEnd)
+		if err != nil {
+			return DecodeCost{}, err
+		}
+		if reduced && comps != 4 && size <= maxInMemoryJPEG {
+			s := int64(reducedScale(cfg.Width, cfg.Height))
+			n := 8 / s
+			cost := size + planes/(s*s)
+			if progressive {
+				cost += planes / 64 * (n*n*4 + 8)
+			}
+			return DecodeCost{Bytes: cost, What: "jpeg, reduced"}, nil
+		}
 		cost := planes // the decoded planes, one byte a sample
 		if progressive {
 			cost += 4 * planes // image/jpeg keeps every coefficient (int32) of a progressive scan
