@@ -394,3 +394,36 @@ func TestFitHomographyExact(t *testing.T) {
 		t.Fatalf("hull area %v, want 1", a)
 	}
 }
+
+func TestEncodeDecode(t *testing.T) {
+	o := DefaultOptions()
+	f := Detect(scene(40, 480, 320), o)
+	b := Encode(f, o.ScaleFactor)
+	if len(b) != EncodedSize(f.Len()) {
+		t.Fatalf("%d bytes for %d features", len(b), f.Len())
+	}
+	g, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.W != f.W || g.H != f.H || g.Len() != f.Len() {
+		t.Fatalf("decoded %dx%d with %d features, want %dx%d with %d", g.W, g.H, g.Len(), f.W, f.H, f.Len())
+	}
+	for i := range f.Keypoints {
+		a, b := f.Keypoints[i], g.Keypoints[i]
+		da := math.Abs(math.Remainder(float64(a.Angle-b.Angle), 2*math.Pi))
+		if g.Descriptors[i] != f.Descriptors[i] || math.Abs(float64(a.X-b.X)) > 0.13 || math.Abs(float64(a.Y-b.Y)) > 0.13 ||
+			a.Level != b.Level || math.Abs(float64(a.Scale-b.Scale)) > 1e-3 || da > 0.013 {
+			t.Fatalf("feature %d: %+v decoded as %+v", i, a, b)
+		}
+	}
+	// Verification survives the rounding.
+	if m, ok := Verify(g, f, DefaultVerifyOptions()); !ok || m.Inliers < f.Len()*9/10 {
+		t.Fatalf("decoded features verify with %d of %d inliers", m.Inliers, f.Len())
+	}
+	for _, bad := range [][]byte{nil, {1}, b[:len(b)-1], append([]byte{2}, b[1:]...), append(b[:len(b):len(b)], 0)} {
+		if _, err := Decode(bad); err == nil {
+			t.Errorf("Decode accepted %d corrupt bytes", len(bad))
+		}
+	}
+}
