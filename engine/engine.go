@@ -21,6 +21,7 @@ import (
 	"github.com/provcheck/provcheck/internal/index"
 	"github.com/provcheck/provcheck/internal/match"
 	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/safefile"
 	"github.com/provcheck/provcheck/internal/media/ffmpeg"
 	"github.com/provcheck/provcheck/internal/thumb"
 	"github.com/provcheck/provcheck/internal/views"
@@ -155,15 +156,35 @@ func (e *Engine) QuerySampling() fingerprint.Sampling {
 	if s.QueryViews == rules.ViewsFast {
 		set = views.FastQueryViews
 	}
+	local := 0.0
+	if set == views.QueryViews && s.LocalFeatures {
+		local = queryLocalFPS
+	}
 	return fingerprint.Sampling{FPS: s.QueryFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup,
-		Views: set, KeyframesOnly: s.QueryKeyframes}
+		Views: set, KeyframesOnly: s.QueryKeyframes, LocalFPS: local}
 }
+
+// Local features are computed on this many video frames a second: checked
+// clips (sampling.query_views: thorough; fast computes none), registered
+// clips (every 2 s, and a new shot sooner: near-identical frames are
+// skipped, others are not). Stills always get them (but with fast query
+// views). Checked frames within 1 s of a described registered frame align
+// with it.
+const (
+	queryLocalFPS    = 1
+	registerLocalFPS = 0.5
+)
 
 // RegisterSampling is how registered videos are sampled: densely, so any
 // query frame finds a registered frame close in time.
 func (e *Engine) RegisterSampling() fingerprint.Sampling {
 	s := e.cfg.Sampling
-	return fingerprint.Sampling{FPS: s.RegisterFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup, Views: views.RegisterViews}
+	local := 0.0
+	if s.LocalFeatures {
+		local = registerLocalFPS
+	}
+	return fingerprint.Sampling{FPS: s.RegisterFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup, Views: views.RegisterViews,
+		LocalFPS: local}
 }
 
 // Fingerprint fingerprints one file with a per-file timeout.
@@ -243,7 +264,7 @@ func (e *Engine) evaluate(ctx context.Context, snap *index.Snapshot, fp *fingerp
 		FramesTruncated: fp.Truncated, CheckedUntil: fp.CheckedUntil}
 	q := match.NewQuery(fp, e.cfg.Thresholds.MinQuality)
 	for _, f := range q.Frames {
-		if f.Quality >= e.cfg.Thresholds.MinQuality {
+		if f.Informative(e.cfg.Thresholds.MinQuality) {
 			rep.Frames++
 		}
 	}
@@ -275,6 +296,10 @@ func (e *Engine) evaluate(ctx context.Context, snap *index.Snapshot, fp *fingerp
 		}
 		for _, s := range cm.Segments {
 			m.Segments = append(m.Segments, Segment{s.QueryStart, s.QueryEnd, s.EntryStart, s.EntryEnd})
+		}
+		if r := cm.Region; r != nil {
+			m.Region = &Region{QueryT: r.QueryT, EntryT: r.EntryT, Inliers: r.Inliers, Mirror: r.Mirrored,
+				Entry: Box{r.Entry.X, r.Entry.Y, r.Entry.W, r.Entry.H}, Query: Box{r.Query.X, r.Query.Y, r.Query.W, r.Query.H}}
 		}
 		for _, fc := range c.FactChecks {
 			m.FactChecks = append(m.FactChecks, FactCheck{fc.Publisher, fc.URL, fc.Title, fc.Rating, fc.Date})
@@ -450,6 +475,22 @@ func (e *Engine) mediaFromFile(ctx context.Context, path, note string, thumbs bo
 	return m, nil
 }
 
+// stillStopFeatures decodes a still again and describes it by local
+// features at the sizes of registered stills and of registered video
+// frames.
+func (e *Engine) stillStopFeatures(ctx context.Context, path string) ([]byte, error) {
+	f, _, err := safefile.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	img, _, err := media.DecodeImage(f, e.fp.Limits())
+	if err != nil {
+		return nil, err
+	}
+	return fingerprint.LocalStopFeatures(img, e.cfg.Sampling.FrameSize), ctx.Err()
+}
+
 // StopFramesFromFile fingerprints unrelated material as registration does
 // (every frame with its crop and zoom views) for the stop-list.
 func (e *Engine) StopFramesFromFile(ctx context.Context, path, source string) ([]registry.StopFrame, error) {
@@ -460,12 +501,17 @@ func (e *Engine) StopFramesFromFile(ctx context.Context, path, source string) ([
 	if err != nil {
 		return nil, err
 	}
+	if fp.Kind == media.KindImage && len(fp.Frames) == 1 {
+		if local, err := e.stillStopFeatures(ctx, path); err == nil && len(local) > 0 {
+			fp.Frames[0].Local = local
+		}
+	}
 	var out []registry.StopFrame
 	for _, f := range fp.Frames {
-		if f.Quality < e.cfg.Thresholds.MinQuality {
+		if f.Quality < e.cfg.Thresholds.MinQuality && len(f.Local) == 0 {
 			continue
 		}
-		out = append(out, registry.StopFrame{Source: source, PDQ: f.PDQ})
+		out = append(out, registry.StopFrame{Source: source, PDQ: f.PDQ, Local: f.Local})
 		for _, v := range f.Views {
 			if v.Quality >= e.cfg.Thresholds.MinQuality {
 				out = append(out, registry.StopFrame{Source: source, PDQ: v.PDQ})

@@ -69,6 +69,14 @@ func buildFixture() (*fixture, error) {
 		{"-i", p("photo.jpg"), "-vf", "crop=iw*0.88:ih*0.88:iw*0.03:ih*0.08", "-q:v", "3", p("photo-crop.jpg")},
 		{"-i", p("orig.mp4"), "-vf", "crop=iw*0.88:ih*0.88:iw*0.03:ih*0.08", "-c:v", "libx264", "-preset", "veryfast", p("crop.mp4")},
 		{"-loop", "1", "-i", p("photo.jpg"), "-t", "4", "-r", "25", "-vf", "scale=640:-2", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p", p("photo-video.mp4")},
+		// Partial views, found by local features: a corner with half the
+		// area, the mirrored right half, one tile of a 2×2 collage, a
+		// clip's bottom right corner.
+		{"-i", p("photo.jpg"), "-vf", "crop=iw*0.71:ih*0.71:0:0", "-q:v", "3", p("photo-corner.jpg")},
+		{"-i", p("photo.jpg"), "-vf", "hflip,crop=iw/2:ih:iw/2:0", "-q:v", "3", p("photo-half-mirrored.jpg")},
+		{"-i", p("photo.jpg"), "-i", p("other.jpg"), "-filter_complex",
+			"[0:v]scale=600:400[a];[1:v]scale=600:400,split=3[b][c][d];[b][c][d][a]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0", "-q:v", "3", p("photo-collage.jpg")},
+		{"-i", p("orig.mp4"), "-vf", "crop=iw*0.71:ih*0.71:iw-ow:ih-oh", "-c:v", "libx264", "-preset", "veryfast", p("corner.mp4")},
 	}
 	for _, v := range variants {
 		if err := testmedia.FFmpeg(ctx, v...); err != nil {
@@ -264,5 +272,48 @@ func TestEvaluateLeavesFingerprintAsItIs(t *testing.T) {
 		if n := len(fp.Frames[0].Views); n != views {
 			t.Fatalf("evaluation %d changed the fingerprint: %d views, was %d", i+1, n, views)
 		}
+	}
+}
+
+// TestLocalFeatureMatches: parts of a registered picture that no global
+// hash of the whole frame finds are matched by local features, and the
+// report says which part was found where.
+func TestLocalFeatureMatches(t *testing.T) {
+	f := getFixture(t)
+	for _, tc := range []struct {
+		file   string
+		entry  string
+		region Box // of the registered picture, ±0.06
+		query  Box // where it lies in the checked frame, ±0.06
+		mirror bool
+	}{
+		{"photo-corner.jpg", "photo", Box{0, 0, 0.71, 0.71}, Box{0, 0, 1, 1}, false},
+		{"photo-half-mirrored.jpg", "photo", Box{0, 0, 0.5, 1}, Box{0, 0, 1, 1}, true},
+		{"photo-collage.jpg", "photo", Box{0, 0, 1, 1}, Box{0.5, 0.5, 0.5, 0.5}, false},
+		{"corner.mp4", "clip", Box{0.29, 0.29, 0.71, 0.71}, Box{0, 0, 1, 1}, false},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			rep, err := f.e.Check(context.Background(), filepath.Join(f.dir, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Verdict != rules.Match || rep.Matches[0].EntryID != tc.entry {
+				t.Fatalf("verdict %s, want a match with %s: %s", rep.Verdict, tc.entry, describe(rep))
+			}
+			g := rep.Matches[0].Region
+			if g == nil {
+				t.Fatal("no region reported")
+			}
+			near := func(a, b Box) bool {
+				d := func(x, y float64) bool { return x-y < 0.06 && y-x < 0.06 }
+				return d(a.X, b.X) && d(a.Y, b.Y) && d(a.W, b.W) && d(a.H, b.H)
+			}
+			if !near(g.Entry, tc.region) || !near(g.Query, tc.query) || g.Mirror != tc.mirror {
+				t.Errorf("region %+v in %+v (mirrored %v), want %+v in %+v (mirrored %v)", g.Entry, g.Query, g.Mirror, tc.region, tc.query, tc.mirror)
+			}
+			if g.Inliers < f.e.Config().Thresholds.LocalInliers {
+				t.Errorf("%d inliers", g.Inliers)
+			}
+		})
 	}
 }

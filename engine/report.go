@@ -45,10 +45,33 @@ type Match struct {
 	FramesMatched int           `json:"frames_matched"`
 	Media         string        `json:"media,omitempty"` // the registered medium that matched
 	Segments      []Segment     `json:"segments"`
-	FactChecks    []FactCheck   `json:"fact_checks"`
+	// Region is where local features found part of the registered
+	// picture in this file; absent without local evidence.
+	Region     *Region     `json:"region,omitempty"`
+	FactChecks []FactCheck `json:"fact_checks"`
 	// Seen is the evidence for people to look at (the web page shows it
 	// as thumbnail pairs and a timeline); not part of the JSON.
 	Seen *Seen `json:"-"`
+}
+
+// Region says which part of the registered picture was found, and where,
+// by local features: boxes are fractions (0..1) of each picture's width
+// and height, from its top left corner.
+type Region struct {
+	QueryT  float64 `json:"query_t"`  // time of the frame of this file (s)
+	EntryT  float64 `json:"entry_t"`  // time of the registered frame (s)
+	Entry   Box     `json:"entry"`    // the part of the registered picture inside this file's frame
+	Query   Box     `json:"query"`    // where the registered picture lies in this file's frame
+	Inliers int     `json:"inliers"`  // descriptor matches agreeing on one transform
+	Mirror  bool    `json:"mirrored"` // found in the mirror image of this file
+}
+
+// Box is a rectangle in fractions of a picture's width and height.
+type Box struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+	W float64 `json:"w"`
+	H float64 `json:"h"`
 }
 
 // Seen identifies the registered medium that matched and the frames of

@@ -415,7 +415,7 @@ func captionBox(j *Job, p Probe) {
 func screenPhoto(j *Job, p Probe) {
 	j.simple("pad=w='trunc(iw*1.1/2)*2':h='trunc(ih*1.12/2)*2':x=iw*0.05:y=ih*0.06:color=0x101010," +
 		"perspective=x0=W*0.05:y0=H*0.09:x1=W*0.97:y1=H*0.02:x2=W*0.01:y2=H*0.93:x3=W*0.92:y3=H*0.99:sense=destination," +
-		"gblur=sigma=1.2," + map[bool]string{true: "noise=alls=14:allf=t", false: "noise=alls=14"}[p.Kind == hashing.KindVideo] +
+		"gblur=sigma=1.2," + map[bool]string{true: "noise=alls=14:allf=t", false: "noise=alls=14"}[p.Kind == media.KindVideo] +
 		",vignette=angle=PI/4,eq=brightness=0.04:contrast=0.85")
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/provcheck/provcheck/internal/fingerprint"
 	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/signal"
+	"github.com/provcheck/provcheck/internal/signal/orb"
 )
 
 // Category is the authenticity rating of schema.org MediaReview.
@@ -443,6 +444,12 @@ func validateFingerprint(p *problems, path string, fp *fingerprint.Fingerprint) 
 				if _, err := t.Decode(sv.Value); err != nil {
 					p.add(sp+".value", "%v", err)
 				}
+			}
+		}
+		if len(f.Local) > 0 {
+			if _, err := orb.Decode(f.Local); err != nil {
+				p.add(fmt.Sprintf("%s.frames[%d].local", path, i), "not local features written by provcheck")
+				break
 			}
 		}
 	}

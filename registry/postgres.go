@@ -19,7 +19,7 @@ import (
 )
 
 // PGSchemaVersion is the PostgreSQL registry schema this build writes.
-const PGSchemaVersion = 4
+const PGSchemaVersion = 5
 
 // pgMigrations[i] brings a PostgreSQL registry from schema version i to
 // i+1. The tables mirror the SQLite schema; hashes are stored as bytes.
@@ -122,6 +122,23 @@ var pgMigrations = []string{
 	UPDATE media SET fingerprint_version = CASE
 		WHEN EXISTS (SELECT 1 FROM views v WHERE v.media_id = media.id AND v.name = 'zoom70') THEN 'pdq/1 views/2'
 		ELSE 'pdq/1 views/1' END;`,
+	// 5: local features of the frames sampled for them (orb.Encode), and
+	// of stop frames.
+	`CREATE TABLE local_features (
+		media_id BIGINT NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+		frame_seq INTEGER NOT NULL,
+		data BYTEA NOT NULL,
+		PRIMARY KEY (media_id, frame_seq)
+	);
+	ALTER TABLE stop_frames ADD COLUMN local BYTEA;`,
+}
+
+// nilIfEmpty stores an empty byte slice as NULL.
+func nilIfEmpty(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // pgMigrateLock is the advisory lock key held while migrating, so replicas
@@ -453,9 +470,12 @@ func pgInsertMedia(ctx context.Context, tx pgx.Tx, caseID string, seq int, m Med
 		return err
 	}
 	frames := make([][]any, 0, len(fp.Frames))
-	var views, signals [][]any
+	var views, signals, locals [][]any
 	for i, f := range fp.Frames {
 		frames = append(frames, []any{id, i, f.T, hashBytes(f.PDQ), f.Quality, int64(f.PHash), int64(f.DHash)})
+		if len(f.Local) > 0 {
+			locals = append(locals, []any{id, i, f.Local})
+		}
 		for j, v := range f.Views {
 			views = append(views, []any{id, i, j, v.Name, hashBytes(v.PDQ), v.Quality})
 		}
@@ -468,6 +488,11 @@ func pgInsertMedia(ctx context.Context, tx pgx.Tx, caseID string, seq int, m Med
 	}
 	if len(views) > 0 {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"views"}, []string{"media_id", "frame_seq", "seq", "name", "pdq", "quality"}, pgx.CopyFromRows(views)); err != nil {
+			return err
+		}
+	}
+	if len(locals) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"local_features"}, []string{"media_id", "frame_seq", "data"}, pgx.CopyFromRows(locals)); err != nil {
 			return err
 		}
 	}
@@ -714,7 +739,29 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 			}
 		}
 	}
-	return cases, srows.Err()
+	if err := srows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = tx.Query(ctx, `SELECT media_id, frame_seq, data FROM local_features`+mediaFilter+` ORDER BY media_id, frame_seq`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var mid int64
+		var seq int
+		var data []byte
+		if err := rows.Scan(&mid, &seq, &data); err != nil {
+			return nil, err
+		}
+		if at, ok := mediaPos[mid]; ok {
+			frames := cases[at.c].Media[at.m].Fingerprint.Frames
+			if seq >= 0 && seq < len(frames) {
+				frames[seq].Local = data
+			}
+		}
+	}
+	return cases, rows.Err()
 }
 
 // List implements Store.
@@ -776,8 +823,8 @@ func (s *Postgres) AddStopFrames(ctx context.Context, frames []StopFrame) (int, 
 func pgAddStopFrames(ctx context.Context, tx pgx.Tx, frames []StopFrame, now time.Time) (int, error) {
 	added := 0
 	for _, f := range frames {
-		tag, err := tx.Exec(ctx, `INSERT INTO stop_frames (source, pdq, added_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-			f.Source, hashBytes(f.PDQ), now)
+		tag, err := tx.Exec(ctx, `INSERT INTO stop_frames (source, pdq, added_at, local) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+			f.Source, hashBytes(f.PDQ), now, nilIfEmpty(f.Local))
 		if err != nil {
 			return 0, err
 		}
@@ -788,7 +835,7 @@ func pgAddStopFrames(ctx context.Context, tx pgx.Tx, frames []StopFrame, now tim
 
 // StopFrames implements StopList.
 func (s *Postgres) StopFrames(ctx context.Context) ([]StopFrame, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source, pdq FROM stop_frames ORDER BY id`)
+	rows, err := s.pool.Query(ctx, `SELECT source, pdq, local FROM stop_frames ORDER BY id`)
 	if err != nil {
 		return nil, pgError(err)
 	}
@@ -801,7 +848,7 @@ func pgStopFrames(rows pgx.Rows) ([]StopFrame, error) {
 	for rows.Next() {
 		var f StopFrame
 		var p []byte
-		if err := rows.Scan(&f.Source, &p); err != nil {
+		if err := rows.Scan(&f.Source, &p, &f.Local); err != nil {
 			return nil, pgError(err)
 		}
 		h, err := hashFromBytes(p)
@@ -851,7 +898,7 @@ func (s *Postgres) Changes(ctx context.Context, since int64) (Changes, error) {
 		return ch.fill(ids, func(ids []string) ([]Case, error) {
 			return pgLoadIDs(ctx, tx, "", ids, true, false)
 		}, func() ([]StopFrame, error) {
-			rows, err := tx.Query(ctx, `SELECT source, pdq FROM stop_frames ORDER BY id`)
+			rows, err := tx.Query(ctx, `SELECT source, pdq, local FROM stop_frames ORDER BY id`)
 			if err != nil {
 				return nil, err
 			}

@@ -18,7 +18,7 @@ import (
 )
 
 // SchemaVersion is the registry schema this build writes.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // migrations[i] brings a registry from schema version i to i+1.
 var migrations = []string{
@@ -125,6 +125,15 @@ var migrations = []string{
 	UPDATE media SET fingerprint_version = CASE
 		WHEN EXISTS (SELECT 1 FROM views v WHERE v.media_id = media.id AND v.name = 'zoom70') THEN 'pdq/1 views/2'
 		ELSE 'pdq/1 views/1' END;`,
+	// 7: local features of the frames sampled for them (orb.Encode), and
+	// of stop frames.
+	`CREATE TABLE local_features (
+		media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+		frame_seq INTEGER NOT NULL,
+		data BLOB NOT NULL,
+		PRIMARY KEY (media_id, frame_seq)
+	) WITHOUT ROWID;
+	ALTER TABLE stop_frames ADD COLUMN local BLOB;`,
 }
 
 // SQLite is the embedded registry: one file, WAL journal, pure Go driver.
@@ -420,9 +429,19 @@ func insertMedia(ctx context.Context, tx *sql.Tx, caseID string, seq int, m Medi
 		return err
 	}
 	defer sstmt.Close()
+	lstmt, err := tx.PrepareContext(ctx, `INSERT INTO local_features (media_id, frame_seq, data) VALUES (?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer lstmt.Close()
 	for i, f := range fp.Frames {
 		if _, err := stmt.ExecContext(ctx, id, i, f.T, f.PDQ.String(), f.Quality, f.PHash.String(), f.DHash.String()); err != nil {
 			return err
+		}
+		if len(f.Local) > 0 {
+			if _, err := lstmt.ExecContext(ctx, id, i, f.Local); err != nil {
+				return err
+			}
 		}
 		for j, v := range f.Views {
 			if _, err := vstmt.ExecContext(ctx, id, i, j, v.Name, v.PDQ.String(), v.Quality); err != nil {
@@ -645,7 +664,30 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 			}
 		}
 	}
-	return cases, srows.Err()
+	if err := srows.Err(); err != nil {
+		return nil, err
+	}
+	srows.Close()
+	lrows, err := q.QueryContext(ctx, `SELECT media_id, frame_seq, data FROM local_features`+viewFilter+` ORDER BY media_id, frame_seq`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer lrows.Close()
+	for lrows.Next() {
+		var mid int64
+		var seq int
+		var data []byte
+		if err := lrows.Scan(&mid, &seq, &data); err != nil {
+			return nil, err
+		}
+		if at, ok := mediaPos[mid]; ok {
+			frames := cases[at.c].Media[at.m].Fingerprint.Frames
+			if seq >= 0 && seq < len(frames) {
+				frames[seq].Local = data
+			}
+		}
+	}
+	return cases, lrows.Err()
 }
 
 // All implements Store.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/provcheck/provcheck/internal/signal/orb"
 	"github.com/provcheck/provcheck/internal/signal/pdq"
 )
 
@@ -17,6 +18,9 @@ import (
 type StopFrame struct {
 	Source string   `json:"source"` // where the frame came from (a file name, a note)
 	PDQ    pdq.Hash `json:"pdq"`
+	// Local is the frame's local features (orb.Encode), when it was
+	// sampled for them: registered descriptors near them are not indexed.
+	Local []byte `json:"local,omitempty"`
 }
 
 // StopList is the part of a Store that keeps stop frames.
@@ -34,6 +38,11 @@ func validateStopFrames(p *problems, prefix string, frames []StopFrame) {
 	for i, f := range frames {
 		if strings.TrimSpace(f.Source) == "" {
 			p.add(fmt.Sprintf("%s[%d].source", prefix, i), "is required")
+		}
+		if len(f.Local) > 0 {
+			if _, err := orb.Decode(f.Local); err != nil {
+				p.add(fmt.Sprintf("%s[%d].local", prefix, i), "not local features written by provcheck")
+			}
 		}
 	}
 }
@@ -55,14 +64,18 @@ func (s *SQLite) AddStopFrames(ctx context.Context, frames []StopFrame) (int, er
 }
 
 func addStopFrames(ctx context.Context, tx *sql.Tx, frames []StopFrame, now time.Time) (int, error) {
-	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO stop_frames (source, pdq, added_at) VALUES (?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO stop_frames (source, pdq, added_at, local) VALUES (?, ?, ?, ?)`)
 	if err != nil {
 		return 0, err
 	}
 	defer stmt.Close()
 	added := 0
 	for _, f := range frames {
-		res, err := stmt.ExecContext(ctx, f.Source, f.PDQ.String(), fmtTime(now))
+		var local any
+		if len(f.Local) > 0 {
+			local = f.Local
+		}
+		res, err := stmt.ExecContext(ctx, f.Source, f.PDQ.String(), fmtTime(now), local)
 		if err != nil {
 			return 0, err
 		}
@@ -78,7 +91,7 @@ func (s *SQLite) StopFrames(ctx context.Context) ([]StopFrame, error) {
 }
 
 func stopFrames(ctx context.Context, q querier) ([]StopFrame, error) {
-	rows, err := q.QueryContext(ctx, `SELECT source, pdq FROM stop_frames ORDER BY id`)
+	rows, err := q.QueryContext(ctx, `SELECT source, pdq, local FROM stop_frames ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +100,7 @@ func stopFrames(ctx context.Context, q querier) ([]StopFrame, error) {
 	for rows.Next() {
 		var f StopFrame
 		var h string
-		if err := rows.Scan(&f.Source, &h); err != nil {
+		if err := rows.Scan(&f.Source, &h, &f.Local); err != nil {
 			return nil, err
 		}
 		if f.PDQ, err = pdq.Parse(h); err != nil {

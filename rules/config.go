@@ -40,6 +40,7 @@ type RawThresholds struct {
 	MinQuality       int     `mapstructure:"min_quality"`
 	MinFrames        int     `mapstructure:"min_frames"`
 	MinCoverage      float64 `mapstructure:"min_coverage"`
+	LocalInliers     int     `mapstructure:"local_inliers"`
 }
 
 // RawActions name what a pipeline should do for each verdict.
@@ -64,6 +65,10 @@ type RawSampling struct {
 	// when nothing matches; "fast" hashes the frame, its mirror and the
 	// picture found inside borders only.
 	QueryViews string `mapstructure:"query_views"`
+	// LocalFeatures computes local features on registered media and on
+	// checked files (with thorough query views); off, only the hashes
+	// match.
+	LocalFeatures bool `mapstructure:"local_features"`
 }
 
 // RawLimits bound what provcheck will read.
@@ -112,15 +117,17 @@ func Defaults() Raw {
 			MinQuality:       50,
 			MinFrames:        3,
 			MinCoverage:      0.2,
+			LocalInliers:     24,
 		},
 		Actions: RawActions{Match: "label", PossibleMatch: "review", NoMatch: "none"},
 		Sampling: RawSampling{
-			RegisterFPS: 5,
-			QueryFPS:    2,
-			FrameSize:   320,
-			MaxFrames:   3000,
-			Dedup:       4,
-			QueryViews:  ViewsThorough,
+			RegisterFPS:   5,
+			QueryFPS:      2,
+			FrameSize:     320,
+			MaxFrames:     3000,
+			Dedup:         4,
+			QueryViews:    ViewsThorough,
+			LocalFeatures: true,
 		},
 		Limits: RawLimits{
 			MaxPixels:       100_000_000,
@@ -166,6 +173,9 @@ type Thresholds struct {
 	MinQuality       int
 	MinFrames        int
 	MinCoverage      float64
+	// LocalInliers: descriptor matches agreeing on one transform that make
+	// local-feature evidence alone a match (fewer: a possible match).
+	LocalInliers int
 }
 
 // Actions name what a pipeline should do for each verdict.
@@ -180,6 +190,7 @@ type Sampling struct {
 	Dedup          int
 	QueryKeyframes bool
 	QueryViews     string // ViewsThorough or ViewsFast
+	LocalFeatures  bool
 }
 
 // The values of sampling.query_views.
@@ -250,6 +261,9 @@ func (r Raw) Translate() (Config, error) {
 	}
 	if t.MinCoverage < 0 || t.MinCoverage > 1 {
 		bad("thresholds.min_coverage", "%g is outside 0..1", t.MinCoverage)
+	}
+	if t.LocalInliers < 1 || t.LocalInliers > 500 {
+		bad("thresholds.local_inliers", "%d is outside 1..500", t.LocalInliers)
 	}
 	c.Thresholds = Thresholds(t)
 

@@ -40,6 +40,11 @@ type Evidence struct {
 	EntryCoverage float64 // share of the registered medium covered
 	BestDistance  int     // best frame distance (PDQ bits)
 	MeanDistance  float64 // mean distance of the aligned frames
+	// LocalFrames are the aligned frames in which local features found
+	// part of the registered frame (counted in StrongFrames too), and
+	// LocalInliers the most descriptor matches one of them agreed on.
+	LocalFrames  int
+	LocalInliers int
 }
 
 // Decide turns evidence into a verdict and a score in 0..1.
@@ -52,6 +57,13 @@ type Evidence struct {
 // support, two or more aligned frames within possible_distance, or a still
 // (one frame, all the evidence it can give) within possible_distance — is a
 // possible match.
+//
+// Local features are evidence of their own: a frame counts when its
+// descriptor matches agree on one transform with inliers spread over the
+// registered picture (orb.Verify). A match by local features alone needs
+// min_frames such frames aligned in time (a still: its one frame), one of
+// them with at least local_inliers inliers, and the coverage; fewer, or
+// fewer inliers, is a possible match.
 func (c Config) Decide(e Evidence) (Verdict, float64) {
 	t := c.Thresholds
 	if e.FramesMatched == 0 || e.QueryFrames == 0 {
@@ -63,7 +75,10 @@ func (c Config) Decide(e Evidence) (Verdict, float64) {
 	switch {
 	case e.BestDistance <= t.MatchDistance && e.StrongFrames >= need && covered:
 		v = Match
+	case e.LocalFrames >= need && e.LocalInliers >= t.LocalInliers && covered:
+		v = Match
 	case e.BestDistance <= t.MatchDistance && e.StrongFrames >= 1,
+		e.LocalFrames >= 1,
 		e.FramesMatched >= 2 && e.BestDistance <= t.PossibleDistance,
 		e.QueryFrames == 1 && e.BestDistance <= t.PossibleDistance:
 		v = PossibleMatch
@@ -72,10 +87,16 @@ func (c Config) Decide(e Evidence) (Verdict, float64) {
 }
 
 // score is similarity × support: similarity 1 − mean distance/128 (1 for
-// identical frames, about 0.76 at distance 31), support the share of the
+// identical frames, about 0.76 at distance 31) or, with local evidence,
+// the inliers as a share of twice local_inliers if that is more; support the share of the
 // required aligned frames found, weighted by coverage.
 func score(e Evidence, t Thresholds) float64 {
 	sim := 1 - e.MeanDistance/128
+	if e.LocalFrames > 0 {
+		// Local evidence: twice local_inliers inliers is as good as
+		// identical frames.
+		sim = max(sim, min(1, float64(e.LocalInliers)/float64(2*max(1, t.LocalInliers))))
+	}
 	need := float64(min(t.MinFrames, e.QueryFrames))
 	support := min(1, float64(e.StrongFrames)/need)
 	cov := max(e.QueryCoverage, e.EntryCoverage)

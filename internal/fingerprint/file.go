@@ -31,6 +31,9 @@ type Sampling struct {
 	// with its time, e.g. to keep a thumbnail of it. img is valid only
 	// during the call: decoders reuse its buffer.
 	OnFrame func(img image.Image, t float64)
+	// LocalFPS: video frames a second given local features (stills get
+	// them when it is above 0); 0 computes none.
+	LocalFPS float64
 }
 
 // The frames held back to decide a clip's layout: at least layoutFrames
@@ -156,6 +159,9 @@ func (fp *Fingerprinter) image(ctx context.Context, f *os.File, s Sampling) (*Fi
 	}
 	out := FingerprintImage(img, info.Format, s.Views)
 	out.Width, out.Height = info.Width, info.Height
+	if s.LocalFPS > 0 {
+		out.Frames[0].Local = LocalFeatures(img, LocalStillSide, LocalStillFeatures)
+	}
 	return out, nil
 }
 
@@ -300,6 +306,7 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 // hashed at once with that layout.
 type sink struct {
 	h      *FrameHasher
+	local  localPacer
 	views  views.Set
 	dedup  *deduper
 	layout *picture.Layout
@@ -312,7 +319,7 @@ type heldFrame struct {
 }
 
 func newSink(s Sampling, out *Fingerprint) *sink {
-	sk := &sink{h: GetFrameHasher(), views: s.Views, dedup: newDeduper(s.Dedup, out)}
+	sk := &sink{h: GetFrameHasher(), local: localPacer{fps: s.LocalFPS}, views: s.Views, dedup: newDeduper(s.Dedup, out)}
 	if s.Views == views.NoViews {
 		sk.layout = &picture.Layout{Inner: picture.Full, Content: picture.Full}
 	}
@@ -352,10 +359,14 @@ func (sk *sink) decide() {
 	sk.held = nil
 }
 
-// hash fingerprints one frame of the clip, with its views and signals.
+// hash fingerprints one frame of the clip, with its views and signals,
+// and describes it by local features when it is due.
 func (sk *sink) hash(img image.Image, t float64, l picture.Layout) Frame {
 	f := sk.h.HashViews(img, t, sk.views, l)
 	f.Signals = extraSignals(img, signal.Video)
+	if sk.local.due(&f) {
+		f.Local = LocalFeatures(img, 0, LocalFrameFeatures)
+	}
 	return f
 }
 
@@ -404,7 +415,9 @@ func (d *deduper) add(f Frame) {
 	if len(*fr) >= maxLumaFrames {
 		f.Luma = nil // bound memory on long clips
 	}
-	if d.max > 0 && len(*fr) > 0 && pdq.Distance((*fr)[len(*fr)-1].PDQ, f.PDQ) <= d.max {
+	// A frame described by local features is kept: they were computed
+	// because it differs from the last frame described.
+	if d.max > 0 && len(*fr) > 0 && f.Local == nil && pdq.Distance((*fr)[len(*fr)-1].PDQ, f.PDQ) <= d.max {
 		d.pending = &f
 		return
 	}

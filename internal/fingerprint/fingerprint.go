@@ -63,6 +63,9 @@ type Frame struct {
 	// Luma is the frame's luminance, kept for checks (see HashWindow);
 	// nil when not kept.
 	Luma *luma.Grid `json:"-"`
+	// Local is the frame's local features (orb.Encode), on the frames
+	// sampled for them; nil on the others.
+	Local []byte `json:"local,omitempty"`
 }
 
 // View is the PDQ hash of one view of a frame: the picture found inside

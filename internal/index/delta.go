@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync/atomic"
 
+	"github.com/provcheck/provcheck/internal/signal/orb"
 	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/registry"
 )
@@ -48,7 +49,11 @@ type layers struct {
 	nBase    int     // case positions the base covers
 	live     int     // cases alive
 
-	base  *MIH
+	base *MIH
+	// local features: the index built whole and the stop-list's
+	stopLocal []*orb.Features
+	localBase localBase
+
 	dHash []pdq.Hash // delta entries
 	dRef  []Ref
 	delta *MIH
@@ -171,7 +176,7 @@ func (s *Snapshot) Apply(ch registry.Changes) *Snapshot {
 	}
 	old := s.layers
 	l := &layers{
-		opts: old.opts, stop: old.stop, base: old.base,
+		opts: old.opts, stop: old.stop, base: old.base, stopLocal: old.stopLocal, localBase: old.localBase,
 		basePos: old.basePos,
 		moved:   make(map[string]int, len(old.moved)+len(ch.Upserted)+len(ch.Removed)),
 		dead:    slices.Clone(old.dead),
@@ -246,6 +251,9 @@ func (s *Snapshot) Apply(ch registry.Changes) *Snapshot {
 	}
 	l.delta.Build()
 	next.Index = &layered{base: l.base, dead: l.dead, nDead: l.nDead, delta: l.delta}
+	// Local features: the delta is indexed again from the cases in
+	// memory (its size, not the registry's).
+	next.Local = &layeredLocal{base: l.localBase, dead: l.dead, delta: localIndexOf(cases, l.nBase, l.stopLocal, l.dead)}
 	return next
 }
 

@@ -1,10 +1,13 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
 	"github.com/provcheck/provcheck/internal/signal"
+	"github.com/provcheck/provcheck/internal/signal/localindex"
+	"github.com/provcheck/provcheck/internal/signal/orb"
 	"github.com/provcheck/provcheck/registry"
 )
 
@@ -13,8 +16,11 @@ import (
 // snapshot replaces an old one when the registry changes: Apply builds it
 // from the old one and the changes (delta.go).
 type Snapshot struct {
-	Cases      []registry.Case
-	Index      Index
+	Cases []registry.Case
+	Index Index
+	// Local indexes the local features of registered frames (refs are
+	// LocalRef values).
+	Local      LocalIndex
 	Generation int64
 	// Stopped counts the registered frames and views left out of the index
 	// because they are near a stop frame.
@@ -74,7 +80,9 @@ func BuildSnapshot(cases []registry.Case, o Options) *Snapshot {
 	}
 	idx.Build() // built before it is shared: searches only read it
 	l.delta = NewMIH(0)
-	return &Snapshot{Cases: cases, Index: idx, Stopped: stopped, layers: l, Signals: signalIndexes(cases, o.MinQuality)}
+	l.stopLocal = stopFeatures(o.Stop)
+	l.localBase = localIndexOf(cases, 0, l.stopLocal, nil)
+	return &Snapshot{Cases: cases, Index: idx, Local: l.localBase, Stopped: stopped, layers: l, Signals: signalIndexes(cases, o.MinQuality)}
 }
 
 // signalIndexes indexes the registered values of every registered signal
@@ -110,6 +118,91 @@ func signalIndexes(cases []registry.Case, minQuality int) map[string]signal.Inde
 		x.Build()
 	}
 	return out
+}
+
+// LocalIndex finds registered frames that share a region with a checked
+// picture by local features.
+type LocalIndex interface {
+	// Query returns the verified registered frames, best first.
+	Query(f *orb.Features, mirror bool) []localindex.Hit
+	// Frames is the number of frames indexed.
+	Frames() int
+}
+
+// localBase is a local index built whole.
+type localBase struct{ *localindex.Index }
+
+func (b localBase) Frames() int { return b.Stats().Frames }
+
+// stopFeatures decodes the local features of stop frames.
+func stopFeatures(stop []registry.StopFrame) []*orb.Features {
+	var out []*orb.Features
+	for _, f := range stop {
+		if len(f.Local) == 0 {
+			continue
+		}
+		if lf, err := orb.Decode(f.Local); err == nil {
+			out = append(out, lf)
+		}
+	}
+	return out
+}
+
+// localIndexOf indexes the local features of cases[from:] (skipping dead
+// positions), leaving out those near stop-list features.
+func localIndexOf(cases []registry.Case, from int, stop []*orb.Features, dead []bool) localBase {
+	ix := localindex.New(localindex.DefaultOptions())
+	ix.SetStopList(stop)
+	for ci := from; ci < len(cases); ci++ {
+		if dead != nil && ci < len(dead) && dead[ci] {
+			continue
+		}
+		for mi := range cases[ci].Media {
+			frames := cases[ci].Media[mi].Fingerprint.Frames
+			for fi := range frames {
+				if len(frames[fi].Local) == 0 {
+					continue
+				}
+				if f, err := orb.Decode(frames[fi].Local); err == nil {
+					ix.Add(LocalRef(Ref{Case: int32(ci), Media: int32(mi), Frame: int32(fi)}), f)
+				}
+			}
+		}
+	}
+	return localBase{ix}
+}
+
+// layeredLocal is the local index of a snapshot that has had changes
+// applied: the base without its dead cases, and a delta over the cases
+// added or changed since.
+type layeredLocal struct {
+	base  localBase
+	dead  []bool
+	delta localBase
+}
+
+func (x *layeredLocal) Frames() int { return x.base.Frames() + x.delta.Frames() }
+
+func (x *layeredLocal) Query(f *orb.Features, mirror bool) []localindex.Hit {
+	var out []localindex.Hit
+	for _, h := range x.base.Query(f, mirror) {
+		if c := RefOfLocal(h.Ref).Case; int(c) < len(x.dead) && !x.dead[c] {
+			out = append(out, h)
+		}
+	}
+	out = append(out, x.delta.Query(f, mirror)...)
+	slices.SortStableFunc(out, func(a, b localindex.Hit) int { return cmp.Compare(b.Match.Inliers, a.Match.Inliers) })
+	return out
+}
+
+// LocalRef packs a frame reference into the local index's int64 refs.
+func LocalRef(r Ref) int64 {
+	return int64(r.Case)<<40 | int64(r.Media)<<24 | int64(r.Frame)
+}
+
+// RefOfLocal unpacks LocalRef.
+func RefOfLocal(v int64) Ref {
+	return Ref{Case: int32(v >> 40), Media: int32(v >> 24 & (1<<16 - 1)), Frame: int32(v & (1<<24 - 1))}
 }
 
 // LoadSnapshot reads the whole registry, with its stop frames, and indexes

@@ -15,6 +15,7 @@ import (
 	"github.com/provcheck/provcheck/internal/index"
 	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/signal"
+	"github.com/provcheck/provcheck/internal/signal/orb"
 	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/rules"
 )
@@ -32,6 +33,20 @@ type QueryFrame struct {
 	Narrow []pdq.Hash
 	// Signals are the frame's values of the signal types other than PDQ.
 	Signals []fingerprint.Signal
+	// Local is the frame's local features, on the frames sampled for
+	// them; nil on the others.
+	Local *orb.Features
+}
+
+// MinLocalFeatures is the number of local features that makes a frame
+// evidence even when its PDQ quality is too low (dim, plain or flat
+// footage): fewer cannot reach orb's inlier and spread tests.
+const MinLocalFeatures = 40
+
+// Informative reports whether a query frame is evidence: PDQ quality of
+// at least minQuality, or enough local features.
+func (f *QueryFrame) Informative(minQuality int) bool {
+	return f.Quality >= minQuality || f.Local != nil && f.Local.Len() >= MinLocalFeatures
 }
 
 // Query is what is searched.
@@ -47,6 +62,11 @@ func NewQuery(fp *fingerprint.Fingerprint, minQuality int) Query {
 	q := Query{Kind: fp.Kind, Duration: fp.Duration, Frames: make([]QueryFrame, len(fp.Frames))}
 	for i, f := range fp.Frames {
 		qf := QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}, Signals: f.Signals}
+		if len(f.Local) > 0 {
+			if lf, err := orb.Decode(f.Local); err == nil {
+				qf.Local = lf
+			}
+		}
 		for _, v := range f.Views {
 			switch {
 			case v.Quality < minQuality:
@@ -101,6 +121,20 @@ type CaseMatch struct {
 	// Pairs are the aligned frames, in query order: the evidence a person
 	// can look at.
 	Pairs []Pair
+	// Region is the best local-feature match among the aligned frames:
+	// which part of the registered picture was found where; nil without
+	// local evidence.
+	Region *Region
+}
+
+// Region is where local features found part of a registered frame in a
+// query frame.
+type Region struct {
+	QueryT, EntryT float64  // the two frames' times (s)
+	Entry          orb.Rect // the registered picture's part inside the query frame
+	Query          orb.Rect // where the registered picture lies in the query frame
+	Inliers        int      // descriptor matches agreeing on the transform
+	Mirrored       bool     // found in the query's mirror image
 }
 
 // Pair is one query frame aligned with the registered frame it matched.
@@ -113,7 +147,15 @@ type Pair struct {
 type hit struct {
 	qi   int32 // query frame
 	fi   int32 // registered frame
-	dist int32
+	dist int32 // distance for alignment: PDQ, or MatchDistance at most when local features verified
+	pdq  int32 // PDQ distance between the two frames
+	loc  *localHit
+}
+
+type localHit struct {
+	inliers  int
+	mirrored bool
+	m        orb.Match
 }
 
 type mediaKey struct{ c, m int32 }
@@ -132,10 +174,13 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 	var owner, narrowOwner []int32
 	informative := 0
 	for qi, f := range q.Frames {
-		if f.Quality < p.MinQuality {
+		if !f.Informative(p.MinQuality) {
 			continue
 		}
 		informative++
+		if f.Quality < p.MinQuality {
+			continue // evidence by local features only
+		}
 		for _, h := range f.Hashes {
 			hashes = append(hashes, h)
 			owner = append(owner, int32(qi))
@@ -145,7 +190,8 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 			narrowOwner = append(narrowOwner, int32(qi))
 		}
 	}
-	if informative == 0 || snap.Index.Len() == 0 && len(snap.Signals) == 0 {
+	hasLocal := snap.Local != nil && snap.Local.Frames() > 0
+	if informative == 0 || snap.Index.Len() == 0 && len(snap.Signals) == 0 && !hasLocal {
 		return nil, ctx.Err()
 	}
 	// Best distance per (medium, query frame, registered frame): several
@@ -176,9 +222,44 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 			best[k] = d
 		}
 	})
+	// Local features: registered frames that share a verified region with
+	// a query frame.
+	local := map[key]*localHit{}
+	if hasLocal {
+		for qi, f := range q.Frames {
+			if f.Local == nil || !f.Informative(p.MinQuality) {
+				continue
+			}
+			for _, h := range snap.Local.Query(f.Local, true) {
+				r := index.RefOfLocal(h.Ref)
+				k := key{mediaKey{r.Case, r.Media}, int32(qi), r.Frame}
+				if old, ok := local[k]; !ok || h.Match.Inliers > old.inliers {
+					local[k] = &localHit{inliers: h.Match.Inliers, mirrored: h.Mirrored, m: h.Match}
+				}
+			}
+		}
+	}
+	frameDist := func(k key) int32 {
+		rf := &snap.Cases[k.mk.c].Media[k.mk.m].Fingerprint.Frames[k.fi]
+		d := 256
+		for _, h := range q.Frames[k.qi].Hashes {
+			d = min(d, pdq.Distance(h, rf.PDQ))
+		}
+		return int32(d)
+	}
 	byMedia := map[mediaKey][]hit{}
 	for k, d := range best {
-		byMedia[k.mk] = append(byMedia[k.mk], hit{qi: k.qi, fi: k.fi, dist: d})
+		h := hit{qi: k.qi, fi: k.fi, dist: d, pdq: d}
+		if lh, ok := local[k]; ok {
+			h.loc = lh
+			h.dist = min(d, int32(p.MatchDistance))
+			delete(local, k)
+		}
+		byMedia[k.mk] = append(byMedia[k.mk], h)
+	}
+	for k, lh := range local {
+		d := frameDist(k)
+		byMedia[k.mk] = append(byMedia[k.mk], hit{qi: k.qi, fi: k.fi, dist: min(d, int32(p.MatchDistance)), pdq: d, loc: lh})
 	}
 	perCase := map[int32]CaseMatch{}
 	for mk, hits := range byMedia {
@@ -294,10 +375,21 @@ func align(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) CaseMa
 	cm.Evidence.BestDistance = math.MaxInt32
 	for qi, h := range chosen {
 		qis = append(qis, qi)
-		sum += int(h.dist)
-		cm.Evidence.BestDistance = min(cm.Evidence.BestDistance, int(h.dist))
+		sum += int(h.pdq)
+		cm.Evidence.BestDistance = min(cm.Evidence.BestDistance, int(h.pdq))
 		if int(h.dist) <= p.MatchDistance {
 			cm.Evidence.StrongFrames++
+		}
+		if h.loc != nil {
+			cm.Evidence.LocalFrames++
+			if h.loc.inliers > cm.Evidence.LocalInliers || h.loc.inliers == cm.Evidence.LocalInliers && cm.Region != nil && q.Frames[qi].T < cm.Region.QueryT {
+				cm.Evidence.LocalInliers = h.loc.inliers
+				cm.Region = &Region{
+					QueryT: q.Frames[qi].T, EntryT: entry.Frames[h.fi].T,
+					Entry: roundRect(h.loc.m.Region), Query: roundRect(h.loc.m.QueryRegion),
+					Inliers: h.loc.inliers, Mirrored: h.loc.mirrored,
+				}
+			}
 		}
 	}
 	slices.Sort(qis)
@@ -520,3 +612,7 @@ func medianStep(n int, t func(int) float64) float64 {
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+func roundRect(r orb.Rect) orb.Rect {
+	return orb.Rect{X: round3(r.X), Y: round3(r.Y), W: round3(r.W), H: round3(r.H)}
+}

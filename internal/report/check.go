@@ -201,6 +201,18 @@ func writeMatch(b *strings.Builder, r engine.Report, m engine.Match, st Style) {
 	}
 	ev += fmt.Sprintf(", %.0f%% of the registered medium covered, best distance %d/256, score %.2f", 100*m.EntryCoverage, m.Distance, m.Score)
 	fmt.Fprintf(b, "    Evidence: %s\n", ev)
+	if g := m.Region; g != nil {
+		where := "this file"
+		if r.Kind == "video" {
+			where = "this file at " + Clock(g.QueryT)
+		}
+		mirrored := ""
+		if g.Mirror {
+			mirrored = ", mirrored"
+		}
+		fmt.Fprintf(b, "    Matched region: %s of the registered picture (from %s) found in %s (%s)%s, %d matching features\n",
+			describeBox(g.Entry), boxCorner(g.Entry), where, describeBox(g.Query)+" of the frame from "+boxCorner(g.Query), mirrored, g.Inliers)
+	}
 	switch {
 	case r.Kind != "video":
 		// A still matches one moment of the registered medium (or a still).
@@ -213,6 +225,17 @@ func writeMatch(b *strings.Builder, r engine.Report, m engine.Match, st Style) {
 			fmt.Fprintf(b, "      %s–%s ↔ %s–%s\n", Clock(s.QueryStart), Clock(s.QueryEnd), Clock(s.EntryStart), Clock(s.EntryEnd))
 		}
 	}
+}
+
+// describeBox is a region's size: "71% × 71%" of the width and height.
+func describeBox(x engine.Box) string {
+	return fmt.Sprintf("%.0f%% × %.0f%%", 100*x.W, 100*x.H)
+}
+
+// boxCorner is where a region starts: its top left corner as
+// "left 0%, top 29%".
+func boxCorner(x engine.Box) string {
+	return fmt.Sprintf("left %.0f%%, top %.0f%%", 100*x.X, 100*x.Y)
 }
 
 func describeLength(r engine.Report) string {
