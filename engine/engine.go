@@ -290,8 +290,13 @@ func (e *Engine) evaluate(ctx context.Context, snap *index.Snapshot, fp *fingerp
 			MediaDuration: em.Fingerprint.Duration, Pairs: make([]FramePair, 0, len(cm.Pairs))}
 		for _, p := range cm.Pairs {
 			if p.Query < len(q.Frames) && p.Entry < len(em.Fingerprint.Frames) {
-				m.Seen.Pairs = append(m.Seen.Pairs, FramePair{QueryT: q.Frames[p.Query].T,
-					EntryT: em.Fingerprint.Frames[p.Entry].T, EntryFrame: p.Entry, Distance: p.Distance})
+				fp := FramePair{QueryT: q.Frames[p.Query].T,
+					EntryT: em.Fingerprint.Frames[p.Entry].T, EntryFrame: p.Entry, Distance: p.Distance}
+				if r := p.Local; r != nil {
+					fp.Region = &PairRegion{Query: &Rect{r.Query.X, r.Query.Y, r.Query.W, r.Query.H},
+						Entry: &Rect{r.Entry.X, r.Entry.Y, r.Entry.W, r.Entry.H}}
+				}
+				m.Seen.Pairs = append(m.Seen.Pairs, fp)
 			}
 		}
 		for _, s := range cm.Segments {

@@ -141,7 +141,10 @@ type Region struct {
 type Pair struct {
 	Query    int // index in Query.Frames
 	Entry    int // index in the registered medium's fingerprint frames
-	Distance int
+	Distance int // PDQ
+	// Local is where local features found the registered frame in the
+	// query frame; nil when they did not.
+	Local *Region
 }
 
 type hit struct {
@@ -395,7 +398,12 @@ func align(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) CaseMa
 	slices.Sort(qis)
 	cm.Pairs = make([]Pair, len(qis))
 	for i, qi := range qis {
-		cm.Pairs[i] = Pair{Query: int(qi), Entry: int(chosen[qi].fi), Distance: int(chosen[qi].dist)}
+		h := chosen[qi]
+		cm.Pairs[i] = Pair{Query: int(qi), Entry: int(h.fi), Distance: int(h.pdq)}
+		if h.loc != nil {
+			cm.Pairs[i].Local = &Region{QueryT: q.Frames[qi].T, EntryT: entry.Frames[h.fi].T,
+				Entry: roundRect(h.loc.m.Region), Query: roundRect(h.loc.m.QueryRegion), Inliers: h.loc.inliers, Mirrored: h.loc.mirrored}
+		}
 	}
 	cm.Evidence.FramesMatched = len(chosen)
 	cm.Evidence.MeanDistance = round3(float64(sum) / float64(len(chosen)))
