@@ -94,13 +94,14 @@ func TestToySignalTypeRegistersAndMatches(t *testing.T) {
 		t.Errorf("version %q does not name the toy type", m.Version)
 	}
 	// Only the toy type can match: the registered PDQ hashes are made
-	// uninformative, so the PDQ index holds none of them.
+	// uninformative, so the PDQ index holds none of them, and the local
+	// features are taken out.
 	for i := range m.Fingerprint.Frames {
 		f := &m.Fingerprint.Frames[i]
 		if len(f.Signals) != 1 || f.Signals[0].Type != "ahash" {
 			t.Fatalf("frame %d signals %+v", i, f.Signals)
 		}
-		f.Quality, f.Views = 0, nil
+		f.Quality, f.Views, f.Local = 0, nil, nil
 	}
 	if _, err := e.Store().Upsert(ctx, registry.Case{ID: "toy", Title: "Toy", Media: []registry.Media{m}}); err != nil {
 		t.Fatal(err)
