@@ -1,7 +1,9 @@
 # provcheck — the two commands a new user needs:
 #   make demo   install ffmpeg if missing, build, check the bundled sample repost
-#   make test   install ffmpeg if missing, check go.mod is tidy, vet and run every test
-.PHONY: demo test build deps deps-postgres deps-systemd browser-deps bench eval clean
+#   make test   install what the tests need (ffmpeg, PostgreSQL, Chromium,
+#               systemd-analyze) if missing, check go.mod is tidy, vet and
+#               run every test
+.PHONY: demo test build deps deps-ffmpeg deps-postgres deps-systemd browser-deps bench eval clean
 
 GO      ?= go
 BIN     := bin/provcheck
@@ -11,13 +13,14 @@ DEMOREG := bin/demo-registry.db
 build:
 	$(GO) build -o $(BIN) ./cmd/provcheck
 
+# Everything the tests need.
+deps: deps-ffmpeg deps-postgres deps-systemd browser-deps
+
 # ffmpeg and ffprobe decode videos; install them from Debian when missing.
-deps:
+deps-ffmpeg:
 	@command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || { \
 		echo "installing ffmpeg (apt-get)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq ffmpeg >/dev/null; }
-	@$(MAKE) --no-print-directory deps-postgres
-	@$(MAKE) --no-print-directory deps-systemd
 
 # The PostgreSQL registry's tests start a throwaway server (internal/pgtest);
 # install PostgreSQL from Debian when its server binaries are missing.
@@ -40,7 +43,7 @@ deps-systemd:
 		echo "installing systemd (apt-get, for systemd-analyze)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq systemd >/dev/null; }
 
-demo: deps build
+demo: deps-ffmpeg build
 	@rm -f $(DEMOREG) $(DEMOREG)-wal $(DEMOREG)-shm
 	@$(BIN) --registry $(DEMOREG) --create registry import samples/bundle.json
 	@echo
@@ -50,14 +53,16 @@ demo: deps build
 	@echo "== A screenshot of that repost, and an unrelated clip:"
 	@$(BIN) --registry $(DEMOREG) check samples/media/screenshot.jpg samples/media/unrelated.mp4
 
-test: deps browser-deps
+# Video and browser tests are slow on a 2-core machine: allow a package
+# 30 minutes rather than go test's default 10.
+test: deps
 	$(GO) mod tidy -diff
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 
 # The evaluation of issue 4: recall per repost transformation and false
 # alarms on unrelated media (downloads Debian packages on the first run).
-eval: deps
+eval: deps-ffmpeg
 	$(GO) run ./eval
 
 bench: deps
