@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+
+	"github.com/provcheck/provcheck/internal/safefile"
 )
 
 // target is one path to report: a file to scan, or a problem found while
@@ -162,25 +164,7 @@ func (w *walker) fileTarget(p string, fi os.FileInfo) target {
 	if fi.Mode().IsRegular() {
 		return target{path: p}
 	}
-	return target{p, fmt.Errorf("not a regular file (%s)", typeName(fi.Mode()))}
-}
-
-func typeName(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeCharDevice != 0:
-		return "character device"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	case m&fs.ModeSymlink != 0:
-		return "symbolic link"
-	case m.IsDir():
-		return "directory"
-	}
-	return m.Type().String()
+	return target{p, fmt.Errorf("not a regular file (%s)", safefile.Kind(fi.Mode()))}
 }
 
 // file yields t for a file unless the globs leave it out, it is the output
@@ -336,7 +320,7 @@ func (w *walker) entry(p, rel string, e fs.DirEntry, yield func(target) bool) bo
 		}
 	}
 	if !typ.IsRegular() {
-		return w.file(p, rel, target{p, fmt.Errorf("not a regular file (%s)", typeName(typ))}, yield)
+		return w.file(p, rel, target{p, fmt.Errorf("not a regular file (%s)", safefile.Kind(typ))}, yield)
 	}
 	return w.file(p, rel, target{path: p}, yield)
 }
