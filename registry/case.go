@@ -11,7 +11,6 @@ import (
 	"math"
 	"net/url"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -332,22 +331,45 @@ func (c *Case) validate(p *problems, prefix string, needMedia bool) {
 			p.add(fp+".publisher_url", "%q is not an http(s) URL", fc.PublisherURL)
 		}
 	}
-	if c.ClaimantURL != "" && !validURL(c.ClaimantURL) {
-		p.add(at("claimant_url"), "%q is not an http(s) URL", c.ClaimantURL)
-	}
+	p.text(at("claimant"), c.Claimant, MaxClaimantLen)
+	p.text(at("original_context"), c.OriginalContext, MaxContextLen)
+	p.url(at("claimant_url"), c.ClaimantURL)
+	p.count(at("appearances"), len(c.Appearances), MaxAppearances)
+	p.count(at("media_appearances"), len(c.MediaAppearances), MaxPostings)
 	for i, a := range c.Appearances {
-		if !validURL(a.URL) {
-			p.add(at(fmt.Sprintf("appearances[%d].url", i)), "%q is not an http(s) URL", a.URL)
+		if i >= MaxAppearances {
+			break
 		}
+		if a.URL == "" {
+			p.add(at(fmt.Sprintf("appearances[%d].url", i)), "is required")
+		}
+		p.url(at(fmt.Sprintf("appearances[%d].url", i)), a.URL)
 	}
 	for i, m := range c.MediaAppearances {
-		mp := at(fmt.Sprintf("media_appearances[%d]", i))
-		if !validURL(m.ContentURL) {
-			p.add(mp+".content_url", "%q is not an http(s) URL", m.ContentURL)
+		if i >= MaxPostings {
+			break
 		}
+		mp := at(fmt.Sprintf("media_appearances[%d]", i))
+		if m.ContentURL == "" {
+			p.add(mp+".content_url", "is required")
+		}
+		p.url(mp+".content_url", m.ContentURL)
+		p.text(mp+".type", m.Type, MaxMediaTypeLen)
+		p.text(mp+".start_time", m.StartTime, MaxTimeLen)
+		p.text(mp+".end_time", m.EndTime, MaxTimeLen)
 		if _, err := ParseCategory(string(m.Category)); err != nil {
 			p.add(mp+".category", "%v", err)
 		}
+	}
+}
+
+// url reports a URL that is too long or not http(s); empty is allowed.
+func (p *problems) url(path, u string) {
+	switch {
+	case len(u) > MaxURLLen:
+		p.text(path, u, MaxURLLen)
+	case u != "" && !validURL(u):
+		p.add(path, "%q is not an http(s) URL", u)
 	}
 }
 
@@ -493,23 +515,31 @@ func Merge(existing, incoming Case) Case {
 		out.Category = incoming.Category
 	}
 	out.Appearances = append([]Appearance(nil), existing.Appearances...)
+	seenURL := make(map[string]int, len(out.Appearances)+len(incoming.Appearances))
+	for i, a := range out.Appearances {
+		seenURL[a.URL] = i
+	}
 	for _, a := range incoming.Appearances {
-		i := slices.IndexFunc(out.Appearances, func(e Appearance) bool { return e.URL == a.URL })
-		if i < 0 {
+		if i, ok := seenURL[a.URL]; !ok {
+			seenURL[a.URL] = len(out.Appearances)
 			out.Appearances = append(out.Appearances, a)
 		} else if a.First {
 			out.Appearances[i].First = true
 		}
 	}
+	type posting struct{ url, start string }
 	out.MediaAppearances = append([]MediaAppearance(nil), existing.MediaAppearances...)
+	seenPosting := make(map[posting]int, len(out.MediaAppearances)+len(incoming.MediaAppearances))
+	for i, m := range out.MediaAppearances {
+		seenPosting[posting{m.ContentURL, m.StartTime}] = i
+	}
 	for _, m := range incoming.MediaAppearances {
-		i := slices.IndexFunc(out.MediaAppearances, func(e MediaAppearance) bool {
-			return e.ContentURL == m.ContentURL && e.StartTime == m.StartTime
-		})
-		if i < 0 {
-			out.MediaAppearances = append(out.MediaAppearances, m)
-		} else {
+		k := posting{m.ContentURL, m.StartTime}
+		if i, ok := seenPosting[k]; ok {
 			out.MediaAppearances[i] = m
+		} else {
+			seenPosting[k] = len(out.MediaAppearances)
+			out.MediaAppearances = append(out.MediaAppearances, m)
 		}
 	}
 	// Sets keep the merge linear in the number of tags and media.

@@ -3,9 +3,11 @@ package registry
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,6 +74,23 @@ func TestBundleLimits(t *testing.T) {
 		{"long publisher", func(c map[string]any) {
 			c["fact_checks"].([]any)[0].(map[string]any)["publisher"] = strings.Repeat("P", 201)
 		}, "cases[0].fact_checks[0].publisher: is 201 bytes long"},
+		{"many appearances", func(c map[string]any) {
+			var apps []any
+			for i := range 201 {
+				apps = append(apps, map[string]any{"url": fmt.Sprintf("https://example.org/post/%d", i)})
+			}
+			c["appearances"] = apps
+		}, "cases[0].appearances: has 201 elements, over the limit of 200"},
+		{"long appearance URL", func(c map[string]any) {
+			c["appearances"] = []any{map[string]any{"url": "https://example.org/" + strings.Repeat("u", 3000)}}
+		}, "cases[0].appearances[0].url: is 3020 bytes long"},
+		{"appearance without URL", func(c map[string]any) {
+			c["appearances"] = []any{map[string]any{"first": true}}
+		}, "cases[0].appearances[0].url: is required"},
+		{"long posting time", func(c map[string]any) {
+			c["media_appearances"] = []any{map[string]any{"content_url": "https://example.org/v.mp4", "start_time": strings.Repeat("0", 65)}}
+		}, "cases[0].media_appearances[0].start_time: is 65 bytes long"},
+		{"long claimant", func(c map[string]any) { c["claimant"] = strings.Repeat("c", 201) }, "cases[0].claimant: is 201 bytes long"},
 		{"many fact-checks", func(c map[string]any) {
 			fc := c["fact_checks"].([]any)[0]
 			var fcs []any
@@ -193,3 +212,35 @@ func TestMergeManyTags(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// Merging appearances keeps one entry per URL (per URL and start time for
+// postings), in first-seen order, and marks an appearance first when either
+// side says so.
+func TestMergeAppearances(t *testing.T) {
+	a := Case{ID: "c", Title: "t",
+		Appearances:      []Appearance{{URL: "https://a.example/1"}, {URL: "https://a.example/2"}},
+		MediaAppearances: []MediaAppearance{{ContentURL: "https://a.example/v.mp4", StartTime: "00:00:01", Type: "VideoObject"}},
+	}
+	b := Case{ID: "c", Title: "t",
+		Appearances: []Appearance{{URL: "https://a.example/2", First: true}, {URL: "https://a.example/3"}},
+		MediaAppearances: []MediaAppearance{
+			{ContentURL: "https://a.example/v.mp4", StartTime: "00:00:01", Type: "MediaObject"},
+			{ContentURL: "https://a.example/v.mp4", StartTime: "00:00:09"},
+		},
+	}
+	m := Merge(a, b)
+	wantApps := []Appearance{{URL: "https://a.example/1"}, {URL: "https://a.example/2", First: true}, {URL: "https://a.example/3"}}
+	if !slices.Equal(m.Appearances, wantApps) {
+		t.Errorf("appearances %+v, want %+v", m.Appearances, wantApps)
+	}
+	wantPosts := []MediaAppearance{
+		{ContentURL: "https://a.example/v.mp4", StartTime: "00:00:01", Type: "MediaObject"},
+		{ContentURL: "https://a.example/v.mp4", StartTime: "00:00:09"},
+	}
+	if !slices.Equal(m.MediaAppearances, wantPosts) {
+		t.Errorf("postings %+v, want %+v", m.MediaAppearances, wantPosts)
+	}
+	if len(a.Appearances) != 2 || a.Appearances[1].First {
+		t.Errorf("merge changed its input: %+v", a.Appearances)
+	}
+}

@@ -18,6 +18,12 @@ const (
 	MaxFCTitleLen    = 500     // fact-check title
 	MaxURLLen        = 2_048   // fact-check URL
 	MaxLanguageLen   = 35      // fact-check language (a BCP 47 tag)
+	MaxClaimantLen   = 200     // who made the claim (ClaimReview itemReviewed.author)
+	MaxContextLen    = 5_000   // MediaReview's original media context description
+	MaxAppearances   = 200     // where the claim was seen (ClaimReview appearance)
+	MaxPostings      = 500     // where the media were posted (MediaReview items)
+	MaxTimeLen       = 64      // a posting's start or end time, as published
+	MaxMediaTypeLen  = 64      // a posting's schema.org type
 	MaxFrames        = 100_000 // frames of one medium (sampling.max_frames is at most this)
 	MaxViews         = 64      // views of one frame
 	MaxFormatLen     = 64      // fingerprint format and codec names, view names
