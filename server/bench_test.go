@@ -126,6 +126,9 @@ func makeBenchEnv(b *testing.B) (*benchEnv, error) {
 	if v := os.Getenv("PROVCHECK_SAMPLING_QUERY_VIEWS"); v != "" {
 		cfg.Sampling.QueryViews = v // e.g. fast, as the command line would take it
 	}
+	// Every load client posts from 127.0.0.1: the limit on one address's
+	// concurrent uploads would answer most of them 429 and measure that.
+	cfg.Server.UploadsPerClient = max(cfg.Server.UploadsPerClient, 256)
 	e, err := engine.New(ctx, cfg, engine.Options{})
 	if err != nil {
 		return nil, err
