@@ -638,8 +638,7 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 	if err != nil {
 		return nil, err
 	}
-	type pos struct{ c, m int }
-	mediaPos := map[int64]pos{}
+	mediaPos := map[int64]mediaAt{}
 	for rows.Next() {
 		var mid int64
 		var cid string
@@ -652,7 +651,7 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 		m.AddedAt = m.AddedAt.UTC()
 		fp.Frames = []fingerprint.Frame{}
 		if i, ok := byID[cid]; ok {
-			mediaPos[mid] = pos{i, len(cases[i].Media)}
+			mediaPos[mid] = mediaAt{i, len(cases[i].Media)}
 			cases[i].Media = append(cases[i].Media, m)
 		}
 	}
@@ -709,11 +708,8 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 		if v.PDQ, err = hashFromBytes(p); err != nil {
 			return nil, fmt.Errorf("media %d: view: %w", mid, err)
 		}
-		if at, ok := mediaPos[mid]; ok {
-			frames := cases[at.c].Media[at.m].Fingerprint.Frames
-			if seq >= 0 && seq < len(frames) {
-				frames[seq].Views = append(frames[seq].Views, v)
-			}
+		if f := frameAt(cases, mediaPos, mid, seq); f != nil {
+			f.Views = append(f.Views, v)
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -732,11 +728,8 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 		if err := srows.Scan(&mid, &seq, &sv.Type, &sv.Version, &sv.Value, &sv.Quality); err != nil {
 			return nil, err
 		}
-		if at, ok := mediaPos[mid]; ok {
-			frames := cases[at.c].Media[at.m].Fingerprint.Frames
-			if seq >= 0 && seq < len(frames) {
-				frames[seq].Signals = append(frames[seq].Signals, sv)
-			}
+		if f := frameAt(cases, mediaPos, mid, seq); f != nil {
+			f.Signals = append(f.Signals, sv)
 		}
 	}
 	if err := srows.Err(); err != nil {
@@ -754,11 +747,8 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 		if err := rows.Scan(&mid, &seq, &data); err != nil {
 			return nil, err
 		}
-		if at, ok := mediaPos[mid]; ok {
-			frames := cases[at.c].Media[at.m].Fingerprint.Frames
-			if seq >= 0 && seq < len(frames) {
-				frames[seq].Local = data
-			}
+		if f := frameAt(cases, mediaPos, mid, seq); f != nil {
+			f.Local = data
 		}
 	}
 	return cases, rows.Err()

@@ -555,8 +555,7 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 	if err != nil {
 		return nil, err
 	}
-	type pos struct{ c, m int }
-	mediaPos := map[int64]pos{}
+	mediaPos := map[int64]mediaAt{}
 	for rows.Next() {
 		var mid int64
 		var cid, added string
@@ -569,7 +568,7 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 		m.AddedAt = parseTime(added)
 		fp.Frames = []fingerprint.Frame{}
 		if i, ok := byID[cid]; ok {
-			mediaPos[mid] = pos{i, len(cases[i].Media)}
+			mediaPos[mid] = mediaAt{i, len(cases[i].Media)}
 			cases[i].Media = append(cases[i].Media, m)
 		}
 	}
@@ -634,11 +633,8 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 		if v.PDQ, err = pdq.Parse(p); err != nil {
 			return nil, fmt.Errorf("media %d: view: %w", mid, err)
 		}
-		if at, ok := mediaPos[mid]; ok {
-			frames := cases[at.c].Media[at.m].Fingerprint.Frames
-			if seq >= 0 && seq < len(frames) {
-				frames[seq].Views = append(frames[seq].Views, v)
-			}
+		if f := frameAt(cases, mediaPos, mid, seq); f != nil {
+			f.Views = append(f.Views, v)
 		}
 	}
 	if err := vrows.Err(); err != nil {
@@ -657,11 +653,8 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 		if err := srows.Scan(&mid, &seq, &sv.Type, &sv.Version, &sv.Value, &sv.Quality); err != nil {
 			return nil, err
 		}
-		if at, ok := mediaPos[mid]; ok {
-			frames := cases[at.c].Media[at.m].Fingerprint.Frames
-			if seq >= 0 && seq < len(frames) {
-				frames[seq].Signals = append(frames[seq].Signals, sv)
-			}
+		if f := frameAt(cases, mediaPos, mid, seq); f != nil {
+			f.Signals = append(f.Signals, sv)
 		}
 	}
 	if err := srows.Err(); err != nil {
@@ -680,11 +673,8 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 		if err := lrows.Scan(&mid, &seq, &data); err != nil {
 			return nil, err
 		}
-		if at, ok := mediaPos[mid]; ok {
-			frames := cases[at.c].Media[at.m].Fingerprint.Frames
-			if seq >= 0 && seq < len(frames) {
-				frames[seq].Local = data
-			}
+		if f := frameAt(cases, mediaPos, mid, seq); f != nil {
+			f.Local = data
 		}
 	}
 	return cases, lrows.Err()

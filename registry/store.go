@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"time"
+
+	"github.com/provcheck/provcheck/internal/fingerprint"
 )
 
 // Store keeps cases durably. Every method that changes the registry does so
@@ -53,4 +55,23 @@ func splitVersions(s string) []string {
 		return nil
 	}
 	return strings.Split(s, ",")
+}
+
+// mediaAt is where a medium read from the media table sits in the cases
+// being loaded: case index, media index.
+type mediaAt struct{ c, m int }
+
+// frameAt is the frame a row of a frame-level table (views, signals, local
+// features) belongs to, by its medium's row id and the frame's sequence
+// number; nil when the row names no loaded frame.
+func frameAt(cases []Case, media map[int64]mediaAt, mid int64, seq int) *fingerprint.Frame {
+	at, ok := media[mid]
+	if !ok {
+		return nil
+	}
+	frames := cases[at.c].Media[at.m].Fingerprint.Frames
+	if seq < 0 || seq >= len(frames) {
+		return nil
+	}
+	return &frames[seq]
 }
