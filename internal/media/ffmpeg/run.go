@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/provcheck/provcheck/internal/safefile"
 )
 
 // Error is a failed ffmpeg or ffprobe run (or a refused input).
@@ -197,28 +199,10 @@ func inputURL(path string) (string, error) {
 		return "", err
 	}
 	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("%w (%s)", ErrNotRegular, fileKind(fi.Mode()))
+		return "", fmt.Errorf("%w (%s)", ErrNotRegular, safefile.Kind(fi.Mode()))
 	}
 	if fi.Size() == 0 {
 		return "", ErrEmpty
 	}
 	return "file:" + abs, nil
-}
-
-func fileKind(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "directory"
-	case m&os.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&os.ModeSocket != 0:
-		return "socket"
-	case m&os.ModeCharDevice != 0:
-		return "character device"
-	case m&os.ModeDevice != 0:
-		return "device"
-	case m&os.ModeIrregular != 0:
-		return "irregular file"
-	}
-	return m.Type().String()
 }
