@@ -46,6 +46,9 @@ func TestBadInputs(t *testing.T) {
 		}
 		return p
 	}
+	// Random bytes: what ffprobe makes of them depends on the bytes (most
+	// seeds give "Invalid data found", some look like a damaged H.263
+	// stream), so the case asserts only the shape of the error.
 	random := make([]byte, 64<<10)
 	rand.Read(random)
 	fifo := filepath.Join(dir, "fifo.mp4")
@@ -62,7 +65,7 @@ func TestBadInputs(t *testing.T) {
 		text string // in the message
 	}{
 		{"empty", write("empty.mp4", nil), ErrEmpty, "empty file"},
-		{"random bytes", write("random.mp4", random), nil, "Invalid data found when processing input"},
+		{"random bytes", write("random.mp4", random), nil, ""},
 		{"truncated mp4", write("truncated.mp4", good[:len(good)/2]), nil, "moov atom not found"},
 		{"header only", write("header.mp4", good[:64]), nil, ""},
 		{"text file", write("notes.mp4", []byte("hello, this is not a video\n")), nil, "Invalid data"},
@@ -105,6 +108,9 @@ func TestBadInputs(t *testing.T) {
 				}
 				if !strings.Contains(err.Error(), c.text) {
 					t.Errorf("%s: %q does not contain %q", call, err, c.text)
+				}
+				if rest := strings.TrimPrefix(err.Error(), prefix); strings.TrimSpace(rest) == "" || strings.ContainsAny(rest, "\n\x1b") {
+					t.Errorf("%s: the error after the path is empty or not one plain line: %q", call, err)
 				}
 				if strings.Contains(err.Error(), " @ 0x") {
 					t.Errorf("%s: pointer left in %q", call, err)
