@@ -116,16 +116,49 @@ func BenchmarkRealisticEveryFrame(b *testing.B) {
 	benchFrames(b, "veryfast", "", Config{}, SampleOptions{MaxSide: 320})
 }
 
-// Probe alone: one ffprobe run, mostly program start-up (the Debian build
-// loads about 200 shared libraries). Frames pays this twice.
+// Probe alone: reading the MP4 header in Go against one ffprobe run,
+// which is mostly program start-up (the Debian build loads about 200
+// shared libraries).
 func BenchmarkProbe(b *testing.B) {
 	path := benchClip(b, "ultrafast", "60")
-	f := newFF(b, Config{})
-	cpu0 := childCPU(b)
-	for b.Loop() {
-		if _, err := f.Probe(context.Background(), path); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []struct {
+		name    string
+		ffprobe bool
+	}{{"header", false}, {"ffprobe", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			f := newFF(b, Config{})
+			f.alwaysFFprobe = c.ffprobe
+			cpu0 := childCPU(b)
+			for b.Loop() {
+				if _, err := f.Probe(context.Background(), path); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric((childCPU(b)-cpu0).Seconds()/float64(b.N), "child_cpu_s/op")
+		})
 	}
-	b.ReportMetric((childCPU(b)-cpu0).Seconds()/float64(b.N), "cpu_s/op")
+}
+
+// A short clip as a tipline receives it (8 s, 720p, real-upload coding),
+// sampled at 2 frames a second: one ffmpeg process against ffprobe then
+// ffmpeg. The probe's share is largest on short clips.
+func BenchmarkShortClip(b *testing.B) {
+	path := clip(b, "bench-720p-8s.mp4", "-f", "lavfi", "-i", "testsrc2=s=1280x720:r=30:d=8",
+		"-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p")
+	for _, c := range []struct {
+		name    string
+		ffprobe bool
+	}{{"one-process", false}, {"ffprobe-then-ffmpeg", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			f := newFF(b, Config{})
+			f.alwaysFFprobe = c.ffprobe
+			cpu0 := childCPU(b)
+			for b.Loop() {
+				if _, err := f.Frames(context.Background(), path, SampleOptions{FPS: 2, MaxSide: 512}, func(Frame) error { return nil }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric((childCPU(b)-cpu0).Seconds()/float64(b.N), "child_cpu_s/op")
+		})
+	}
 }

@@ -165,7 +165,8 @@ type FFmpeg struct {
 	formats         string
 	maxPixels       int
 
-	forceLegacy bool // tests: use the command line for ffmpeg before 5.1
+	forceLegacy   bool // tests: use the command line for ffmpeg before 5.1
+	alwaysFFprobe bool // tests: probe with ffprobe even where probeMP4 could
 }
 
 var _ Decoder = (*FFmpeg)(nil)

@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/provcheck/provcheck/internal/safefile"
 )
 
 // probeEntries is what ffprobe is asked to print, nothing more.
@@ -38,6 +40,49 @@ func (f *FFmpeg) probe(ctx context.Context, path string) (probed, error) {
 	if err != nil {
 		return probed{}, &Error{Tool: "ffprobe", Path: path, Err: err}
 	}
+	if !f.alwaysFFprobe && f.allowsFormat(mp4Format) {
+		if p, ok := probeHeader(strings.TrimPrefix(in, "file:")); ok {
+			return p, f.checkPixels(path, p)
+		}
+	}
+	return f.probeFFprobe(ctx, path, in)
+}
+
+// allowsFormat reports whether the demuxer named by ffmpeg's
+// comma-separated names is on the format whitelist (one name suffices, as
+// for ffmpeg's -format_whitelist).
+func (f *FFmpeg) allowsFormat(names string) bool {
+	for _, n := range strings.Split(names, ",") {
+		for _, a := range strings.Split(f.formats, ",") {
+			if n == a {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// probeHeader reads the container header in Go where probeMP4 models it.
+func probeHeader(abs string) (probed, bool) {
+	file, fi, err := safefile.Open(abs)
+	if err != nil {
+		return probed{}, false
+	}
+	defer file.Close()
+	return probeMP4(file, fi.Size())
+}
+
+// checkPixels refuses a stream whose coded frames are over the limit.
+func (f *FFmpeg) checkPixels(path string, p probed) error {
+	if p.codedW*p.codedH > f.maxPixels {
+		return &Error{Tool: "ffprobe", Path: path,
+			Err: fmt.Errorf("video frame %w: %dx%d is more than %d pixels", ErrTooLarge, p.codedW, p.codedH, f.maxPixels)}
+	}
+	return nil
+}
+
+// probeFFprobe runs ffprobe on the input URL in.
+func (f *FFmpeg) probeFFprobe(ctx context.Context, path, in string) (probed, error) {
 	args := []string{
 		"-hide_banner", "-loglevel", "error",
 		"-max_pixels", strconv.Itoa(f.maxPixels), // frames decoded to find stream parameters
@@ -51,7 +96,7 @@ func (f *FFmpeg) probe(ctx context.Context, path string) (probed, error) {
 	stdout := &capBuffer{limit: probeOutputLimit}
 	cmd := command(ctx, f.ffprobe, args, stderr)
 	cmd.Stdout = stdout
-	err = cmd.Start()
+	err := cmd.Start()
 	if err == nil {
 		if testHookStarted != nil {
 			testHookStarted(cmd)
@@ -75,11 +120,7 @@ func (f *FFmpeg) probe(ctx context.Context, path string) (probed, error) {
 		}
 		return probed{}, &Error{Tool: "ffprobe", Path: path, Err: err, Stderr: folded}
 	}
-	if p.codedW*p.codedH > f.maxPixels {
-		return probed{}, &Error{Tool: "ffprobe", Path: path,
-			Err: fmt.Errorf("video frame %w: %dx%d is more than %d pixels", ErrTooLarge, p.codedW, p.codedH, f.maxPixels)}
-	}
-	return p, nil
+	return p, f.checkPixels(path, p)
 }
 
 // ffprobeJSON is the part of ffprobe's JSON output that is used.
