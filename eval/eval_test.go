@@ -444,3 +444,29 @@ func TestRunFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectPlanKind: -kind keeps the registered media and the negatives
+// of one kind, and nothing else.
+func TestSelectPlanKind(t *testing.T) {
+	all := SelectPlan(Options{Negatives: true})
+	for _, kind := range []media.Kind{media.KindVideo, media.KindImage} {
+		p := SelectPlan(Options{Negatives: true, Kind: string(kind)})
+		count := func(items []*Item) (n int) {
+			for _, it := range items {
+				if it.Kind == kind {
+					n++
+				}
+			}
+			return n
+		}
+		if len(p.Registered) == 0 || len(p.Negatives) == 0 {
+			t.Fatalf("%s: %d registered, %d negatives", kind, len(p.Registered), len(p.Negatives))
+		}
+		if count(p.Registered) != len(p.Registered) || count(p.Negatives) != len(p.Negatives) {
+			t.Errorf("%s: other kinds kept", kind)
+		}
+		if len(p.Registered) != count(all.Registered) || len(p.Negatives) != count(all.Negatives) {
+			t.Errorf("%s: some of that kind dropped", kind)
+		}
+	}
+}

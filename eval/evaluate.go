@@ -32,6 +32,7 @@ type Options struct {
 	Only      string // comma-separated transformations to run
 	Negatives bool   // check the negatives
 	NoExplain bool   // skip computing the evidence for misses
+	Kind      string // "video" or "image": only registered media and negatives of that kind; "" for both
 }
 
 // Result is the outcome of checking one query.
@@ -190,10 +191,24 @@ func SelectPlan(opt Options) Plan {
 		}
 		p.Negatives = negs
 	}
+	if opt.Kind != "" {
+		p.Registered, p.Negatives = ofKind(p.Registered, opt.Kind), ofKind(p.Negatives, opt.Kind)
+	}
 	if !opt.Negatives {
 		p.Negatives = nil
 	}
 	return p
+}
+
+// ofKind keeps the items of one kind.
+func ofKind(items []*Item, kind string) []*Item {
+	var out []*Item
+	for _, it := range items {
+		if string(it.Kind) == kind {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // Evaluate builds the corpus and the variants, registers the originals in a

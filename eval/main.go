@@ -24,6 +24,8 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+
+	"github.com/provcheck/provcheck/internal/media"
 )
 
 func main() {
@@ -55,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opt.Config, "config", "", "provcheck configuration file (default: built-in defaults)")
 	fs.StringVar(&opt.Only, "only", "", "comma-separated transformations to run (see -list)")
 	fs.BoolVar(&opt.Negatives, "negatives", true, "check the negatives")
+	fs.StringVar(&opt.Kind, "kind", "", `only "video" or only "image": registered media and negatives of that kind (default both)`)
 	jsonFile := fs.String("json", "", "also write the summary and every result as JSON to this file")
 	mdFile := fs.String("md", "", "also write the Markdown report to this file")
 	fs.BoolVar(&opt.NoExplain, "no-misses", false, "do not compute or print the evidence for each miss")
@@ -86,6 +89,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%-28s %-12s %s\n", r.Name, strings.Join(kinds, ","), r.Desc)
 		}
 		return 0
+	}
+	if opt.Kind != "" && opt.Kind != string(media.KindVideo) && opt.Kind != string(media.KindImage) {
+		fmt.Fprintf(stderr, "eval: -kind must be %q or %q\n", media.KindVideo, media.KindImage)
+		return 2
 	}
 	if opt.Workers < 1 {
 		fmt.Fprintln(stderr, "eval: -workers must be at least 1")
