@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -200,6 +202,13 @@ func TestRecipesMakeMedia(t *testing.T) {
 				}
 				if p.Kind == "" || p.W == 0 || p.H == 0 {
 					t.Fatalf("probe %+v", p)
+				}
+				if p.Kind == media.KindVideo && filepath.Ext(q.Path) != ".gif" {
+					// A stack of sources with different time bases once
+					// came out at ~51,200 fps, every frame duplicated.
+					if fps := avgFrameRate(t, q.Path); fps <= 0 || fps > 61 {
+						t.Errorf("average frame rate %.1f", fps)
+					}
 				}
 				w, ok := want[q.ID]
 				if !ok {
@@ -469,4 +478,21 @@ func TestSelectPlanKind(t *testing.T) {
 			t.Errorf("%s: some of that kind dropped", kind)
 		}
 	}
+}
+
+// avgFrameRate is ffprobe's average frame rate of the first video stream.
+func avgFrameRate(t *testing.T, path string) float64 {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0",
+		"-show_entries", "stream=avg_frame_rate", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	num, den, _ := strings.Cut(strings.TrimSpace(string(out)), "/")
+	n, _ := strconv.ParseFloat(num, 64)
+	d, _ := strconv.ParseFloat(den, 64)
+	if d == 0 {
+		return 0
+	}
+	return n / d
 }

@@ -356,21 +356,28 @@ func even(v int) int { return max(2, v/2*2) }
 
 // A stack of inputs with different time bases comes out with a time base
 // ffmpeg reads as a frame rate of ~50,000 fps, and an MP4 encoder would
-// then duplicate every frame thousands of times: the stacks end in fps=25.
+// then duplicate every frame thousands of times: a video's stack ends in
+// fps=25. (A still must not: fps drops its only frame.)
+func stackRate(p Probe) string {
+	if p.Kind == media.KindVideo {
+		return ",fps=25"
+	}
+	return ""
+}
 
 // collage puts the picture in the bottom right tile of a 2×2 grid.
 func collage(j *Job, p Probe) {
 	w, h := even(p.W/2), even(p.H/2)
 	j.stage(fmt.Sprintf("{in}scale=%d:%d,setsar=1[{p}d];%s,setsar=1[{p}a];%s,setsar=1[{p}b];%s,setsar=1[{p}c];"+
-		"[{p}a][{p}b][{p}c][{p}d]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0:shortest=1,fps=25{out}",
-		w, h, filler(0, w, h), filler(1, w, h), filler(2, w, h)))
+		"[{p}a][{p}b][{p}c][{p}d]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0:shortest=1%s{out}",
+		w, h, filler(0, w, h), filler(1, w, h), filler(2, w, h), stackRate(p)))
 }
 
 // duet puts the picture, fitted into the right half, beside a generated one.
 func duet(j *Job, p Probe) {
 	w, h := even(p.W/2), even(p.H)
 	j.stage(fmt.Sprintf("{in}scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1[{p}b];%s,setsar=1[{p}a];"+
-		"[{p}a][{p}b]hstack=inputs=2:shortest=1,fps=25{out}", w, h, w, h, filler(0, w, h)))
+		"[{p}a][{p}b]hstack=inputs=2:shortest=1%s{out}", w, h, w, h, filler(0, w, h), stackRate(p)))
 }
 
 // faceCam is a reaction camera (a generated picture with a white frame)
