@@ -30,6 +30,11 @@ func (t *huffTable) build(counts [16]int, vals []uint8, ac bool) error {
 	k := int32(0)
 	for l := 1; l <= 16; l++ {
 		n := int32(counts[l-1])
+		if code+n > 1<<l {
+			// More codes of this length than it has room for (checked
+			// before they are filed into the lookup table).
+			return FormatError("bad Huffman table")
+		}
 		t.valPtr[l] = k - code
 		if n == 0 {
 			t.maxCode[l] = -1
@@ -47,9 +52,6 @@ func (t *huffTable) build(counts [16]int, vals []uint8, ac bool) error {
 		}
 		k += n
 		code = (code + n) << 1
-		if code > 1<<(l+1) {
-			return FormatError("bad Huffman table")
-		}
 	}
 	t.maxCode[17] = 1 << 30 // sentinel: never reached for valid codes
 	if !ac {
