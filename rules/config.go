@@ -41,6 +41,7 @@ type RawThresholds struct {
 	MinFrames        int     `mapstructure:"min_frames"`
 	MinCoverage      float64 `mapstructure:"min_coverage"`
 	LocalInliers     int     `mapstructure:"local_inliers"`
+	MaxSpeedChange   float64 `mapstructure:"max_speed_change"`
 }
 
 // RawActions name what a pipeline should do for each verdict.
@@ -118,6 +119,7 @@ func Defaults() Raw {
 			MinFrames:        3,
 			MinCoverage:      0.2,
 			LocalInliers:     24,
+			MaxSpeedChange:   0.3,
 		},
 		Actions: RawActions{Match: "label", PossibleMatch: "review", NoMatch: "none"},
 		Sampling: RawSampling{
@@ -176,6 +178,11 @@ type Thresholds struct {
 	// LocalInliers: descriptor matches agreeing on one transform that make
 	// local-feature evidence alone a match (fewer: a possible match).
 	LocalInliers int
+	// MaxSpeedChange is the largest speed change (0.3: ±30%) a clip's
+	// time alignment is searched for, in steps of 5%: more finds reposts
+	// sped up or slowed down further, at the cost of more alignments that
+	// unrelated frames can agree on by chance.
+	MaxSpeedChange float64
 }
 
 // Actions name what a pipeline should do for each verdict.
@@ -264,6 +271,9 @@ func (r Raw) Translate() (Config, error) {
 	}
 	if t.LocalInliers < 1 || t.LocalInliers > 500 {
 		bad("thresholds.local_inliers", "%d is outside 1..500", t.LocalInliers)
+	}
+	if t.MaxSpeedChange < 0 || t.MaxSpeedChange > 0.9 {
+		bad("thresholds.max_speed_change", "%g is outside 0..0.9", t.MaxSpeedChange)
 	}
 	c.Thresholds = Thresholds(t)
 

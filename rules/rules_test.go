@@ -27,7 +27,8 @@ func TestDefaultsAreValid(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Thresholds.MatchDistance != 31 || c.Actions[Match] != "label" || c.Actions[PossibleMatch] != "review" ||
-		c.Actions[NoMatch] != "none" || c.Limits.Timeout != 2*time.Minute || c.Limits.MaxFileSize != 4<<30 {
+		c.Actions[NoMatch] != "none" || c.Limits.Timeout != 2*time.Minute || c.Limits.MaxFileSize != 4<<30 ||
+		c.Thresholds.MaxSpeedChange != 0.3 {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -85,6 +86,7 @@ func TestBadConfigs(t *testing.T) {
 		{"missing.yaml", nil, []string{"missing.yaml"}},
 		{"", map[string]string{"PROVCHECK_THRESHOLDS_MIN_QUALITY": "-5"}, []string{"thresholds.min_quality: -5"}},
 		{"", map[string]string{"PROVCHECK_SAMPLING_FRAME_SIZE": "huge"}, []string{"sampling.frame_size"}},
+		{"", map[string]string{"PROVCHECK_THRESHOLDS_MAX_SPEED_CHANGE": "1.5"}, []string{"thresholds.max_speed_change: 1.5 is outside 0..0.9"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+strings.Join(keys(tt.env), ","), func(t *testing.T) {

@@ -96,7 +96,7 @@ func ParamsFrom(c rules.Config) Params {
 		SearchDistance: c.Thresholds.PossibleDistance,
 		MatchDistance:  c.Thresholds.MatchDistance,
 		MinQuality:     c.Thresholds.MinQuality,
-		MaxSpeedChange: 0.3,
+		MaxSpeedChange: c.Thresholds.MaxSpeedChange,
 	}
 }
 

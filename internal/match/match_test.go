@@ -10,6 +10,7 @@ import (
 	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/registry"
+	"github.com/provcheck/provcheck/rules"
 )
 
 // clip makes a registered video: frames every 0.2 s whose hashes drift a
@@ -202,5 +203,43 @@ func TestNewQuerySplitsSpeculativeViews(t *testing.T) {
 	f := q.Frames[0]
 	if len(f.Hashes) != 2 || f.Hashes[1] != (pdq.Hash{2}) || len(f.Narrow) != 1 || f.Narrow[0] != (pdq.Hash{3}) {
 		t.Errorf("got hashes %v narrow %v", f.Hashes, f.Narrow)
+	}
+}
+
+// TestMaxSpeedChangeFromConfig: the speeds searched come from
+// thresholds.max_speed_change: a clip slowed to half speed aligns as one
+// clip at 0.5× when the configuration reaches that far; at the default
+// ±30% the alignment stays within 0.7–1.3.
+func TestMaxSpeedChangeFromConfig(t *testing.T) {
+	reg := clip(5, 30)
+	snap := snapshot(reg)
+	r := rand.New(rand.NewPCG(5, 5))
+	q := Query{Kind: media.KindVideo, Duration: 20}
+	for qt := 0.0; qt < 20; qt += 0.5 {
+		q.Frames = append(q.Frames, QueryFrame{T: qt, Quality: 90, Hashes: []pdq.Hash{hashAt(reg, 4+0.5*qt, 8, r)}})
+	}
+	for _, change := range []float64{0.5, 0.3} {
+		cfg, err := rules.Defaults().Translate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Thresholds.MaxSpeedChange = change
+		p := ParamsFrom(cfg)
+		if p.MaxSpeedChange != change {
+			t.Fatalf("ParamsFrom: MaxSpeedChange %g, want %g", p.MaxSpeedChange, change)
+		}
+		got := Find(snap, q, p)
+		if len(got) == 0 {
+			t.Fatalf("max_speed_change %g: no match", change)
+		}
+		s := got[0].Speed
+		switch {
+		case change == 0.5 && math.Abs(s-0.5) > 0.051:
+			t.Errorf("max_speed_change 0.5: speed %.2f, want 0.50", s)
+		case change == 0.5 && got[0].Evidence.FramesMatched < len(q.Frames)*9/10:
+			t.Errorf("max_speed_change 0.5: %d of %d frames aligned", got[0].Evidence.FramesMatched, len(q.Frames))
+		case change == 0.3 && s < 0.7-1e-9:
+			t.Errorf("max_speed_change 0.3: speed %.2f is outside 0.7–1.3", s)
+		}
 	}
 }
