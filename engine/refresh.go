@@ -94,7 +94,7 @@ func (e *Engine) update(ctx context.Context, cur *index.Snapshot) (*index.Snapsh
 	if ch.Empty() && ch.Generation == cur.Generation {
 		return cur, nil
 	}
-	return cur.Apply(ch), nil
+	return cur.ApplyContext(ctx, ch)
 }
 
 func (e *Engine) indexOptions() index.Options {

@@ -157,42 +157,68 @@ func (fp *Fingerprinter) image(ctx context.Context, f *os.File, s Sampling) (*Fi
 	if s.OnFrame != nil {
 		s.OnFrame(img, 0)
 	}
-	out := FingerprintImage(img, info.Format, s.Views)
+	out, err := FingerprintImageContext(ctx, img, info.Format, s.Views)
+	if err != nil {
+		return nil, err
+	}
 	out.Width, out.Height = info.Width, info.Height
 	if s.LocalFPS > 0 {
-		out.Frames[0].Local = LocalFeatures(img, LocalStillSide, LocalStillFeatures)
+		if out.Frames[0].Local, err = LocalFeaturesContext(ctx, img, LocalStillSide, LocalStillFeatures); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
 
 // FingerprintImage fingerprints an already decoded still image.
 func FingerprintImage(img image.Image, format string, set views.Set) *Fingerprint {
+	fp, _ := FingerprintImageContext(context.Background(), img, format, set)
+	return fp
+}
+
+// FingerprintImageContext is FingerprintImage, given up with ctx's error
+// when ctx ends (between its stages and between views).
+func FingerprintImageContext(ctx context.Context, img image.Image, format string, set views.Set) (*Fingerprint, error) {
 	h := GetFrameHasher()
 	defer PutFrameHasher(h)
 	b := img.Bounds()
 	l := picture.Layout{Inner: picture.Full, Content: picture.Full}
 	if set != views.NoViews {
-		l = picture.DetectLayout([]image.Image{img})
+		var err error
+		if l, err = picture.DetectLayoutContext(ctx, []image.Image{img}); err != nil {
+			return nil, err
+		}
 	}
 	fp := &Fingerprint{Kind: media.KindImage, Format: format, Width: b.Dx(), Height: b.Dy()}
 	if set == views.FastQueryViews {
 		l.Refine([]image.Image{img})
 	}
 	if set != views.QueryViews {
-		fp.Frames = []Frame{h.HashViews(img, 0, set, l)}
-		fp.Frames[0].Signals = extraSignals(img, signal.Image)
-		return fp
+		f, err := h.HashViewsContext(ctx, img, 0, set, l)
+		if err != nil {
+			return nil, err
+		}
+		f.Signals = extraSignals(img, signal.Image)
+		fp.Frames = []Frame{f}
+		return fp, ctx.Err()
 	}
 	// One luminance grid serves the proposals (halved), the turned views
 	// and the windows of a crop search.
 	frames := []image.Image{img}
 	g := luma.New(img, views.GridSide)
 	l.Refine(frames)
-	l.Proposals = picture.ProposeFromGrids(frames, []*luma.Grid{g.Shrink(picture.ProposalGridSide)}, picture.MaxProposals)
+	var err error
+	if l.Proposals, err = picture.ProposeFromGrids(ctx, frames, []*luma.Grid{g.Shrink(picture.ProposalGridSide)}, picture.MaxProposals); err != nil {
+		return nil, err
+	}
 	fp.Regions = views.QueryRegions(l)
-	fp.Frames = []Frame{h.hashQuery(img, 0, l, g)}
-	fp.Frames[0].Signals = extraSignals(img, signal.Image)
-	return fp
+	f, err := h.hashQuery(ctx, img, 0, l, g)
+	if err != nil {
+		return nil, err
+	}
+	f.Signals = extraSignals(img, signal.Image)
+	fp.Frames = []Frame{f}
+	return fp, ctx.Err()
 }
 
 // animation fingerprints an animated GIF or WebP as a video, sampling its
@@ -223,8 +249,7 @@ func (fp *Fingerprinter) animation(ctx context.Context, f *os.File, s Sampling) 
 			s.OnFrame(small, roundT(t))
 		}
 		sampled, last = sampled+1, t
-		sk.add(small, t)
-		return nil
+		return sk.add(ctx, small, t)
 	})
 	if errors.Is(err, media.ErrTooManyFrames) {
 		out.Truncated, out.CheckedUntil = true, roundT(last)
@@ -234,7 +259,9 @@ func (fp *Fingerprinter) animation(ctx context.Context, f *os.File, s Sampling) 
 	if err != nil && !errors.Is(err, errStop) && !(errors.Is(err, media.ErrTooManyFrames) && len(out.Frames)+len(sk.held) > 0) {
 		return nil, err
 	}
-	sk.finish()
+	if err := sk.finish(ctx); err != nil {
+		return nil, err
+	}
 	out.Format, out.Width, out.Height, out.Duration = info.Format, info.Width, info.Height, roundT(info.Duration)
 	if info.Frames > 0 && info.Duration > 0 {
 		out.FPS = roundT(float64(info.Frames) / info.Duration)
@@ -275,8 +302,7 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 			s.OnFrame(fr.Img, roundT(fr.T))
 		}
 		sampled, last = sampled+1, fr.T
-		sk.add(fr.Img, fr.T)
-		return nil
+		return sk.add(ctx, fr.Img, fr.T)
 	})
 	if err != nil && s.KeyframesOnly && errors.Is(err, ffmpeg.ErrNoFrames) {
 		// A stream without keyframe flags: sample it frame by frame.
@@ -286,7 +312,9 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 	if err != nil {
 		return nil, err
 	}
-	sk.finish()
+	if err := sk.finish(ctx); err != nil {
+		return nil, err
+	}
 	out.Format, out.Codec = info.Format, info.Codec
 	out.Width, out.Height = info.Width, info.Height
 	out.Duration, out.FPS = roundT(info.Duration), roundT(info.FPS)
@@ -326,57 +354,84 @@ func newSink(s Sampling, out *Fingerprint) *sink {
 	return sk
 }
 
-func (sk *sink) add(img image.Image, t float64) {
+// add takes the next frame; it fails with ctx's error once ctx has ended.
+func (sk *sink) add(ctx context.Context, img image.Image, t float64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if sk.layout != nil {
-		sk.dedup.add(sk.hash(img, t, *sk.layout))
-		return
+		f, err := sk.hash(ctx, img, t, *sk.layout)
+		if err != nil {
+			return err
+		}
+		sk.dedup.add(f)
+		return nil
 	}
 	sk.held = append(sk.held, heldFrame{cloneImage(img), t})
 	span := t - sk.held[0].t
 	if len(sk.held) >= layoutMaxFrames || len(sk.held) >= layoutFrames && span >= layoutSpan {
-		sk.decide()
+		return sk.decide(ctx)
 	}
+	return nil
 }
 
 // decide fixes the layout from the held frames and hashes them.
-func (sk *sink) decide() {
+func (sk *sink) decide(ctx context.Context) error {
 	imgs := make([]image.Image, len(sk.held))
 	for i, f := range sk.held {
 		imgs[i] = f.img
 	}
-	l := picture.DetectLayout(imgs)
+	l, err := picture.DetectLayoutContext(ctx, imgs)
+	if err != nil {
+		return err
+	}
 	if sk.views == views.QueryViews || sk.views == views.FastQueryViews {
 		l.Refine(imgs)
 		if sk.views == views.QueryViews {
-			l.Proposals = picture.ProposeRects(imgs, picture.MaxVideoProposals)
+			if l.Proposals, err = picture.ProposeRectsContext(ctx, imgs, picture.MaxVideoProposals); err != nil {
+				return err
+			}
 			sk.dedup.out.Regions = views.QueryRegions(l) // starts for a crop search
 		}
 	}
 	sk.layout = &l
 	for _, f := range sk.held {
-		sk.dedup.add(sk.hash(f.img, f.t, l))
+		fr, err := sk.hash(ctx, f.img, f.t, l)
+		if err != nil {
+			return err
+		}
+		sk.dedup.add(fr)
 	}
 	sk.held = nil
+	return nil
 }
 
 // hash fingerprints one frame of the clip, with its views and signals,
 // and describes it by local features when it is due.
-func (sk *sink) hash(img image.Image, t float64, l picture.Layout) Frame {
-	f := sk.h.HashViews(img, t, sk.views, l)
+func (sk *sink) hash(ctx context.Context, img image.Image, t float64, l picture.Layout) (Frame, error) {
+	f, err := sk.h.HashViewsContext(ctx, img, t, sk.views, l)
+	if err != nil {
+		return Frame{}, err
+	}
 	f.Signals = extraSignals(img, signal.Video)
 	if sk.local.due(&f) {
-		f.Local = LocalFeatures(img, 0, LocalFrameFeatures)
+		if f.Local, err = LocalFeaturesContext(ctx, img, 0, LocalFrameFeatures); err != nil {
+			return Frame{}, err
+		}
 	}
-	return f
+	return f, nil
 }
 
 // finish hashes what is still held (a clip shorter than layoutFrames) and
 // keeps the last frame of a trailing static run.
-func (sk *sink) finish() {
+func (sk *sink) finish(ctx context.Context) error {
 	if sk.layout == nil && len(sk.held) > 0 {
-		sk.decide()
+		if err := sk.decide(ctx); err != nil {
+			return err
+		}
 	}
 	sk.dedup.flush()
+	return nil
 }
 
 func (sk *sink) release() { PutFrameHasher(sk.h) }

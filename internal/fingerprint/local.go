@@ -1,6 +1,7 @@
 package fingerprint
 
 import (
+	"context"
 	"image"
 
 	"github.com/provcheck/provcheck/internal/signal/orb"
@@ -30,13 +31,28 @@ func LocalOptions() orb.Options { return orb.DefaultOptions() }
 // LocalFeatures describes img for matching by local features, encoded:
 // at most n features, on a copy at most maxSide large (0: as it is).
 func LocalFeatures(img image.Image, maxSide, n int) []byte {
+	b, _ := LocalFeaturesContext(context.Background(), img, maxSide, n)
+	return b
+}
+
+// LocalFeaturesContext is LocalFeatures, given up with ctx's error when
+// ctx ends (while the picture is made grey and small, and between the
+// levels of the detector's pyramid).
+func LocalFeaturesContext(ctx context.Context, img image.Image, maxSide, n int) ([]byte, error) {
 	o := LocalOptions()
 	o.MaxFeatures = n
-	f := orb.Detect(orb.GrayFrom(img, maxSide), o)
-	if f.Len() == 0 {
-		return nil
+	g, err := orb.GrayFromContext(ctx, img, maxSide)
+	if err != nil {
+		return nil, err
 	}
-	return orb.Encode(f, o.ScaleFactor)
+	f, err := orb.DetectContext(ctx, g, o)
+	if err != nil {
+		return nil, err
+	}
+	if f.Len() == 0 {
+		return nil, nil
+	}
+	return orb.Encode(f, o.ScaleFactor), nil
 }
 
 // localPacer decides which video frames get local features: at most fps a

@@ -1,6 +1,7 @@
 package fingerprint
 
 import (
+	"context"
 	"image"
 	"strings"
 
@@ -13,40 +14,53 @@ import (
 // HashViews fingerprints img as a frame at time t with the views of set,
 // for a clip with layout l.
 func (h *FrameHasher) HashViews(img image.Image, t float64, set views.Set, l picture.Layout) Frame {
+	f, _ := h.HashViewsContext(context.Background(), img, t, set, l)
+	return f
+}
+
+// HashViewsContext is HashViews, given up with ctx's error when ctx ends
+// (between views).
+func (h *FrameHasher) HashViewsContext(ctx context.Context, img image.Image, t float64, set views.Set, l picture.Layout) (Frame, error) {
 	switch set {
 	case views.QueryViews:
-		return h.hashQuery(img, t, l, luma.New(img, views.GridSide))
+		return h.hashQuery(ctx, img, t, l, luma.New(img, views.GridSide))
 	case views.FastQueryViews:
-		return h.hashQuery(img, t, l, nil)
+		return h.hashQuery(ctx, img, t, l, nil)
 	}
 	f := h.Hash(img, t)
 	if set == views.RegisterViews && f.Quality > 0 {
 		b := img.Bounds()
 		for _, nr := range views.Rects(set, l, b.Dx(), b.Dy()) {
+			if err := ctx.Err(); err != nil {
+				return Frame{}, err
+			}
 			ph, q := h.pdq.FromImage(views.Crop(img, nr.R))
 			if q > 0 {
 				f.Views = append(f.Views, View{Name: nr.Name, PDQ: ph, Quality: q})
 			}
 		}
 	}
-	return f
+	return f, ctx.Err()
 }
 
 // hashQuery fingerprints a frame being checked, with layout l and g, its
 // luminance at views.GridSide (nil for FastQueryViews: no centre, turned
-// views or kept luminance).
-func (h *FrameHasher) hashQuery(img image.Image, t float64, l picture.Layout, g *luma.Grid) Frame {
+// views or kept luminance). It gives up when ctx ends, between views.
+func (h *FrameHasher) hashQuery(ctx context.Context, img image.Image, t float64, l picture.Layout, g *luma.Grid) (Frame, error) {
 	// The frame and its mirror image. The mirror is hashed from mirrored
 	// pixels: PDQ's dihedral flip is exact only for square images.
 	orig, mirror, q := h.pdq.WithMirrorFromImage(img)
 	f := Frame{T: roundT(t), PDQ: orig, Quality: q}
 	if q == 0 && f.PDQ.IsZero() {
-		return f
+		return f, ctx.Err()
 	}
 	h.smallHashes(&f)
 	f.Views = append(f.Views, View{Name: "mirror", PDQ: mirror, Quality: q})
 	b := img.Bounds()
 	for _, nr := range views.Rects(views.QueryViews, l, b.Dx(), b.Dy()) {
+		if err := ctx.Err(); err != nil {
+			return Frame{}, err
+		}
 		o, m, q := h.pdq.WithMirrorFromImage(views.Crop(img, nr.R))
 		if q == 0 {
 			continue
@@ -56,21 +70,25 @@ func (h *FrameHasher) hashQuery(img image.Image, t float64, l picture.Layout, g 
 			View{Name: nr.Name + "-mirror", PDQ: m, Quality: q})
 	}
 	if g == nil {
-		return f
+		return f, ctx.Err()
 	}
 	// Turned views do as well from half the luminance grid.
-	f.Views = append(f.Views, h.rotatedViews(g.Shrink(views.GridSide/2))...)
+	turned, err := h.rotatedViews(ctx, g.Shrink(views.GridSide/2))
+	if err != nil {
+		return Frame{}, err
+	}
+	f.Views = append(f.Views, turned...)
 	f.Luma = g
-	return f
+	return f, nil
 }
 
 // rotatedViews hashes the centre of g turned by each of views.RotationAngles
 // (counter-clockwise positive, about the centre), undoing a tilt the
-// other way.
-func (h *FrameHasher) rotatedViews(g *luma.Grid) []View {
+// other way; it gives up when ctx ends, between angles.
+func (h *FrameHasher) rotatedViews(ctx context.Context, g *luma.Grid) ([]View, error) {
 	cw, ch, ok := views.TurnedSize(g)
 	if !ok {
-		return nil
+		return nil, ctx.Err()
 	}
 	if cap(h.rot) < cw*ch {
 		h.rot = make([]float32, cw*ch)
@@ -78,13 +96,16 @@ func (h *FrameHasher) rotatedViews(g *luma.Grid) []View {
 	buf := h.rot[:cw*ch]
 	out := make([]View, 0, len(views.RotationAngles))
 	for i, a := range views.RotationAngles {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		views.Turned(g, a, buf, cw, ch)
 		hash, q := h.pdq.FromLuma(buf, cw, ch)
 		if q > 0 {
 			out = append(out, View{Name: views.RotationNames[i], PDQ: hash, Quality: q})
 		}
 	}
-	return out
+	return out, nil
 }
 
 // Speculative reports whether the view guesses at a transformation (a

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"slices"
 	"sync/atomic"
 
@@ -159,20 +160,33 @@ func evidenceFunc(o Options, stop *MIH, stopped *int) func(pdq.Hash, int) bool {
 // that does not reach back to s (ch.Full), needs every case: Apply then
 // returns nil and the caller loads the registry whole.
 func (s *Snapshot) Apply(ch registry.Changes) *Snapshot {
+	next, _ := s.ApplyContext(context.Background(), ch)
+	return next
+}
+
+// ApplyContext is Apply, given up with ctx's error when ctx ends (s stays
+// as it was).
+func (s *Snapshot) ApplyContext(ctx context.Context, ch registry.Changes) (*Snapshot, error) {
 	if ch.Full {
-		return nil
+		return nil, ctx.Err()
 	}
 	if s.layers == nil {
-		return nil // built by NewSnapshot without what Apply needs
+		return nil, ctx.Err() // built by NewSnapshot without what Apply needs
 	}
 	if ch.StopFrames != nil {
 		// Every registered hash may be near a new stop frame: index again,
 		// from the cases in memory.
 		o := s.layers.opts
 		o.Stop = ch.StopFrames
-		next := BuildSnapshot(s.liveCases(ch), o)
+		next, err := BuildSnapshotContext(ctx, s.liveCases(ch), o)
+		if err != nil {
+			return nil, err
+		}
 		next.Generation = ch.Generation
-		return next
+		return next, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	old := s.layers
 	l := &layers{
@@ -224,6 +238,9 @@ func (s *Snapshot) Apply(ch registry.Changes) *Snapshot {
 	stopped := s.Stopped
 	evidence := evidenceFunc(l.opts, l.stop, &stopped)
 	for i := range ch.Upserted {
+		if i%casesPerCheck == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		c := ch.Upserted[i]
 		ci := len(cases)
 		cases = append(cases, c)
@@ -236,14 +253,20 @@ func (s *Snapshot) Apply(ch registry.Changes) *Snapshot {
 		l.moved[c.ID] = ci
 		l.live++
 	}
-	next := &Snapshot{Cases: cases, Generation: ch.Generation, Stopped: stopped, layers: l,
-		Signals: signalIndexes(cases, l.opts.MinQuality)}
+	sigs, err := signalIndexes(ctx, cases, l.opts.MinQuality)
+	if err != nil {
+		return nil, err
+	}
+	next := &Snapshot{Cases: cases, Generation: ch.Generation, Stopped: stopped, layers: l, Signals: sigs}
 	baseN := l.base.Len()
 	if float64(len(l.dHash)) > max(deltaMaxEntries, deltaMaxShare*float64(baseN)) || float64(l.nDead) > deadMaxShare*float64(baseN) {
 		o := l.opts
-		full := BuildSnapshot(next.liveCases(registry.Changes{}), o)
+		full, err := BuildSnapshotContext(ctx, next.liveCases(registry.Changes{}), o)
+		if err != nil {
+			return nil, err
+		}
 		full.Generation = ch.Generation
-		return full
+		return full, nil
 	}
 	l.delta = NewMIH(len(l.dHash))
 	for i, h := range l.dHash {
@@ -253,8 +276,12 @@ func (s *Snapshot) Apply(ch registry.Changes) *Snapshot {
 	next.Index = &layered{base: l.base, dead: l.dead, nDead: l.nDead, delta: l.delta}
 	// Local features: the delta is indexed again from the cases in
 	// memory (its size, not the registry's).
-	next.Local = &layeredLocal{base: l.localBase, dead: l.dead, delta: localIndexOf(cases, l.nBase, l.stopLocal, l.dead)}
-	return next
+	delta, err := localIndexOf(ctx, cases, l.nBase, l.stopLocal, l.dead)
+	if err != nil {
+		return nil, err
+	}
+	next.Local = &layeredLocal{base: l.localBase, dead: l.dead, delta: delta}
+	return next, nil
 }
 
 // liveCases lists the cases of the snapshot alive after the changes, in

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"math"
 	"math/bits"
 	"runtime"
@@ -143,27 +144,35 @@ func (x *MIH) Len() int { return len(x.hashes) }
 // Build builds the tables for every hash added so far, if not yet built.
 // Searches call it themselves; calling it once after the last Add moves the
 // cost out of the first search.
-func (x *MIH) Build() {
+func (x *MIH) Build() { _ = x.BuildContext(context.Background()) }
+
+// BuildContext is Build, given up with ctx's error when ctx ends (between
+// chunks of hashes and between tables); the index is then left unbuilt, and
+// a later Build builds it whole.
+func (x *MIH) BuildContext(ctx context.Context) error {
 	if x.ready.Load() {
-		return
+		return nil
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.ready.Load() {
-		return
+		return nil
 	}
 	// Table ids are uint32: a larger index (128 GiB of hashes) is scanned.
 	x.tables = (len(x.hashes) >= mihMinTables || x.noFallback) && uint64(len(x.hashes)) <= math.MaxUint32
 	if x.tables {
-		x.build()
+		if err := x.build(ctx); err != nil {
+			return err
+		}
 	}
 	x.ready.Store(true)
+	return nil
 }
 
 // build fills the tables by counting sort. The substrings are first copied
 // out column by column (2 bytes a hash and table, freed after), so that each
 // table's two passes read 2 MiB a million hashes instead of all 32 MiB.
-func (x *MIH) build() {
+func (x *MIH) build(ctx context.Context) error {
 	n := len(x.hashes)
 	if cap(x.offsets) < mihTables*(mihKeys+1) {
 		x.offsets = make([]uint32, mihTables*(mihKeys+1))
@@ -176,6 +185,9 @@ func (x *MIH) build() {
 	keys := make([]uint16, mihTables*n)
 	const chunk = 1 << 14
 	parallel((n+chunk-1)/chunk, func(c int) {
+		if ctx.Err() != nil {
+			return
+		}
 		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
 			h := &x.hashes[i]
 			for k := 0; k < mihTables; k++ {
@@ -183,9 +195,16 @@ func (x *MIH) build() {
 			}
 		}
 	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	parallel(mihTables, func(k int) {
+		if ctx.Err() != nil {
+			return
+		}
 		x.buildTable(k, keys[k*n:(k+1)*n])
 	})
+	return ctx.Err()
 }
 
 // parallel calls fn(0..jobs-1) on GOMAXPROCS goroutines.

@@ -50,6 +50,17 @@ func NewSnapshot(cases []registry.Case, minQuality int) *Snapshot {
 // BuildSnapshot indexes cases as NewSnapshot does, leaving out what the
 // options say is not evidence.
 func BuildSnapshot(cases []registry.Case, o Options) *Snapshot {
+	s, _ := BuildSnapshotContext(context.Background(), cases, o)
+	return s
+}
+
+// casesPerCheck: building a snapshot looks at its context every this many
+// cases (a few milliseconds of indexing for clips of a few hundred frames).
+const casesPerCheck = 64
+
+// BuildSnapshotContext is BuildSnapshot, given up with ctx's error when ctx
+// ends (every casesPerCheck cases, and between the indexes it builds).
+func BuildSnapshotContext(ctx context.Context, cases []registry.Case, o Options) (*Snapshot, error) {
 	// Apply appends to the snapshot's cases in place: never into spare
 	// room of the caller's array.
 	cases = slices.Clip(cases)
@@ -75,24 +86,40 @@ func BuildSnapshot(cases []registry.Case, o Options) *Snapshot {
 	l := &layers{opts: o, stop: stop, base: idx, basePos: make(map[string]int, len(cases)),
 		entries: make([]int32, len(cases)), dead: make([]bool, len(cases)), live: len(cases), nBase: len(cases)}
 	for ci := range cases {
+		if ci%casesPerCheck == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		l.entries[ci] = int32(l.indexCase(&cases[ci], ci, evidence, idx.Add))
 		l.basePos[cases[ci].ID] = ci
 	}
-	idx.Build() // built before it is shared: searches only read it
+	// Built before it is shared: searches only read it.
+	if err := idx.BuildContext(ctx); err != nil {
+		return nil, err
+	}
 	l.delta = NewMIH(0)
 	l.stopLocal = stopFeatures(o.Stop)
-	l.localBase = localIndexOf(cases, 0, l.stopLocal, nil)
-	return &Snapshot{Cases: cases, Index: idx, Local: l.localBase, Stopped: stopped, layers: l, Signals: signalIndexes(cases, o.MinQuality)}
+	var err error
+	if l.localBase, err = localIndexOf(ctx, cases, 0, l.stopLocal, nil); err != nil {
+		return nil, err
+	}
+	sigs, err := signalIndexes(ctx, cases, o.MinQuality)
+	if err != nil {
+		return nil, err
+	}
+	return &Snapshot{Cases: cases, Index: idx, Local: l.localBase, Stopped: stopped, layers: l, Signals: sigs}, nil
 }
 
 // signalIndexes indexes the registered values of every registered signal
-// type but PDQ.
-func signalIndexes(cases []registry.Case, minQuality int) map[string]signal.Index {
+// type but PDQ; it gives up with ctx's error when ctx ends.
+func signalIndexes(ctx context.Context, cases []registry.Case, minQuality int) (map[string]signal.Index, error) {
 	if len(signal.Types()) <= 1 {
-		return nil // PDQ alone: the main index has it
+		return nil, ctx.Err() // PDQ alone: the main index has it
 	}
 	out := map[string]signal.Index{}
 	for ci, c := range cases {
+		if ci%casesPerCheck == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		for mi, m := range c.Media {
 			for fi, f := range m.Fingerprint.Frames {
 				for _, sv := range f.Signals {
@@ -117,7 +144,7 @@ func signalIndexes(cases []registry.Case, minQuality int) map[string]signal.Inde
 	for _, x := range out {
 		x.Build()
 	}
-	return out
+	return out, ctx.Err()
 }
 
 // LocalIndex finds registered frames that share a region with a checked
@@ -149,11 +176,15 @@ func stopFeatures(stop []registry.StopFrame) []*orb.Features {
 }
 
 // localIndexOf indexes the local features of cases[from:] (skipping dead
-// positions), leaving out those near stop-list features.
-func localIndexOf(cases []registry.Case, from int, stop []*orb.Features, dead []bool) localBase {
+// positions), leaving out those near stop-list features; it gives up with
+// ctx's error when ctx ends.
+func localIndexOf(ctx context.Context, cases []registry.Case, from int, stop []*orb.Features, dead []bool) (localBase, error) {
 	ix := localindex.New(localindex.DefaultOptions())
 	ix.SetStopList(stop)
 	for ci := from; ci < len(cases); ci++ {
+		if (ci-from)%casesPerCheck == 0 && ctx.Err() != nil {
+			return localBase{}, ctx.Err()
+		}
 		if dead != nil && ci < len(dead) && dead[ci] {
 			continue
 		}
@@ -169,7 +200,7 @@ func localIndexOf(cases []registry.Case, from int, stop []*orb.Features, dead []
 			}
 		}
 	}
-	return localBase{ix}
+	return localBase{ix}, ctx.Err()
 }
 
 // layeredLocal is the local index of a snapshot that has had changes
@@ -219,7 +250,10 @@ func LoadSnapshot(ctx context.Context, s registry.Store, o Options) (*Snapshot, 
 	if o.Stop, err = s.StopFrames(ctx); err != nil {
 		return nil, err
 	}
-	snap := BuildSnapshot(cases, o)
+	snap, err := BuildSnapshotContext(ctx, cases, o)
+	if err != nil {
+		return nil, err
+	}
 	snap.Generation = gen
 	return snap, nil
 }

@@ -47,7 +47,13 @@ type Options struct {
 	// MaxPixels, when positive, refuses a frame whose width×height is
 	// larger, before any allocation for it.
 	MaxPixels int64
+	// Done, when not nil, ends the decode with ErrStopped once it is
+	// closed (looked at every row of MCUs): a caller's context's Done.
+	Done <-chan struct{}
 }
+
+// ErrStopped is returned when Options.Done was closed during the decode.
+var ErrStopped = errors.New("jpegdec: decoding stopped")
 
 // ErrTooLarge is returned when the frame exceeds Options.MaxPixels.
 var ErrTooLarge = errors.New("image too large")

@@ -253,3 +253,25 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestDone: a closed Options.Done ends the decode of every kind of file
+// with ErrStopped; an open one changes nothing.
+func TestDone(t *testing.T) {
+	closed := make(chan struct{})
+	close(closed)
+	open := make(chan struct{})
+	for _, f := range small {
+		data := read(t, f.file)
+		if _, err := Decode(data, Options{Scale: 2, Done: closed}); !errors.Is(err, ErrStopped) {
+			t.Errorf("%s, closed: %v, want ErrStopped", f.file, err)
+		}
+		want, err := Decode(data, Options{Scale: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Decode(data, Options{Scale: 2, Done: open})
+		if err != nil || got.Bounds() != want.Bounds() {
+			t.Errorf("%s, open: %v %v", f.file, got.Bounds(), err)
+		}
+	}
+}

@@ -96,6 +96,13 @@ func (d *decoder) scan(seg []byte) error {
 	sequential := !d.progressive
 	mcu := 0
 	for by := 0; by < my; by++ {
+		if d.opt.Done != nil {
+			select {
+			case <-d.opt.Done:
+				return ErrStopped
+			default:
+			}
+		}
 		for bx := 0; bx < mx; bx++ {
 			if d.restart > 0 && mcu > 0 && mcu%d.restart == 0 {
 				if err := d.nextRestart(); err != nil {

@@ -171,7 +171,8 @@ func Find(snap *index.Snapshot, q Query, p Params) []CaseMatch {
 }
 
 // FindContext is Find, given up with ctx's error when ctx ends (between
-// the searches and between registered media).
+// the searches, between the frames looked up by local features and between
+// registered media).
 func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) ([]CaseMatch, error) {
 	var hashes, narrow []pdq.Hash
 	var owner, narrowOwner []int32
@@ -219,6 +220,9 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 	if len(narrow) > 0 {
 		snap.Index.SearchMany(narrow, min(p.MatchDistance, p.SearchDistance), collect(narrowOwner))
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	searchSignals(snap, q, p, func(qi int32, h signal.Hit, d int32) {
 		k := key{mediaKey{h.Case, h.Media}, qi, h.Frame}
 		if old, ok := best[k]; !ok || d < old {
@@ -230,6 +234,9 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 	local := map[key]*localHit{}
 	if hasLocal {
 		for qi, f := range q.Frames {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			if f.Local == nil || !f.Informative(p.MinQuality) {
 				continue
 			}

@@ -166,6 +166,9 @@ func searchWindows(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fi
 		var hashes []pdq.Hash
 		var wins []int
 		for k, w := range windows {
+			if ctx.Err() != nil {
+				return found, anyNear
+			}
 			if hash, q := h.HashWindowTurned(coarse, w.Rect, w.Angle); q >= p.MinQuality {
 				hashes = append(hashes, hash)
 				wins = append(wins, k)
@@ -214,7 +217,7 @@ func searchWindows(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fi
 				targets = append(targets, v.PDQ)
 			}
 			for _, wi := range starts[ref] {
-				w, d := refineWindow(h, l, windows[wi], targets, p.MinQuality)
+				w, d := refineWindow(ctx, h, l, windows[wi], targets, p.MinQuality)
 				if d <= p.MatchDistance {
 					if !nearAny(found, w) {
 						found = append(found, w)
@@ -240,11 +243,14 @@ func nearAny(ws []Window, w Window) bool {
 // steps of 2%, 1% and 0.5% of the frame — and, for a turned window, its
 // angle in steps of 0.5°, 0.25° and 0.125° — while that brings its hash
 // nearer the nearest of targets, and returns the best window and its
-// distance.
-func refineWindow(h *fingerprint.FrameHasher, l *luma.Grid, w Window, targets []pdq.Hash, minQuality int) (Window, int) {
+// distance. It stops early, with the best so far, when ctx ends.
+func refineWindow(ctx context.Context, h *fingerprint.FrameHasher, l *luma.Grid, w Window, targets []pdq.Hash, minQuality int) (Window, int) {
 	evals := 0
 	dist := func(w Window) int {
 		evals++
+		if ctx.Err() != nil {
+			return 256
+		}
 		hash, q := h.HashWindowTurned(l, w.Rect, w.Angle)
 		if q < minQuality {
 			return 256

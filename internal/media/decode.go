@@ -334,8 +334,15 @@ func decodeJPEGReduced(r io.ReadSeeker, c codec, lim Limits) (img image.Image, s
 		return nil, 0, 0, 0, err
 	}
 	scale = reducedScale(cfg.Width, cfg.Height)
-	img, err = jpegdec.Decode(data, jpegdec.Options{Scale: scale, MaxPixels: lim.MaxPixels})
+	o := jpegdec.Options{Scale: scale, MaxPixels: lim.MaxPixels}
+	if cr, ok := r.(*ctxReader); ok {
+		// The file is in memory: the decode looks at the context itself.
+		o.Done = cr.ctx.Done()
+	}
+	img, err = jpegdec.Decode(data, o)
 	switch {
+	case errors.Is(err, jpegdec.ErrStopped):
+		return nil, 0, 0, 0, r.(*ctxReader).ctx.Err()
 	case errors.As(err, &unsupported):
 		img, err = decodeStill(r, "jpeg", c, lim)
 		return img, 1, 0, 0, err

@@ -2,6 +2,7 @@ package picture
 
 import (
 	"cmp"
+	"context"
 	"image"
 	"math"
 	"slices"
@@ -104,26 +105,39 @@ func (l *Layout) Refine(frames []image.Image) {
 // given, not frame by frame, so that a moment of darkness or a static shot
 // does not move it.
 func DetectLayout(frames []image.Image) Layout {
+	l, _ := DetectLayoutContext(context.Background(), frames)
+	return l
+}
+
+// DetectLayoutContext is DetectLayout, given up with ctx's error when ctx
+// ends (between frames and between the lines it compares).
+func DetectLayoutContext(ctx context.Context, frames []image.Image) (Layout, error) {
 	grids := make([]*luma.Grid, 0, len(frames))
 	for _, f := range frames {
+		if err := ctx.Err(); err != nil {
+			return Layout{}, err
+		}
 		g := luma.New(f, gridSide)
 		if g.W >= 8 && g.H >= 8 {
 			grids = append(grids, g)
 		}
 	}
 	if len(grids) == 0 {
-		return Layout{Inner: Full, Content: Full}
+		return Layout{Inner: Full, Content: Full}, nil
 	}
 	// Frames of one clip share a size; ignore any that do not.
 	w, h := grids[0].W, grids[0].H
 	grids = slices.DeleteFunc(grids, func(g *luma.Grid) bool { return g.W != w || g.H != h })
 	inner := uniformBorders(grids)
-	regions := detailRegion(grids, inner)
+	regions := detailRegion(ctx, grids, inner)
+	if err := ctx.Err(); err != nil {
+		return Layout{}, err
+	}
 	l := Layout{Inner: toRel(inner, w, h), Content: toRel(regions[0], w, h)}
 	for _, r := range regions[1:] {
 		l.Alternates = append(l.Alternates, toRel(r, w, h))
 	}
-	return l
+	return l, nil
 }
 
 func toRel(r image.Rectangle, w, h int) Rect {
@@ -193,9 +207,10 @@ func stddev(v func(int) float32, n int) float64 {
 // frame, where a picture's own edges move — whose detail (mean absolute
 // gradient) is clearly higher than that of the rows outside it, as a
 // picture's is against a blurred copy of itself, flat bars or interface
-// chrome. Without such evidence the picture is all of r.
-func detailRegion(grids []*luma.Grid, r image.Rectangle) []image.Rectangle {
-	rows := insetBands(grids, r, true)
+// chrome. Without such evidence the picture is all of r. When ctx ends it
+// stops early with a meaningless answer: the caller checks ctx.
+func detailRegion(ctx context.Context, grids []*luma.Grid, r image.Rectangle) []image.Rectangle {
+	rows := insetBands(ctx, grids, r, true)
 	if len(rows) == 0 {
 		rows = [][2]int{{r.Min.Y, r.Max.Y}}
 	}
@@ -212,7 +227,7 @@ func detailRegion(grids []*luma.Grid, r image.Rectangle) []image.Rectangle {
 		out = append(out, c)
 	}
 	for i, y := range rows {
-		x0, x1, ok := insetBand(grids, image.Rect(r.Min.X, y[0], r.Max.X, y[1]), false)
+		x0, x1, ok := insetBand(ctx, grids, image.Rect(r.Min.X, y[0], r.Max.X, y[1]), false)
 		if !ok {
 			x0, x1 = r.Min.X, r.Max.X
 		}
@@ -232,8 +247,8 @@ func detailRegion(grids []*luma.Grid, r image.Rectangle) []image.Rectangle {
 
 // insetBand looks for the inset along one axis: rows when horizontal, else
 // columns. It returns the band [lo, hi) in grid coordinates.
-func insetBand(grids []*luma.Grid, r image.Rectangle, horizontal bool) (lo, hi int, ok bool) {
-	bands := insetBands(grids, r, horizontal)
+func insetBand(ctx context.Context, grids []*luma.Grid, r image.Rectangle, horizontal bool) (lo, hi int, ok bool) {
+	bands := insetBands(ctx, grids, r, horizontal)
 	if len(bands) == 0 {
 		return 0, 0, false
 	}
@@ -241,8 +256,8 @@ func insetBand(grids []*luma.Grid, r image.Rectangle, horizontal bool) (lo, hi i
 }
 
 // insetBands returns the distinct inset bands found along one axis, best
-// first (at most two).
-func insetBands(grids []*luma.Grid, r image.Rectangle, horizontal bool) [][2]int {
+// first (at most two); none once ctx has ended.
+func insetBands(ctx context.Context, grids []*luma.Grid, r image.Rectangle, horizontal bool) [][2]int {
 	n, a0, a1 := r.Dy(), r.Min.X, r.Max.X
 	at := func(g *luma.Grid, along, across int) float32 { return g.At(along, across) }
 	if !horizontal {
@@ -267,6 +282,9 @@ func insetBands(grids []*luma.Grid, r image.Rectangle, horizontal bool) [][2]int
 	per := make([]float64, len(grids))
 	share := make([]float64, len(grids))
 	for i := 0; i < n; i++ {
+		if ctx.Err() != nil {
+			return nil
+		}
 		c := base + i
 		for k, g := range grids {
 			var d, e float64
@@ -320,6 +338,9 @@ func insetBands(grids []*luma.Grid, r image.Rectangle, horizontal bool) [][2]int
 	}
 	var all []found
 	for _, t := range tops {
+		if ctx.Err() != nil {
+			return nil
+		}
 		for _, b := range bottoms {
 			if b.pos-t.pos < n/5 || (t.pos == 0 && b.pos == n) {
 				continue

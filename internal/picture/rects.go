@@ -2,6 +2,7 @@ package picture
 
 import (
 	"cmp"
+	"context"
 	"image"
 	"math"
 	"slices"
@@ -63,8 +64,9 @@ func (m *edgeMap) support(b, lo, hi int) float64 {
 }
 
 // newEdgeMap builds the map for row boundaries (horizontal edges) or, when
-// !horizontal, column boundaries, from the median step over the grids.
-func newEdgeMap(grids []*luma.Grid, horizontal bool) *edgeMap {
+// !horizontal, column boundaries, from the median step over the grids. When
+// ctx ends it stops early with a meaningless map: the caller checks ctx.
+func newEdgeMap(ctx context.Context, grids []*luma.Grid, horizontal bool) *edgeMap {
 	w, h := grids[0].W, grids[0].H
 	n, along := h, w
 	if !horizontal {
@@ -109,7 +111,7 @@ func newEdgeMap(grids []*luma.Grid, horizontal bool) *edgeMap {
 		}
 		detail[k] = d
 	}
-	for b := 1; b < n; b++ {
+	for b := 1; b < n && ctx.Err() == nil; b++ {
 		for i := 0; i < along; i++ {
 			for k, pl := range planes {
 				vals[k] = abs32(pl[b*along+i] - pl[(b-1)*along+i])
@@ -235,13 +237,16 @@ func (m *edgeMap) segments(minLen int) []edgeSeg {
 // proposeRects returns rectangles (grid coordinates) closed by straight
 // edges in the grids (one frame, or several frames of a clip, where only
 // edges present in most frames count), best first. The whole frame is
-// never proposed.
-func proposeRects(grids []*luma.Grid, limit int) []image.Rectangle {
+// never proposed. It gives up, with none, when ctx ends.
+func proposeRects(ctx context.Context, grids []*luma.Grid, limit int) []image.Rectangle {
 	w, h := grids[0].W, grids[0].H
 	if w < 16 || h < 16 {
 		return nil
 	}
-	hm, vm := newEdgeMap(grids, true), newEdgeMap(grids, false)
+	hm, vm := newEdgeMap(ctx, grids, true), newEdgeMap(ctx, grids, false)
+	if ctx.Err() != nil {
+		return nil
+	}
 	hs := hm.segments(max(4, w/6))
 	vs := vm.segments(max(4, h/6))
 	// Line positions: the segments' and the frame's own edges.
@@ -261,7 +266,7 @@ func proposeRects(grids []*luma.Grid, limit int) []image.Rectangle {
 	// throughout, interface panels and blurred backgrounds are mostly
 	// smooth — so that of rectangles closed by the same edges, the one
 	// holding the picture ranks first.
-	fill := detailPrefix(grids)
+	fill := detailPrefix(ctx, grids)
 	filled := func(r image.Rectangle) float64 {
 		c := fill[r.Max.Y*(w+1)+r.Max.X] - fill[r.Min.Y*(w+1)+r.Max.X] - fill[r.Max.Y*(w+1)+r.Min.X] + fill[r.Min.Y*(w+1)+r.Min.X]
 		return float64(c) / float64(max(1, r.Dx()*r.Dy()))
@@ -273,6 +278,9 @@ func proposeRects(grids []*luma.Grid, limit int) []image.Rectangle {
 	var cands []cand
 	const minSupport = 0.7
 	for ti, y0 := range ys {
+		if ctx.Err() != nil {
+			return nil
+		}
 		for _, y1 := range ys[ti+1:] {
 			if (y1-y0)*5 < h {
 				continue
@@ -446,40 +454,56 @@ func refineRect(frames []image.Image, r Rect, cellX, cellY float64) Rect {
 // picture pasted into a larger frame — best first, cut on the edges at
 // pixel precision.
 func ProposeRects(frames []image.Image, limit int) []Rect {
+	out, _ := ProposeRectsContext(context.Background(), frames, limit)
+	return out
+}
+
+// ProposeRectsContext is ProposeRects, given up with ctx's error when ctx
+// ends (between frames and between the lines of the edge maps).
+func ProposeRectsContext(ctx context.Context, frames []image.Image, limit int) ([]Rect, error) {
 	var grids []*luma.Grid
 	for _, f := range frames {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		g := luma.New(f, ProposalGridSide)
 		if g.W >= 16 && g.H >= 16 {
 			grids = append(grids, g)
 		}
 	}
 	if len(grids) == 0 {
-		return nil
+		return nil, nil
 	}
-	return ProposeFromGrids(frames, grids, limit)
+	return ProposeFromGrids(ctx, frames, grids, limit)
 }
 
-// ProposeFromGrids is ProposeRects with the frames' luminance grids made.
-func ProposeFromGrids(frames []image.Image, grids []*luma.Grid, limit int) []Rect {
+// ProposeFromGrids is ProposeRectsContext with the frames' luminance grids
+// made.
+func ProposeFromGrids(ctx context.Context, frames []image.Image, grids []*luma.Grid, limit int) ([]Rect, error) {
 	w, h := grids[0].W, grids[0].H
 	grids = slices.DeleteFunc(grids, func(g *luma.Grid) bool { return g.W != w || g.H != h })
 	if w < 16 || h < 16 {
-		return nil
+		return nil, nil
+	}
+	rects := proposeRects(ctx, grids, limit)
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	var out []Rect
-	for _, r := range proposeRects(grids, limit) {
+	for _, r := range rects {
 		out = append(out, refineRect(frames, toRel(r, w, h), 1/float64(w), 1/float64(h)))
 	}
-	return out
+	return out, nil
 }
 
 // detailPrefix returns 2-D prefix sums (stride w+1) of the grid cells with
-// detail: a luminance gradient of at least 2 levels in the median frame.
-func detailPrefix(grids []*luma.Grid) []int {
+// detail: a luminance gradient of at least 2 levels in the median frame;
+// it stops early, leaving zeros, when ctx ends.
+func detailPrefix(ctx context.Context, grids []*luma.Grid) []int {
 	w, h := grids[0].W, grids[0].H
 	out := make([]int, (w+1)*(h+1))
 	vals := make([]float32, len(grids))
-	for y := 0; y < h; y++ {
+	for y := 0; y < h && ctx.Err() == nil; y++ {
 		for x := 0; x < w; x++ {
 			for k, g := range grids {
 				v := g.At(x, y)

@@ -1,6 +1,7 @@
 package orb
 
 import (
+	"context"
 	"math"
 	"slices"
 )
@@ -15,17 +16,35 @@ type level struct {
 
 // Detect computes the features of g.
 func Detect(g *Gray, o Options) *Features {
+	f, _ := DetectContext(context.Background(), g, o)
+	return f
+}
+
+// DetectContext is Detect, given up with ctx's error when ctx ends
+// (between the levels of the pyramid).
+func DetectContext(ctx context.Context, g *Gray, o Options) (*Features, error) {
 	f := &Features{W: g.W, H: g.H}
 	if g.W < 2*edge+1 || g.H < 2*edge+1 || o.MaxFeatures <= 0 {
-		return f
+		return f, ctx.Err()
 	}
-	levels := pyramid(g, o)
-	cands := detectAll(levels, o, o.FastThreshold)
+	levels, err := pyramid(ctx, g, o)
+	if err != nil {
+		return nil, err
+	}
+	cands, err := detectAll(ctx, levels, o.FastThreshold)
+	if err != nil {
+		return nil, err
+	}
 	if o.LowThreshold > 0 && o.LowThreshold < o.FastThreshold && total(cands) < o.MaxFeatures/4 {
-		cands = detectAll(levels, o, o.LowThreshold)
+		if cands, err = detectAll(ctx, levels, o.LowThreshold); err != nil {
+			return nil, err
+		}
 	}
 	quota := levelQuotas(o, len(levels))
 	for li, lv := range levels {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		kps := spread(cands[li], quota[li], lv.img.W, lv.img.H, o.Grid, lv.scale, float64(g.W), float64(g.H))
 		if len(kps) == 0 {
 			continue
@@ -45,7 +64,7 @@ func Detect(g *Gray, o Options) *Features {
 			f.Descriptors = append(f.Descriptors, describe(lv, c.x, c.y, ang))
 		}
 	}
-	return f
+	return f, nil
 }
 
 func total(c [][]corner) int {
@@ -72,9 +91,12 @@ func levelQuotas(o Options, n int) []int {
 	return q
 }
 
-func pyramid(g *Gray, o Options) []*level {
+func pyramid(ctx context.Context, g *Gray, o Options) ([]*level, error) {
 	levels := []*level{{img: g, scale: 1}}
 	for i := 1; i < o.Levels; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		s := math.Pow(o.ScaleFactor, float64(i))
 		w, h := int(math.Round(float64(g.W)/s)), int(math.Round(float64(g.H)/s))
 		if w < 2*edge+8 || h < 2*edge+8 {
@@ -83,7 +105,7 @@ func pyramid(g *Gray, o Options) []*level {
 		prev := levels[len(levels)-1]
 		levels = append(levels, &level{img: resizeBilinear(prev.img, w, h), scale: s})
 	}
-	return levels
+	return levels, nil
 }
 
 // resizeBilinear samples src at the centres of a w×h grid.
@@ -135,12 +157,15 @@ var circle = [16][2]int{
 	{0, 3}, {-1, 3}, {-2, 2}, {-3, 1}, {-3, 0}, {-3, -1}, {-2, -2}, {-1, -3},
 }
 
-func detectAll(levels []*level, o Options, thr int) [][]corner {
+func detectAll(ctx context.Context, levels []*level, thr int) ([][]corner, error) {
 	out := make([][]corner, len(levels))
 	for i, lv := range levels {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		out[i] = fast(lv.img, thr)
 	}
-	return out
+	return out, nil
 }
 
 // fast finds FAST-9 corners (9 contiguous circle pixels all brighter than

@@ -10,6 +10,7 @@
 package orb
 
 import (
+	"context"
 	"image"
 	"image/draw"
 	"math"
@@ -28,22 +29,31 @@ func (g *Gray) At(x, y int) uint8 { return g.Pix[y*g.W+x] }
 // GrayFrom converts img to luminance (Rec. 601 weights), scaled with area
 // averaging so that its long side is at most maxSide (0: no limit).
 func GrayFrom(img image.Image, maxSide int) *Gray {
+	g, _ := GrayFromContext(context.Background(), img, maxSide)
+	return g
+}
+
+// GrayFromContext is GrayFrom, given up with ctx's error when ctx ends
+// (checked every rowsPerCheck rows).
+func GrayFromContext(ctx context.Context, img image.Image, maxSide int) (*Gray, error) {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	g := &Gray{W: w, H: h, Pix: make([]uint8, w*h)}
+	// stop reports at every rowsPerCheck-th row whether ctx has ended.
+	stop := func(y int) bool { return y%rowsPerCheck == 0 && ctx.Err() != nil }
 	switch m := img.(type) {
 	case *image.Gray:
-		for y := 0; y < h; y++ {
+		for y := 0; y < h && !stop(y); y++ {
 			copy(g.Pix[y*w:(y+1)*w], m.Pix[(y+b.Min.Y-m.Rect.Min.Y)*m.Stride+(b.Min.X-m.Rect.Min.X):])
 		}
 	case *image.YCbCr:
-		for y := 0; y < h; y++ {
+		for y := 0; y < h && !stop(y); y++ {
 			for x := 0; x < w; x++ {
 				g.Pix[y*w+x] = m.Y[m.YOffset(x+b.Min.X, y+b.Min.Y)]
 			}
 		}
 	case *image.NRGBA:
-		for y := 0; y < h; y++ {
+		for y := 0; y < h && !stop(y); y++ {
 			row := m.Pix[(y+b.Min.Y-m.Rect.Min.Y)*m.Stride+(b.Min.X-m.Rect.Min.X)*4:]
 			for x := 0; x < w; x++ {
 				r, gg, bb := int(row[4*x]), int(row[4*x+1]), int(row[4*x+2])
@@ -56,7 +66,7 @@ func GrayFrom(img image.Image, maxSide int) *Gray {
 			rgba = image.NewRGBA(b)
 			draw.Draw(rgba, b, img, b.Min, draw.Src)
 		}
-		for y := 0; y < h; y++ {
+		for y := 0; y < h && !stop(y); y++ {
 			row := rgba.Pix[(y+b.Min.Y-rgba.Rect.Min.Y)*rgba.Stride+(b.Min.X-rgba.Rect.Min.X)*4:]
 			for x := 0; x < w; x++ {
 				r, gg, bb := int(row[4*x]), int(row[4*x+1]), int(row[4*x+2])
@@ -64,17 +74,28 @@ func GrayFrom(img image.Image, maxSide int) *Gray {
 			}
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if maxSide > 0 && max(w, h) > maxSide {
 		f := float64(maxSide) / float64(max(w, h))
 		nw, nh := max(1, int(math.Round(float64(w)*f))), max(1, int(math.Round(float64(h)*f)))
-		g = shrinkArea(g, nw, nh)
+		g = shrinkArea(g, nw, nh, stop)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 	}
-	return g
+	return g, nil
 }
 
+// rowsPerCheck: GrayFromContext looks at its context every this many rows
+// (of a 4000-pixel-wide picture, about a millisecond of work).
+const rowsPerCheck = 64
+
 // shrinkArea downscales by box-averaging each destination pixel's source
-// footprint (with fractional edge weights).
-func shrinkArea(src *Gray, nw, nh int) *Gray {
+// footprint (with fractional edge weights). It stops early, with a partly
+// filled picture, once stop(source row) says so.
+func shrinkArea(src *Gray, nw, nh int, stop func(y int) bool) *Gray {
 	dst := &Gray{W: nw, H: nh, Pix: make([]uint8, nw*nh)}
 	sx := float64(src.W) / float64(nw)
 	sy := float64(src.H) / float64(nh)
@@ -98,7 +119,7 @@ func shrinkArea(src *Gray, nw, nh int) *Gray {
 	tx := taps(nw, sx, src.W)
 	ty := taps(nh, sy, src.H)
 	tmp := make([]float32, nw*src.H)
-	for y := 0; y < src.H; y++ {
+	for y := 0; y < src.H && !stop(y); y++ {
 		row := src.Pix[y*src.W : (y+1)*src.W]
 		out := tmp[y*nw : (y+1)*nw]
 		for x, ts := range tx {

@@ -1,0 +1,75 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/provcheck/provcheck/registry"
+)
+
+// TestBuildSnapshotCancelled: building a snapshot of 300,000 hashes gives up
+// with the context's error within 100 ms of a cancel at any point of it (a
+// trial over that is run once more: a loaded machine may stall one), and
+// applying changes under an ended context leaves the old snapshot as it was.
+func TestBuildSnapshotCancelled(t *testing.T) {
+	const bound = 100 * time.Millisecond
+	cases := scaleCases(300_000)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if s, err := BuildSnapshotContext(ctx, cases, Options{MinQuality: 50}); s != nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled before: %v, %v", s, err)
+	}
+	start := time.Now()
+	snap, err := BuildSnapshotContext(context.Background(), cases, Options{MinQuality: 50})
+	full := time.Since(start)
+	if err != nil || snap.Index.Len() != 300_000 {
+		t.Fatalf("build: %v", err)
+	}
+	trial := func(wait time.Duration) (time.Duration, bool) {
+		ctx, cancel := context.WithCancel(context.Background())
+		type result struct {
+			err error
+			at  time.Time
+		}
+		out := make(chan result, 1)
+		go func() {
+			_, err := BuildSnapshotContext(ctx, cases, Options{MinQuality: 50})
+			out <- result{err, time.Now()}
+		}()
+		time.Sleep(wait)
+		cancelled := time.Now()
+		cancel()
+		r := <-out
+		if r.err == nil {
+			return 0, true // finished first
+		}
+		if !errors.Is(r.err, context.Canceled) {
+			t.Fatalf("cancelled after %v: %v", wait, r.err)
+		}
+		return r.at.Sub(cancelled), false
+	}
+	worst := time.Duration(0)
+	for _, share := range []float64{0.1, 0.3, 0.5, 0.7, 0.9} {
+		wait := time.Duration(share * float64(full))
+		took, done := trial(wait)
+		if !done && took > bound {
+			took, done = trial(wait)
+			if !done && took > bound {
+				t.Errorf("cancelled after %v (of %v): returned in %v, want within %v", wait, full, took, bound)
+			}
+		}
+		worst = max(worst, took)
+	}
+	t.Logf("a build of %v returned within %v of a cancel", full.Round(time.Millisecond), worst.Round(100*time.Microsecond))
+
+	// Apply under an ended context: an error, and the old snapshot intact.
+	next, err := snap.ApplyContext(ctx, registry.Changes{Generation: 2, Upserted: scaleCases(1000)})
+	if next != nil || !errors.Is(err, context.Canceled) {
+		t.Errorf("apply, cancelled: %v, %v", next, err)
+	}
+	if snap.CaseCount() != len(cases) || snap.Index.Len() != 300_000 {
+		t.Errorf("the old snapshot changed: %d cases, %d hashes", snap.CaseCount(), snap.Index.Len())
+	}
+}
