@@ -11,6 +11,7 @@ import (
 	"github.com/provcheck/provcheck/internal/luma"
 	"github.com/provcheck/provcheck/internal/picture"
 	"github.com/provcheck/provcheck/internal/signal/pdq"
+	"github.com/provcheck/provcheck/internal/views"
 )
 
 // Crop search. A repost cropped off centre (a corner logo cut away, a zoom
@@ -69,7 +70,13 @@ type Window struct {
 
 // turnedAngles are the angles tried when no plain window is found: a repost
 // tilted, then cropped.
-var turnedAngles = []float64{-6, -4, -2, 2, 4, 6}
+var turnedAngles = views.TiltLadder(turnedStep, false)
+
+// turnedStep is the crop search's rung: a window found near is refined in
+// angle too (0.5°, 0.25°, 0.125°), so its rungs may be coarser than the
+// turned views' (views.RotationStep). A smaller step hashes a set of
+// turned windows more per rung, for coarse windows that start nearer.
+const turnedStep = 2.0
 
 // turnedWindows are the coarse windows tried at those angles: the sizes a
 // tilted and cropped picture can hold a registered zoom at.

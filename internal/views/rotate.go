@@ -15,11 +15,36 @@ import (
 // (zoom80). A rung is at most half a step (0.75°) off; on four real photos
 // a whole degree off cost 6–26 bits.
 
+// MaxTilt is the largest tilt (degrees, either way) a checked frame is
+// turned back by, in its turned views and in the crop search's turned
+// windows: more finds reposts tilted further, at the cost of hashes on
+// every frame and of more chances for an unrelated picture to come near.
+const MaxTilt = 6.0
+
+// RotationStep is the step of RotationAngles: a turned view is hashed as it
+// is, so its angle must be close — at most half a step (0.75°) off; a whole
+// degree off cost 6–26 bits. A smaller step costs more hashes a frame.
+const RotationStep = 1.5
+
+// TiltLadder returns the angles from -MaxTilt to MaxTilt in steps of step,
+// with 0 when zero is set: the one ladder both the turned views and the
+// crop search take their angles from, each with its own step.
+func TiltLadder(step float64, zero bool) []float64 {
+	n := int(math.Round(MaxTilt / step))
+	var out []float64
+	for i := -n; i <= n; i++ {
+		if i != 0 || zero {
+			out = append(out, float64(i)*step)
+		}
+	}
+	return out
+}
+
 // RotationAngles are the angles (degrees) a query frame is turned back by.
 // Angle 0 is the plain centre, which also leaves out what a repost puts in
 // the corners and along the edges (a channel badge, a handle, a news
 // ticker).
-var RotationAngles = []float64{-6, -4.5, -3, -1.5, 0, 1.5, 3, 4.5, 6}
+var RotationAngles = TiltLadder(RotationStep, true)
 
 // RotationZoom is the centre share of the frame hashed after turning, and
 // must equal a registered zoom view's.
