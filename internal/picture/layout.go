@@ -73,8 +73,84 @@ func (l Layout) Rects() []Rect {
 	return out
 }
 
-// gridSide is the long side of the luminance grids layout analysis works on.
-const gridSide = 160
+// Layout analysis. Borders and bands of detail are found on small luminance
+// grids, the same for every frame of a clip; each number says what a
+// border, an edge or a band of picture must show. Lower bars find more
+// layouts, and more wrong ones: a wrong layout costs views that match
+// nothing, a missed one the reposts that wrap the picture.
+const (
+	// gridSide is the long side of the grids: a finer grid finds thinner
+	// bars and edges, at the cost of time on every clip.
+	gridSide = 160
+	// minLayoutGrid: frames whose grid is smaller on either side have no
+	// layout worth finding.
+	minLayoutGrid = 8
+	// flatLevel: a border line whose luminance varies less than this
+	// (standard deviation, 0..255 levels) is flat: a bar of one colour.
+	flatLevel = 5.0
+	// flatFramesPct: a line is a border when it is flat in this share (%)
+	// of the frames — nearly all, so a dark moment does not make one.
+	flatFramesPct = 90
+	// minInnerDiv: what is left inside the borders is at least 1/minInnerDiv
+	// of the frame, or the frame is nearly all flat (a fade, a title card)
+	// and has no borders.
+	minInnerDiv = 5
+	// minBandDiv: a band of detail (a picture) spans at least
+	// 1/minBandDiv of the frame each way.
+	minBandDiv = 5
+	// sameBandCells: bands whose edges are all within this many cells are
+	// the same band.
+	sameBandCells = 1
+	// minBandLines: an axis shorter than this, or lines shorter than
+	// minBandAlong, has no band to find.
+	minBandLines = 16
+	minBandAlong = 8
+	// stepLevel: neighbouring lines differ clearly where they differ by
+	// more than this (0..255 levels).
+	stepLevel = 2
+	// minTypicalEdge is the least a frame's typical edge strength is taken
+	// to be, so that a flat frame does not make every faint line an edge.
+	minTypicalEdge = 0.5
+	// edgeContrast: a band's border is a persistent edge at least this many
+	// times as strong as the frame's typical one …
+	edgeContrast = 3
+	// minStraight: … that runs along at least this share of the line.
+	minStraight = 0.5
+	// topShare5, bottomShare5: a band's top lies in the upper 3/5 of the
+	// frame, its bottom in the lower 3/5 (fifths).
+	topShare5    = 3
+	bottomShare5 = 2
+	// detailFloor is the least the detail outside a band is taken to be, so
+	// that a band beside flat bars is not infinitely detailed.
+	detailFloor = 0.25
+	// endDetail: both ends of a band must be at least endDetail times as
+	// detailed as outside it …
+	endDetail = 1.5
+	// pictureLevel: … and as detailed as pictureLevel times the band's own
+	// upper quartile: a blurred stretch cannot pass for picture.
+	pictureLevel = 0.3
+	// endDiv: a band's ends are its first and last 1/endDiv of lines (at
+	// least minEndLines).
+	endDiv      = 10
+	minEndLines = 2
+	// maxFlatDiv: at most 1/maxFlatDiv of a band's lines may be flat.
+	maxFlatDiv = 4
+	// minDetailRatio: a band is a picture when it is at least this many
+	// times as detailed as the frame outside it (after the flat lines'
+	// penalty).
+	minDetailRatio = 2
+	// snapCells, snapDiv: a band's borders move to the strongest edge
+	// within max(snapCells, 1/snapDiv of the axis); bands within 1/snapDiv
+	// of each other are one.
+	snapCells = 3
+	snapDiv   = 20
+	// maxBands: at most this many bands are kept along one axis (the
+	// picture, and one alternate).
+	maxBands = 2
+	// wideW:wideH is the aspect of the picture reposts set across a taller
+	// frame (16:9).
+	wideW, wideH = 16, 9
+)
 
 // Refine cuts the layout's rectangles on the picture's edges at pixel
 // precision (they are found on a grid of gridSide cells on the long side).
@@ -118,7 +194,7 @@ func DetectLayoutContext(ctx context.Context, frames []image.Image) (Layout, err
 			return Layout{}, err
 		}
 		g := luma.New(f, gridSide)
-		if g.W >= 8 && g.H >= 8 {
+		if g.W >= minLayoutGrid && g.H >= minLayoutGrid {
 			grids = append(grids, g)
 		}
 	}
@@ -148,24 +224,23 @@ func toRel(r image.Rectangle, w, h int) Rect {
 // flat (nearly one colour) in nearly every frame.
 func uniformBorders(grids []*luma.Grid) image.Rectangle {
 	w, h := grids[0].W, grids[0].H
-	const flat = 5.0 // standard deviation, in 0..255 levels
 	flatRow := func(y, x0, x1 int) bool {
 		n := 0
 		for _, g := range grids {
-			if stddev(func(i int) float32 { return g.At(x0+i, y) }, x1-x0) <= flat {
+			if stddev(func(i int) float32 { return g.At(x0+i, y) }, x1-x0) <= flatLevel {
 				n++
 			}
 		}
-		return n*10 >= len(grids)*9
+		return n*100 >= len(grids)*flatFramesPct
 	}
 	flatCol := func(x, y0, y1 int) bool {
 		n := 0
 		for _, g := range grids {
-			if stddev(func(i int) float32 { return g.At(x, y0+i) }, y1-y0) <= flat {
+			if stddev(func(i int) float32 { return g.At(x, y0+i) }, y1-y0) <= flatLevel {
 				n++
 			}
 		}
-		return n*10 >= len(grids)*9
+		return n*100 >= len(grids)*flatFramesPct
 	}
 	r := image.Rect(0, 0, w, h)
 	for r.Min.Y < r.Max.Y-1 && flatRow(r.Min.Y, 0, w) {
@@ -182,7 +257,7 @@ func uniformBorders(grids []*luma.Grid) image.Rectangle {
 	}
 	// A frame that is flat almost everywhere (a fade, a title card) has
 	// no layout to find.
-	if r.Dx()*r.Dy()*5 < w*h {
+	if r.Dx()*r.Dy()*minInnerDiv < w*h {
 		return image.Rect(0, 0, w, h)
 	}
 	return r
@@ -216,11 +291,12 @@ func detailRegion(ctx context.Context, grids []*luma.Grid, r image.Rectangle) []
 	}
 	var out []image.Rectangle
 	add := func(c image.Rectangle) {
-		if c.Dx() < r.Dx()/5 || c.Dy() < r.Dy()/5 || !c.In(r) {
+		if c.Dx() < r.Dx()/minBandDiv || c.Dy() < r.Dy()/minBandDiv || !c.In(r) {
 			return
 		}
 		for _, o := range out {
-			if abs(o.Min.Y-c.Min.Y) <= 1 && abs(o.Max.Y-c.Max.Y) <= 1 && abs(o.Min.X-c.Min.X) <= 1 && abs(o.Max.X-c.Max.X) <= 1 {
+			if abs(o.Min.Y-c.Min.Y) <= sameBandCells && abs(o.Max.Y-c.Max.Y) <= sameBandCells &&
+				abs(o.Min.X-c.Min.X) <= sameBandCells && abs(o.Max.X-c.Max.X) <= sameBandCells {
 				return
 			}
 		}
@@ -238,7 +314,7 @@ func detailRegion(ctx context.Context, grids []*luma.Grid, r image.Rectangle) []
 		// Reposts set a 16:9 picture across a taller frame: one border
 		// of it may be faint (a dark picture on a darkened background),
 		// so also take the 16:9 rectangle hanging from each border found.
-		hh := int(math.Round(float64(x1-x0) * 9 / 16))
+		hh := int(math.Round(float64(x1-x0) * wideH / wideW))
 		add(image.Rect(x0, y[0], x1, y[0]+hh))
 		add(image.Rect(x0, y[1]-hh, x1, y[1]))
 	}
@@ -268,7 +344,7 @@ func insetBands(ctx context.Context, grids []*luma.Grid, r image.Rectangle, hori
 	if !horizontal {
 		base = r.Min.X
 	}
-	if n < 16 || a1-a0 < 8 {
+	if n < minBandLines || a1-a0 < minBandAlong {
 		return nil
 	}
 	// detail[i]: mean |gradient| along line i, averaged over frames.
@@ -296,7 +372,7 @@ func insetBands(ctx context.Context, grids []*luma.Grid, r image.Rectangle, hori
 				if i > 0 {
 					diff := math.Abs(float64(at(g, a, c) - at(g, a, c-1)))
 					e += diff
-					if diff > 2 {
+					if diff > stepLevel {
 						steps++
 					}
 				}
@@ -308,10 +384,7 @@ func insetBands(ctx context.Context, grids []*luma.Grid, r image.Rectangle, hori
 		edge[i] = median(per)
 		straight[i] = median(share)
 	}
-	typical := median(edge[1:])
-	if typical < 0.5 {
-		typical = 0.5
-	}
+	typical := max(median(edge[1:]), minTypicalEdge)
 	// Candidate boundaries: the frame's own edges, and lines whose
 	// persistent edge is several times the typical one.
 	type cand struct {
@@ -322,13 +395,13 @@ func insetBands(ctx context.Context, grids []*luma.Grid, r image.Rectangle, hori
 	tops = append(tops, cand{0, 0})
 	bottoms = append(bottoms, cand{n, 0})
 	for i := 2; i < n-1; i++ {
-		if edge[i] < 3*typical || straight[i] < 0.5 || edge[i] < edge[i-1] || edge[i] < edge[i+1] {
+		if edge[i] < edgeContrast*typical || straight[i] < minStraight || edge[i] < edge[i-1] || edge[i] < edge[i+1] {
 			continue
 		}
-		if i < n*3/5 {
+		if i < n*topShare5/5 {
 			tops = append(tops, cand{i, edge[i] / typical})
 		}
-		if i > n*2/5 {
+		if i > n*bottomShare5/5 {
 			bottoms = append(bottoms, cand{i, edge[i] / typical})
 		}
 	}
@@ -342,7 +415,7 @@ func insetBands(ctx context.Context, grids []*luma.Grid, r image.Rectangle, hori
 			return nil
 		}
 		for _, b := range bottoms {
-			if b.pos-t.pos < n/5 || (t.pos == 0 && b.pos == n) {
+			if b.pos-t.pos < n/minBandDiv || (t.pos == 0 && b.pos == n) {
 				continue
 			}
 			var outside []float64
@@ -356,7 +429,7 @@ func insetBands(ctx context.Context, grids []*luma.Grid, r image.Rectangle, hori
 			}
 			inside /= float64(b.pos - t.pos)
 			// The median ignores a caption bar's text outside the picture.
-			floor := max(median(outside), 0.25)
+			floor := max(median(outside), detailFloor)
 			ratio := inside / floor
 			// A picture does not end in a blurred or flat stretch: both
 			// ends of the band must be detailed too.
@@ -364,8 +437,8 @@ func insetBands(ctx context.Context, grids []*luma.Grid, r image.Rectangle, hori
 			// quartile), so a blurred stretch cannot pass for picture.
 			band := slices.Clone(detail[t.pos:b.pos])
 			slices.Sort(band)
-			low := max(1.5*floor, 0.3*band[len(band)*3/4])
-			end := max(2, (b.pos-t.pos)/10)
+			low := max(endDetail*floor, pictureLevel*band[len(band)*3/4])
+			end := max(minEndLines, (b.pos-t.pos)/endDiv)
 			if mean(detail[t.pos:t.pos+end]) < low || mean(detail[b.pos-end:b.pos]) < low {
 				continue
 			}
@@ -376,14 +449,14 @@ func insetBands(ctx context.Context, grids []*luma.Grid, r image.Rectangle, hori
 					flat++
 				}
 			}
-			if flat*4 > b.pos-t.pos {
+			if flat*maxFlatDiv > b.pos-t.pos {
 				continue
 			}
 			// Prefer the band without flat stretches (a caption bar and
 			// the blurred gap below it are not part of the picture).
 			keep := 1 - float64(flat)/float64(b.pos-t.pos)
 			ratio *= keep * keep
-			if ratio >= 2 {
+			if ratio >= minDetailRatio {
 				all = append(all, found{t.pos, b.pos, ratio})
 			}
 		}
@@ -394,7 +467,7 @@ func insetBands(ctx context.Context, grids []*luma.Grid, r image.Rectangle, hori
 	snap := func(pos int, cands []cand) int {
 		best, bestScore := pos, -1.0
 		for _, c := range cands {
-			if c.pos > 0 && c.pos < n && abs(c.pos-pos) <= max(3, n/20) && c.score > bestScore {
+			if c.pos > 0 && c.pos < n && abs(c.pos-pos) <= max(snapCells, n/snapDiv) && c.score > bestScore {
 				best, bestScore = c.pos, c.score
 			}
 		}
@@ -403,17 +476,17 @@ func insetBands(ctx context.Context, grids []*luma.Grid, r image.Rectangle, hori
 	var out [][2]int
 	for _, f := range all {
 		lo, hi := snap(f.lo, tops), snap(f.hi, bottoms)
-		if hi-lo < n/5 {
+		if hi-lo < n/minBandDiv {
 			continue
 		}
 		dup := false
 		for _, o := range out {
-			dup = dup || abs(o[0]-(base+lo)) <= n/20 && abs(o[1]-(base+hi)) <= n/20
+			dup = dup || abs(o[0]-(base+lo)) <= n/snapDiv && abs(o[1]-(base+hi)) <= n/snapDiv
 		}
 		if !dup {
 			out = append(out, [2]int{base + lo, base + hi})
 		}
-		if len(out) == 2 {
+		if len(out) == maxBands {
 			break
 		}
 	}

@@ -19,14 +19,94 @@ import (
 // rectangle they close is proposed. A proposal is only a view to hash: a
 // wrong one costs a hash and matches nothing, a missed one costs a match.
 
-// ProposalGridSide is the long side of the grid edges are found on.
+// ProposalGridSide is the long side of the grid edges are found on: a finer
+// grid traces thinner borders, at the cost of time on every check.
 const ProposalGridSide = 256
 
 // MaxProposals bounds the rectangles proposed for a still, and
-// MaxVideoProposals for a clip, whose every sampled frame is hashed in each.
+// MaxVideoProposals for a clip, whose every sampled frame is hashed in each:
+// more proposals find pictures ranked lower, for two hashes each.
 const (
 	MaxProposals      = 12
 	MaxVideoProposals = 4
+)
+
+// Edges and rectangles. A lower bar traces more edges and closes more
+// rectangles — more views to hash, and more that match nothing; a higher
+// one misses faint borders (a sky against a white bar).
+const (
+	// minProposalGrid: grids smaller on either side propose nothing.
+	minProposalGrid = 16
+	// edgeBand: the detail on either side of a boundary is averaged over
+	// this many lines.
+	edgeBand = 3
+	// sharpRatio: a change of detail across a boundary counts only when
+	// one side is this many times as detailed as the other (a sharp
+	// picture against a smooth background, not texture against texture).
+	sharpRatio = 3
+	// peakReach: a boundary is marked where its step is the strongest
+	// within this many boundaries either way …
+	peakReach = 3
+	// stepFloor, texFloor: … and at least this (a brightness step, 0..255
+	// levels; a detail step) — below is noise.
+	stepFloor = 2.5
+	texFloor  = 1.0
+	// segDensity: a straight edge is a run along a boundary marked at this
+	// share of its positions at least …
+	segDensity = 0.6
+	// segGapCells, segGapDiv: … with gaps of at most max(segGapCells,
+	// 1/segGapDiv of its length) …
+	segGapCells = 3
+	segGapDiv   = 16
+	// frameMargin: … not within this many cells of the frame's own edge
+	// (an encoder's dark line, a resampling fringe) …
+	frameMargin = 2
+	// sameEdgeCells: … keeping the strongest of runs this many boundaries
+	// apart that overlap by more than half …
+	sameEdgeCells = 2
+	// maxSegments: … and at most this many edges each way.
+	maxSegments = 24
+	// minSegCells, minSegDiv: an edge is at least max(minSegCells,
+	// 1/minSegDiv of the frame) long.
+	minSegCells = 4
+	minSegDiv   = 6
+	// minRectDiv: a proposed rectangle spans at least 1/minRectDiv of the
+	// frame each way …
+	minRectDiv = 5
+	// maxAspect: … its shape (relative to the frame's) is at most this
+	// many times wider than tall, or taller than wide …
+	maxAspect = 5
+	// minSupport: … and each of its sides follows an edge along this share
+	// of its length at least (the frame's own edges always do).
+	minSupport = 0.7
+	// fullSpanDiv: an edge across the frame may fall short of either end by
+	// 1/fullSpanDiv of it.
+	fullSpanDiv = 20
+	// mirrorWeight: a band between an edge and its mirror about the
+	// frame's centre ranks at this share of an edge found on both sides.
+	mirrorWeight = 0.5
+	// minMirrorDiv: such a band is at least 1/minMirrorDiv of the lines
+	// between the two edges it is centred in, which span at least
+	// 1/mirrorSpanDiv of the frame.
+	minMirrorDiv  = 5
+	mirrorSpanDiv = 2
+	// sameRectCells: proposals whose sides are all within this many cells
+	// are one.
+	sameRectCells = 2
+	// detailLevel: a grid cell is detailed when its luminance gradient (in
+	// the median frame) is at least this (0..255 levels).
+	detailLevel = 2
+	// refineSamples: a side is cut at pixel precision from about this many
+	// samples along it …
+	refineSamples = 128
+	// refineReachCells: … searched within this many grid cells of where
+	// it was found (plus a pixel) …
+	refineReachCells = 2
+	// refineInsetDiv: … along its middle, 1/refineInsetDiv away from each
+	// corner (which the other sides may move); a cut that would keep less
+	// than 1/maxRefineShrink of the rectangle either way is not made.
+	refineInsetDiv  = 8
+	maxRefineShrink = 2
 )
 
 // edgeSeg is a straight edge: along a row boundary (horizontal) at pos,
@@ -97,7 +177,6 @@ func newEdgeMap(ctx context.Context, grids []*luma.Grid, horizontal bool) *edgeM
 	tex := make([]float32, (n+1)*along)
 	vals := make([]float32, len(grids))
 	tvals := make([]float32, len(grids))
-	const band = 3
 	detail := make([][]float32, len(grids)) // detail[k][line*along+i]
 	for k, pl := range planes {
 		d := make([]float32, n*along)
@@ -118,7 +197,7 @@ func newEdgeMap(ctx context.Context, grids []*luma.Grid, horizontal bool) *edgeM
 				var above, below float32
 				na, nb := 0, 0
 				d := detail[k]
-				for o := 1; o <= band; o++ {
+				for o := 1; o <= edgeBand; o++ {
 					if b-o >= 0 {
 						above += d[(b-o)*along+i]
 						na++
@@ -133,7 +212,7 @@ func newEdgeMap(ctx context.Context, grids []*luma.Grid, horizontal bool) *edgeM
 				// between textures too.
 				a, z := above/float32(na), below/float32(nb)
 				tvals[k] = 0
-				if max(a, z) >= 3*min(a, z) {
+				if max(a, z) >= sharpRatio*min(a, z) {
 					tvals[k] = abs32(a - z)
 				}
 			}
@@ -141,16 +220,11 @@ func newEdgeMap(ctx context.Context, grids []*luma.Grid, horizontal bool) *edgeM
 			tex[b*along+i] = medianF32(tvals)
 		}
 	}
-	const (
-		reach    = 3   // the neighbourhood: boundaries within reach on either side
-		floor    = 2.5 // a brightness step below this (0..255 levels) is noise
-		texFloor = 1.0 // a detail step below this is noise
-	)
 	// A boundary is marked at a position where the strongest value of
-	// step (or of tex) within reach is on it — or next to it, with it
+	// step (or of tex) within peakReach is on it — or next to it, with it
 	// holding at least half as much: an edge between grid cells is one
 	// boundary, one falling inside a cell is split over two.
-	sp, tp := peaks(step, n, along, reach, floor), peaks(tex, n, along, reach, texFloor)
+	sp, tp := peaks(step, n, along, peakReach, stepFloor), peaks(tex, n, along, peakReach, texFloor)
 	m := &edgeMap{n: n, along: along, mark: make([]int, (n+1)*(along+1))}
 	for b := 1; b < n; b++ {
 		row := m.mark[b*(along+1):]
@@ -178,8 +252,7 @@ func medianF32(v []float32) float32 {
 // that are mostly marked (gaps allowed), at least minLen long, keeping
 // only the best of neighbouring boundaries.
 func (m *edgeMap) segments(minLen int) []edgeSeg {
-	const density = 0.6
-	gap := max(3, m.along/16)
+	gap := max(segGapCells, m.along/segGapDiv)
 	type scored struct {
 		edgeSeg
 		marks int
@@ -187,12 +260,12 @@ func (m *edgeMap) segments(minLen int) []edgeSeg {
 	var all []scored
 	// An edge within a cell or two of the frame's own edge is the frame's
 	// (a dark line an encoder left, a resampling fringe), not a picture's.
-	for b := 2; b < m.n-1; b++ {
+	for b := frameMargin; b < m.n-frameMargin+1; b++ {
 		lo, last := -1, -1
 		flush := func() {
 			if lo >= 0 && last+1-lo >= minLen {
 				c := m.count(b, lo, last+1)
-				if float64(c) >= density*float64(last+1-lo) {
+				if float64(c) >= segDensity*float64(last+1-lo) {
 					all = append(all, scored{edgeSeg{b, lo, last + 1}, c})
 				}
 			}
@@ -219,7 +292,7 @@ func (m *edgeMap) segments(minLen int) []edgeSeg {
 	for _, s := range all {
 		dup := false
 		for _, o := range out {
-			if abs(o.pos-s.pos) <= 2 && min(o.hi, s.hi)-max(o.lo, s.lo) > (s.hi-s.lo)/2 {
+			if abs(o.pos-s.pos) <= sameEdgeCells && min(o.hi, s.hi)-max(o.lo, s.lo) > (s.hi-s.lo)/2 {
 				dup = true
 				break
 			}
@@ -227,7 +300,7 @@ func (m *edgeMap) segments(minLen int) []edgeSeg {
 		if !dup {
 			out = append(out, s.edgeSeg)
 		}
-		if len(out) == 24 {
+		if len(out) == maxSegments {
 			break
 		}
 	}
@@ -240,15 +313,15 @@ func (m *edgeMap) segments(minLen int) []edgeSeg {
 // never proposed. It gives up, with none, when ctx ends.
 func proposeRects(ctx context.Context, grids []*luma.Grid, limit int) []image.Rectangle {
 	w, h := grids[0].W, grids[0].H
-	if w < 16 || h < 16 {
+	if w < minProposalGrid || h < minProposalGrid {
 		return nil
 	}
 	hm, vm := newEdgeMap(ctx, grids, true), newEdgeMap(ctx, grids, false)
 	if ctx.Err() != nil {
 		return nil
 	}
-	hs := hm.segments(max(4, w/6))
-	vs := vm.segments(max(4, h/6))
+	hs := hm.segments(max(minSegCells, w/minSegDiv))
+	vs := vm.segments(max(minSegCells, h/minSegDiv))
 	// Line positions: the segments' and the frame's own edges.
 	ys := []int{0, h}
 	for _, s := range hs {
@@ -276,26 +349,25 @@ func proposeRects(ctx context.Context, grids []*luma.Grid, limit int) []image.Re
 		score float64
 	}
 	var cands []cand
-	const minSupport = 0.7
 	for ti, y0 := range ys {
 		if ctx.Err() != nil {
 			return nil
 		}
 		for _, y1 := range ys[ti+1:] {
-			if (y1-y0)*5 < h {
+			if (y1-y0)*minRectDiv < h {
 				continue
 			}
 			for li, x0 := range xs {
 				for _, x1 := range xs[li+1:] {
-					if (x1-x0)*5 < w {
+					if (x1-x0)*minRectDiv < w {
 						continue
 					}
 					if x0 == 0 && x1 == w && y0 == 0 && y1 == h {
 						continue
 					}
-					// A picture is wider than a third of its height
-					// and narrower than three times it.
-					if ar := float64(x1-x0) / float64(y1-y0) * float64(h) / float64(w); ar < 0.2 || ar > 5 {
+					// A picture is neither much wider nor much taller
+					// than the frame's shape.
+					if ar := float64(x1-x0) / float64(y1-y0) * float64(h) / float64(w); ar < 1.0/maxAspect || ar > maxAspect {
 						continue
 					}
 					top, bot := hm.support(y0, x0, x1), hm.support(y1, x0, x1)
@@ -335,7 +407,7 @@ func proposeRects(ctx context.Context, grids []*luma.Grid, limit int) []image.Re
 		lines := []int{0, n}
 		var full []edgeSeg
 		for _, s := range segs {
-			if s.lo <= along/20 && s.hi >= along-along/20 {
+			if s.lo <= along/fullSpanDiv && s.hi >= along-along/fullSpanDiv {
 				full = append(full, s)
 				lines = append(lines, s.pos)
 			}
@@ -343,16 +415,16 @@ func proposeRects(ctx context.Context, grids []*luma.Grid, limit int) []image.Re
 		for _, s := range full {
 			for _, lo := range lines {
 				for _, hi := range lines {
-					if lo >= s.pos || hi <= s.pos || (hi-lo)*2 < n {
+					if lo >= s.pos || hi <= s.pos || (hi-lo)*mirrorSpanDiv < n {
 						continue
 					}
 					m := lo + hi - s.pos
-					if abs(m-s.pos)*5 < hi-lo {
+					if abs(m-s.pos)*minMirrorDiv < hi-lo {
 						continue
 					}
 					r := rect(min(s.pos, m), max(s.pos, m))
 					f := filled(r)
-					cands = append(cands, cand{r, 0.5 * support(s.pos) * f * f})
+					cands = append(cands, cand{r, mirrorWeight * support(s.pos) * f * f})
 				}
 			}
 		}
@@ -366,7 +438,8 @@ func proposeRects(ctx context.Context, grids []*luma.Grid, limit int) []image.Re
 	for _, c := range cands {
 		dup := false
 		for _, o := range out {
-			if abs(o.Min.X-c.r.Min.X) <= 2 && abs(o.Max.X-c.r.Max.X) <= 2 && abs(o.Min.Y-c.r.Min.Y) <= 2 && abs(o.Max.Y-c.r.Max.Y) <= 2 {
+			if abs(o.Min.X-c.r.Min.X) <= sameRectCells && abs(o.Max.X-c.r.Max.X) <= sameRectCells &&
+				abs(o.Min.Y-c.r.Min.Y) <= sameRectCells && abs(o.Max.Y-c.r.Max.Y) <= sameRectCells {
 				dup = true
 				break
 			}
@@ -398,7 +471,7 @@ func refineRect(frames []image.Image, r Rect, cellX, cellY float64) Rect {
 	// from the line before it is the largest along [lo, hi).
 	best := func(c, reach, lo, hi, n int, horizontal bool) int {
 		bestAt, bestStep := c, -1.0
-		step := max(1, (hi-lo)/128)
+		step := max(1, (hi-lo)/refineSamples)
 		for p := max(1, c-reach); p <= min(n-1, c+reach); p++ {
 			sum, cnt := 0.0, 0
 			for _, f := range frames {
@@ -425,11 +498,11 @@ func refineRect(frames []image.Image, r Rect, cellX, cellY float64) Rect {
 	}
 	px := func(v float64, n int) int { return int(math.Round(v * float64(n))) }
 	x0, x1, y0, y1 := px(r.X0, w), px(r.X1, w), px(r.Y0, h), px(r.Y1, h)
-	rx, ry := int(math.Ceil(2*cellX*float64(w)))+1, int(math.Ceil(2*cellY*float64(h)))+1
+	rx, ry := int(math.Ceil(refineReachCells*cellX*float64(w)))+1, int(math.Ceil(refineReachCells*cellY*float64(h)))+1
 	// Measure along the middle of each side, away from the corners that
 	// the other sides may move.
-	inX0, inX1 := x0+(x1-x0)/8, x1-(x1-x0)/8
-	inY0, inY1 := y0+(y1-y0)/8, y1-(y1-y0)/8
+	inX0, inX1 := x0+(x1-x0)/refineInsetDiv, x1-(x1-x0)/refineInsetDiv
+	inY0, inY1 := y0+(y1-y0)/refineInsetDiv, y1-(y1-y0)/refineInsetDiv
 	out := r
 	if y0 > 0 {
 		out.Y0 = float64(best(y0, ry, inX0, inX1, h, true)) / float64(h)
@@ -443,7 +516,7 @@ func refineRect(frames []image.Image, r Rect, cellX, cellY float64) Rect {
 	if x1 < w {
 		out.X1 = float64(best(x1, rx, inY0, inY1, w, false)) / float64(w)
 	}
-	if out.X1-out.X0 < (r.X1-r.X0)/2 || out.Y1-out.Y0 < (r.Y1-r.Y0)/2 {
+	if out.X1-out.X0 < (r.X1-r.X0)/maxRefineShrink || out.Y1-out.Y0 < (r.Y1-r.Y0)/maxRefineShrink {
 		return r
 	}
 	return out
@@ -467,7 +540,7 @@ func ProposeRectsContext(ctx context.Context, frames []image.Image, limit int) (
 			return nil, err
 		}
 		g := luma.New(f, ProposalGridSide)
-		if g.W >= 16 && g.H >= 16 {
+		if g.W >= minProposalGrid && g.H >= minProposalGrid {
 			grids = append(grids, g)
 		}
 	}
@@ -482,7 +555,7 @@ func ProposeRectsContext(ctx context.Context, frames []image.Image, limit int) (
 func ProposeFromGrids(ctx context.Context, frames []image.Image, grids []*luma.Grid, limit int) ([]Rect, error) {
 	w, h := grids[0].W, grids[0].H
 	grids = slices.DeleteFunc(grids, func(g *luma.Grid) bool { return g.W != w || g.H != h })
-	if w < 16 || h < 16 {
+	if w < minProposalGrid || h < minProposalGrid {
 		return nil, nil
 	}
 	rects := proposeRects(ctx, grids, limit)
@@ -512,7 +585,7 @@ func detailPrefix(ctx context.Context, grids []*luma.Grid) []int {
 				vals[k] = float32(dx + dy)
 			}
 			d := 0
-			if medianF32(vals) >= 2 {
+			if medianF32(vals) >= detailLevel {
 				d = 1
 			}
 			out[(y+1)*(w+1)+x+1] = out[y*(w+1)+x+1] + out[(y+1)*(w+1)+x] - out[y*(w+1)+x] + d
