@@ -429,6 +429,36 @@ func align(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) CaseMa
 	return cm
 }
 
+// Time alignment. The votes are coarse and the refinement is local: a
+// finer bin or a longer list of refined candidates separates alignments
+// within one slowly changing shot better, at more work per medium; wider
+// tolerances keep frames a dropped or repeated frame moved, and let more
+// unrelated hits join.
+const (
+	// offsetBin is the seconds of offset per vote bin.
+	offsetBin = 0.5
+	// speedStep is the step of the speeds voted for, up to
+	// Params.MaxSpeedChange either way.
+	speedStep = 0.05
+	// maxRefined: at most this many of the candidates within one vote of
+	// the best are refined.
+	maxRefined = 12
+	// minTol, tolSteps: a hit counts for an alignment within max(minTol,
+	// tolSteps registered frame steps) of it …
+	minTol   = 1.0
+	tolSteps = 2
+	// minTight: … and is preferred within max(minTight, one step).
+	minTight = 0.35
+	// speedPenalty: a speed change must earn this many distance points a
+	// frame per unit of speed (a third of a bit a frame per 5%) to beat
+	// normal speed.
+	speedPenalty = 6
+	// minGap, gapSteps: aligned frames further apart than max(minGap,
+	// gapSteps query frame steps) start a new segment.
+	minGap   = 2.5
+	gapSteps = 3
+)
+
 // temporal finds the speed and offset on which most query frames agree
 // (a Hough vote over registered time = speed × query time + offset), then
 // refines the best few candidates — offset from the median residual, score
@@ -436,10 +466,9 @@ func align(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) CaseMa
 // a slowly changing shot many alignments collect the same votes. It returns
 // each agreeing query frame's best hit.
 func temporal(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) (map[int32]hit, float64, float64) {
-	const bin = 0.5 // seconds of offset per vote bin
-	tol := max(1.0, 2*entryStep(entry))
+	tol := max(minTol, tolSteps*entryStep(entry))
 	speeds := []float64{1}
-	for d := 0.05; d <= p.MaxSpeedChange+1e-9; d += 0.05 {
+	for d := speedStep; d <= p.MaxSpeedChange+1e-9; d += speedStep {
 		speeds = append(speeds, 1+d, 1-d)
 	}
 	type candidate struct {
@@ -449,7 +478,7 @@ func temporal(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) (ma
 	for _, s := range speeds {
 		bins := map[int64]map[int32]int32{} // bin → query frame → best distance
 		for _, h := range hits {
-			b := int64(math.Floor((entry.Frames[h.fi].T - s*q.Frames[h.qi].T) / bin))
+			b := int64(math.Floor((entry.Frames[h.fi].T - s*q.Frames[h.qi].T) / offsetBin))
 			v := bins[b]
 			if v == nil {
 				v = map[int32]int32{}
@@ -469,7 +498,7 @@ func temporal(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) (ma
 			for qi := range bins[b+1] {
 				merged[qi] = true
 			}
-			cands = append(cands, candidate{s, float64(b+1) * bin, float64(len(merged))})
+			cands = append(cands, candidate{s, float64(b+1) * offsetBin, float64(len(merged))})
 		}
 	}
 	// A total order (votes, then normal speed, then offset): the result must
@@ -489,7 +518,7 @@ func temporal(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) (ma
 	// Refine the candidates within one vote of the best.
 	best, bestScore := candidate{1, 0, 0}, math.Inf(-1)
 	for i, c := range cands {
-		if i >= 12 || c.votes < cands[0].votes-1 {
+		if i >= maxRefined || c.votes < cands[0].votes-1 {
 			break
 		}
 		// The offset: the median residual of the hits near the line.
@@ -507,7 +536,7 @@ func temporal(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) (ma
 		c.offset = res[len(res)/2]
 		// The score: each frame's best hit close to the line, by distance.
 		near := map[int32]int32{}
-		tight := max(0.35, entryStep(entry))
+		tight := max(minTight, entryStep(entry))
 		for _, h := range hits {
 			if math.Abs(entry.Frames[h.fi].T-(c.speed*q.Frames[h.qi].T+c.offset)) > tight {
 				continue
@@ -522,14 +551,14 @@ func temporal(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) (ma
 		}
 		// A speed change is a claim: it must earn a third of a bit a
 		// frame per 5% to beat normal speed.
-		score -= math.Abs(c.speed-1) * 6 * float64(len(near))
+		score -= math.Abs(c.speed-1) * speedPenalty * float64(len(near))
 		if score > bestScore {
 			best, bestScore = c, score
 		}
 	}
 	// Each frame keeps its best hit close to the line; only a frame with
 	// none close keeps one further off (a static shot, a dropped frame).
-	tight := max(0.35, entryStep(entry))
+	tight := max(minTight, entryStep(entry))
 	chosen := map[int32]hit{}
 	for _, window := range []float64{tight, tol} {
 		for _, h := range hits {
@@ -551,7 +580,7 @@ func temporal(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) (ma
 
 // segments groups aligned query frames into runs without long gaps.
 func segments(q Query, entry *fingerprint.Fingerprint, qis []int32, chosen map[int32]hit) []Segment {
-	gap := max(2.5, 3*queryStep(q))
+	gap := max(minGap, gapSteps*queryStep(q))
 	var out []Segment
 	for _, qi := range qis {
 		qt := q.Frames[qi].T
