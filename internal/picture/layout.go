@@ -53,26 +53,6 @@ type Layout struct {
 	Proposals []Rect
 }
 
-// Rects returns the distinct rectangles worth hashing besides the full
-// frame: Inner, Content and the alternates when they differ from Full and
-// from each other.
-func (l Layout) Rects() []Rect {
-	var out []Rect
-	for _, r := range append([]Rect{l.Inner, l.Content}, l.Alternates...) {
-		if r.Near(Full, 0.03) || r.Area() < 0.08 {
-			continue
-		}
-		dup := false
-		for _, o := range out {
-			dup = dup || o.Near(r, 0.02)
-		}
-		if !dup {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // Layout analysis. Borders and bands of detail are found on small luminance
 // grids, the same for every frame of a clip; each number says what a
 // border, an edge or a band of picture must show. Lower bars find more

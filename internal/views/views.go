@@ -56,13 +56,53 @@ var cropViews = []struct {
 	{"zoom70", 0, 0.7}, // inside crops of 85% anywhere (found by crop search)
 }
 
+// When a rectangle is worth a view of its own (worthView): a view is one
+// more hash a frame, and one more chance for an unrelated picture to come
+// near; a missed view is a missed repost.
+const (
+	// NearFull: a rectangle whose sides are all within this (of the frame's
+	// width or height) of the frame's is the frame again, already hashed.
+	NearFull = 0.03
+	// MinViewArea: a checked frame's rectangles smaller than this share of
+	// it are not hashed: the smaller a rectangle, the likelier it is a
+	// panel or a sticker rather than the picture a repost shows.
+	MinViewArea = 0.06
+	// SameView: a rectangle whose sides are all within this of a view
+	// already taken hashes within a few bits of it, and is left out.
+	SameView = 0.015
+	// RegisterMinArea is MinViewArea for the picture found in a registered
+	// frame. Registered views are what registries hold (Version): changing
+	// it changes their fingerprints, so it stays apart from the checked
+	// side's.
+	RegisterMinArea = 0.08
+	// minCropCut: a registered crop that keeps more than this share of the
+	// picture is hardly a crop of it, and is not registered.
+	minCropCut = 0.9
+)
+
+// worthView reports whether r is worth a view of a checked frame beside
+// the frame and the views taken.
+func worthView(r picture.Rect, taken []Named) bool {
+	if r.Near(picture.Full, NearFull) || r.Area() < MinViewArea {
+		return false
+	}
+	for _, o := range taken {
+		if o.R.Near(r, SameView) {
+			return false
+		}
+	}
+	return true
+}
+
 // Rects returns the named rectangles (relative to the frame) to hash for
 // a frame with this layout.
 func Rects(set Set, l picture.Layout, w, h int) []Named {
 	var out []Named
 	switch set {
 	case QueryViews:
-		for _, r := range l.Rects() {
+		// The pictures found, then the proposals; each must be worth a
+		// view of its own.
+		for _, r := range append([]picture.Rect{l.Inner, l.Content}, l.Alternates...) {
 			name := "content-alt"
 			switch {
 			case r == l.Content:
@@ -70,17 +110,12 @@ func Rects(set Set, l picture.Layout, w, h int) []Named {
 			case r == l.Inner:
 				name = "inner"
 			}
-			out = append(out, Named{name, r})
+			if worthView(r, out) {
+				out = append(out, Named{name, r})
+			}
 		}
 		for _, r := range l.Proposals {
-			if r.Near(picture.Full, 0.03) || r.Area() < 0.06 {
-				continue
-			}
-			dup := false
-			for _, o := range out {
-				dup = dup || o.R.Near(r, 0.015)
-			}
-			if !dup {
+			if worthView(r, out) {
 				out = append(out, Named{"rect", r})
 			}
 		}
@@ -89,11 +124,11 @@ func Rects(set Set, l picture.Layout, w, h int) []Named {
 		// inset picture found in a registered clip is one more view, but
 		// crops never depend on that detection.
 		pic := picture.Full
-		if !l.Inner.Near(picture.Full, 0.03) && l.Inner.Area() >= 0.08 {
+		if !l.Inner.Near(picture.Full, NearFull) && l.Inner.Area() >= RegisterMinArea {
 			pic = l.Inner
 			out = append(out, Named{"inner", pic})
 		}
-		if !l.Content.Near(pic, 0.03) && l.Content.Area() >= 0.08 {
+		if !l.Content.Near(pic, NearFull) && l.Content.Area() >= RegisterMinArea {
 			out = append(out, Named{"content", l.Content})
 		}
 		pw := (pic.X1 - pic.X0) * float64(w)
@@ -107,7 +142,7 @@ func Rects(set Set, l picture.Layout, w, h int) []Named {
 				} else {
 					fy = a / c.aspect
 				}
-				if fx*fy > 0.9 {
+				if fx*fy > minCropCut {
 					continue // hardly a crop of this picture
 				}
 			}
