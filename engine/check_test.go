@@ -134,8 +134,9 @@ func TestCheckFileOnceForIdenticalContent(t *testing.T) {
 
 // TestCheckFileCancelled: a check cancelled at any point of its work — on a
 // large JPEG (read whole, decoded reduced), a large PNG (decoded full size,
-// every view hashed at that size) and a video — returns context.Canceled,
-// and its work, including a decode it abandoned, stops (no goroutine of it
+// every view hashed at that size) and a video — returns context.Canceled
+// (ErrTimeout when a time limit expires instead, as --timeout does), and
+// its work, including a decode it abandoned, stops (no goroutine of it
 // is left) after at most cancelWork of CPU time; the content is not cached
 // unless its fingerprint was finished. The registry holds a picture, so
 // matching and the crop search run as well.
@@ -186,19 +187,28 @@ func TestCheckFileCancelled(t *testing.T) {
 		work              time.Duration // CPU time from the cancel until stopped
 		done              bool          // the check finished before the cancel
 	}
-	trial := func(file string, wait time.Duration) outcome {
+	// trial cancels a check of file after wait — or, with timeout, gives
+	// the check a time limit of wait (an expired --timeout).
+	trial := func(file string, wait time.Duration, timeout bool) outcome {
 		e.ClearCache()
 		runtime.GC()
 		before := runtime.NumGoroutine()
 		ctx, cancel := context.WithCancel(context.Background())
 		out := make(chan result, 1)
 		go func() {
-			c, err := e.CheckFile(ctx, file, CheckOptions{})
+			opt := CheckOptions{}
+			if timeout {
+				opt.Timeout = wait
+			}
+			c, err := e.CheckFile(ctx, file, opt)
 			out <- result{c, err, time.Now()}
 		}()
 		time.Sleep(wait)
 		cancelled, cpu := time.Now(), cpuTime()
-		cancel()
+		if !timeout {
+			cancel()
+		}
+		defer cancel()
 		var r result
 		select {
 		case r = <-out:
@@ -218,8 +228,11 @@ func TestCheckFileCancelled(t *testing.T) {
 		if r.c.Err == nil && r.at.Before(cancelled) {
 			return outcome{done: true}
 		}
-		if !errors.Is(r.c.Err, context.Canceled) {
-			t.Fatalf("%s: check err %v; want context.Canceled", filepath.Base(file), r.c.Err)
+		if want := context.Canceled; !timeout && !errors.Is(r.c.Err, want) {
+			t.Fatalf("%s: check err %v; want %v", filepath.Base(file), r.c.Err, want)
+		}
+		if timeout && !errors.Is(r.c.Err, ErrTimeout) {
+			t.Fatalf("%s, time limit %v: check err %v; want ErrTimeout", filepath.Base(file), wait, r.c.Err)
 		}
 		// A fingerprint finished before the cancel (which then came
 		// while matching) is kept; a cut one is not.
@@ -247,10 +260,11 @@ func TestCheckFileCancelled(t *testing.T) {
 		var worst outcome
 		for _, share := range []float64{0.02, 0.1, 0.25, 0.4, 0.55, 0.7, 0.85} {
 			wait := time.Duration(share * float64(full))
-			o := trial(file, wait)
+			timeout := share == 0.4 // one limit that expires instead of a cancel
+			o := trial(file, wait, timeout)
 			if over(o) {
 				t.Logf("%s cancelled after %v: %+v; again", name, wait.Round(time.Millisecond), o)
-				if o = trial(file, wait); over(o) {
+				if o = trial(file, wait, timeout); over(o) {
 					t.Errorf("%s cancelled after %v (of %v): %v of work after the cancel (want at most %v), returned in %v, stopped in %v (want within %v)",
 						name, wait.Round(time.Millisecond), full.Round(time.Millisecond), o.work, cancelWork, o.returned, o.stopped, cancelWall)
 				}
