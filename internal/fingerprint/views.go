@@ -72,8 +72,7 @@ func (h *FrameHasher) hashQuery(ctx context.Context, img image.Image, t float64,
 	if g == nil {
 		return f, ctx.Err()
 	}
-	// Turned views do as well from half the luminance grid.
-	turned, err := h.rotatedViews(ctx, g.Shrink(views.GridSide/2))
+	turned, err := h.rotatedViews(ctx, g.Shrink(views.TurnedSide))
 	if err != nil {
 		return Frame{}, err
 	}

@@ -39,18 +39,45 @@ const (
 	cropStarts      = 3    // coarse windows refined per registered frame
 	cropProbeFrames = 4    // query frames searched
 	cropBudget      = 80   // hashes per refinement
-	cropMinSide     = 0.55 // windows stay at least this share of the frame on each side (or 80% of where they started)
+	cropMinSide     = 0.55 // windows stay at least this share of the frame on each side (or cropMinStart of where they started)
+	cropMinStart    = 0.8
+	// cropPlaceStep: the coarse windows are placed every this share of the
+	// frame, so a crop of their sizes is at most half of it from one.
+	cropPlaceStep = 0.05
+	// sameWindowPlace, sameWindowAngle: windows found whose sides are all
+	// within sameWindowPlace and whose angles are within sameWindowAngle
+	// (degrees) of each other are one.
+	sameWindowPlace = 0.01
+	sameWindowAngle = 0.3
+	// refineAngleStep is the first step (degrees) a turned window's angle
+	// moves by, halved with each of cropRefineSteps.
+	refineAngleStep = 0.5
 	// cropComparisons bounds the coarse stage: windows searched × indexed
 	// hashes (about 0.4 s of comparisons on one core).
 	cropComparisons = 150_000_000
 )
 
-// cropWindows are the coarse windows: square-scaled crops at a few sizes,
-// placed every 5% of the frame (at most 2.5% from any crop of those sizes).
+// cropSizes are the sizes (share of the frame's sides) of the coarse
+// windows: crops of 5% to 30% of each side. More sizes find more crops,
+// for more windows hashed and compared (cropComparisons bounds them).
+var cropSizes = []float64{0.95, 0.9, 0.85, 0.8, 0.75, 0.7}
+
+// turnedSizes are the sizes of cropSizes tried turned: the sizes a tilted
+// and cropped picture can hold a registered zoom at (a subset, since every
+// turned size is tried at every turned angle).
+var turnedSizes = []float64{0.9, 0.8, 0.7}
+
+// cropRefineSteps are the steps (share of the frame) a window's edges move
+// by when refined, from coarse to fine.
+var cropRefineSteps = []float64{0.02, 0.01, 0.005}
+
+// cropWindows are the coarse windows: square-scaled crops of cropSizes,
+// placed every cropPlaceStep of the frame (at most half of it from any
+// crop of those sizes).
 var cropWindows = func() []picture.Rect {
 	var out []picture.Rect
-	for _, s := range []float64{0.95, 0.9, 0.85, 0.8, 0.75, 0.7} {
-		n := int(math.Round((1-s)/0.05)) + 1
+	for _, s := range cropSizes {
+		n := int(math.Round((1-s)/cropPlaceStep)) + 1
 		for iy := 0; iy < n; iy++ {
 			for ix := 0; ix < n; ix++ {
 				x0, y0 := float64(ix)*(1-s)/float64(max(1, n-1)), float64(iy)*(1-s)/float64(max(1, n-1))
@@ -78,11 +105,11 @@ var turnedAngles = views.TiltLadder(turnedStep, false)
 // turned windows more per rung, for coarse windows that start nearer.
 const turnedStep = 2.0
 
-// turnedWindows are the coarse windows tried at those angles: the sizes a
-// tilted and cropped picture can hold a registered zoom at.
+// turnedWindows are the coarse windows of turnedSizes, tried at those
+// angles.
 var turnedWindows = slices.DeleteFunc(slices.Clone(cropWindows), func(r picture.Rect) bool {
 	s := r.X1 - r.X0
-	return s > 0.91 || s < 0.69 || math.Abs(s-0.85) < 0.01 || math.Abs(s-0.75) < 0.01
+	return !slices.ContainsFunc(turnedSizes, func(t float64) bool { return math.Abs(s-t) < 0.01 })
 })
 
 // CropSearch returns windows of the query's frames that hash within the
@@ -239,7 +266,7 @@ func searchWindows(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fi
 
 func nearAny(ws []Window, w Window) bool {
 	for _, o := range ws {
-		if o.Rect.Near(w.Rect, 0.01) && math.Abs(o.Angle-w.Angle) < 0.3 {
+		if o.Rect.Near(w.Rect, sameWindowPlace) && math.Abs(o.Angle-w.Angle) < sameWindowAngle {
 			return true
 		}
 	}
@@ -268,8 +295,8 @@ func refineWindow(ctx context.Context, h *fingerprint.FrameHasher, l *luma.Grid,
 		}
 		return best
 	}
-	minW := min(cropMinSide, 0.8*(w.Rect.X1-w.Rect.X0))
-	minH := min(cropMinSide, 0.8*(w.Rect.Y1-w.Rect.Y0))
+	minW := min(cropMinSide, cropMinStart*(w.Rect.X1-w.Rect.X0))
+	minH := min(cropMinSide, cropMinStart*(w.Rect.Y1-w.Rect.Y0))
 	valid := func(w Window) bool {
 		r := w.Rect
 		return r.X0 >= 0 && r.Y0 >= 0 && r.X1 <= 1 && r.Y1 <= 1 && r.X1-r.X0 >= minW && r.Y1-r.Y0 >= minH
@@ -279,7 +306,7 @@ func refineWindow(ctx context.Context, h *fingerprint.FrameHasher, l *luma.Grid,
 		budget += cropBudget / 2
 	}
 	cur, curD := w, dist(w)
-	for i, step := range []float64{0.02, 0.01, 0.005} {
+	for i, step := range cropRefineSteps {
 		for improved := true; improved && evals < budget; {
 			improved = false
 			r := cur.Rect
@@ -302,7 +329,7 @@ func refineWindow(ctx context.Context, h *fingerprint.FrameHasher, l *luma.Grid,
 				cands = append(cands, Window{Rect: m, Angle: cur.Angle})
 			}
 			if cur.Angle != 0 {
-				da := 0.5 / float64(int(1)<<i)
+				da := refineAngleStep / float64(int(1)<<i)
 				cands = append(cands, Window{Rect: r, Angle: cur.Angle - da}, Window{Rect: r, Angle: cur.Angle + da})
 			}
 			for _, m := range cands {

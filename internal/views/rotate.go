@@ -54,6 +54,11 @@ const RotationZoom = 0.8
 // for windows (video frames, decoded smaller, are used at their size).
 const GridSide = 512
 
+// TurnedSide is the longest side of the grid the turned views are hashed
+// from: half of GridSide, a quarter of the pixels to turn, and the turned
+// views do as well from it.
+const TurnedSide = GridSide / 2
+
 // RotationNames are the view names of RotationAngles.
 var RotationNames = func() []string {
 	out := make([]string, len(RotationAngles))
