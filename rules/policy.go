@@ -86,21 +86,36 @@ func (c Config) Decide(e Evidence) (Verdict, float64) {
 	return v, score(e, t)
 }
 
+// The score's scale. The score orders a file's matches and is reported
+// with them; it does not decide verdicts, so these move scores and the
+// order of matches of one verdict, never a verdict.
+const (
+	// zeroSimilarity is the mean distance at which similarity is 0: half
+	// of PDQ's 256 bits, where unrelated pictures are.
+	zeroSimilarity = 128
+	// localFull: local evidence with localFull × local_inliers inliers is
+	// as similar as identical frames.
+	localFull = 2
+	// supportWeight is the weight of the aligned frames found in support;
+	// coverage has the rest.
+	supportWeight = 0.5
+)
+
 // score is similarity × support: similarity 1 − mean distance/128 (1 for
 // identical frames, about 0.76 at distance 31) or, with local evidence,
 // the inliers as a share of twice local_inliers if that is more; support the share of the
 // required aligned frames found, weighted by coverage.
 func score(e Evidence, t Thresholds) float64 {
-	sim := 1 - e.MeanDistance/128
+	sim := 1 - e.MeanDistance/zeroSimilarity
 	if e.LocalFrames > 0 {
 		// Local evidence: twice local_inliers inliers is as good as
 		// identical frames.
-		sim = max(sim, min(1, float64(e.LocalInliers)/float64(2*max(1, t.LocalInliers))))
+		sim = max(sim, min(1, float64(e.LocalInliers)/float64(localFull*max(1, t.LocalInliers))))
 	}
 	need := float64(min(t.MinFrames, e.QueryFrames))
 	support := min(1, float64(e.StrongFrames)/need)
 	cov := max(e.QueryCoverage, e.EntryCoverage)
-	s := sim * (0.5*support + 0.5*min(1, cov))
+	s := sim * (supportWeight*support + (1-supportWeight)*min(1, cov))
 	if s < 0 {
 		s = 0
 	}
