@@ -258,23 +258,25 @@ func (e *Engine) Staleness(ctx context.Context) (Staleness, error) {
 	}
 	var st Staleness
 	seen := map[string]bool{}
-	for i := range snap.Cases {
-		for j := range snap.Cases[i].Media {
-			m := &snap.Cases[i].Media[j]
-			st.Media++
-			what := fingerprint.Outdated(m.FingerprintVersion())
-			if len(what) == 0 {
-				continue
-			}
-			st.Outdated++
-			for _, w := range what {
-				if !seen[w] {
-					seen[w] = true
-					st.What = append(st.What, w)
-				}
+	outdated := map[string][]string{}
+	snap.MediaVersions(func(v string) {
+		st.Media++
+		what, ok := outdated[v]
+		if !ok {
+			what = fingerprint.Outdated(v)
+			outdated[v] = what
+		}
+		if len(what) == 0 {
+			return
+		}
+		st.Outdated++
+		for _, w := range what {
+			if !seen[w] {
+				seen[w] = true
+				st.What = append(st.What, w)
 			}
 		}
-	}
+	})
 	slices.Sort(st.What)
 	return st, nil
 }

@@ -41,6 +41,7 @@ type Engine struct {
 	following atomic.Bool
 	stats     refreshStats
 	cache     *fpCache
+	indexPath string // the persisted index file, "" none
 }
 
 // Options are what New needs besides the configuration.
@@ -62,6 +63,11 @@ type Options struct {
 	// Cache bounds the fingerprint cache of CheckFile (zero: the
 	// defaults).
 	Cache CacheLimits
+	// PersistIndex keeps the registry's index in a file (index_file, see
+	// IndexFilePath) and maps it instead of reading and indexing the whole
+	// registry: for processes that check a few files and exit. A service
+	// keeps its index in memory.
+	PersistIndex bool
 }
 
 // ErrNoRegistry is returned by New for a named registry that does not exist
@@ -93,6 +99,9 @@ func New(ctx context.Context, cfg rules.Config, opt Options) (*Engine, error) {
 	}
 	if opt.Store != nil {
 		e.store = opt.Store
+		if opt.PersistIndex && cfg.IndexFile != rules.IndexOff {
+			e.indexPath = cfg.IndexFile // only a named file: the store's location is unknown
+		}
 		return e, nil
 	}
 	if registry.IsPostgresURL(cfg.Registry) {
@@ -101,6 +110,12 @@ func New(ctx context.Context, cfg rules.Config, opt Options) (*Engine, error) {
 			return nil, err
 		}
 		e.store = s
+		if opt.PersistIndex {
+			if e.indexPath, err = IndexFilePath(cfg.IndexFile, cfg.Registry); err != nil {
+				s.Close()
+				return nil, err
+			}
+		}
 		return e, nil
 	}
 	path, isDefault := cfg.Registry, false
@@ -120,6 +135,12 @@ func New(ctx context.Context, cfg rules.Config, opt Options) (*Engine, error) {
 		return nil, err
 	}
 	e.store = s
+	if opt.PersistIndex {
+		if e.indexPath, err = IndexFilePath(cfg.IndexFile, path); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	if fresh && isDefault && opt.Seed != nil {
 		cases, err := opt.Seed()
 		if err == nil {
@@ -277,7 +298,7 @@ func (e *Engine) evaluate(ctx context.Context, snap *index.Snapshot, fp *fingerp
 		if v == rules.NoMatch {
 			continue
 		}
-		c := &snap.Cases[cm.Case]
+		c := snap.Case(int32(cm.Case))
 		m := Match{
 			EntryID: c.ID, Title: c.Title, Claim: c.Claim, Rating: c.Rating, Category: string(c.Category),
 			Verdict: v, Score: score, Distance: cm.Evidence.BestDistance,

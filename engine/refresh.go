@@ -60,10 +60,26 @@ func (e *Engine) Refresh(ctx context.Context) (*index.Snapshot, error) {
 			return next, nil
 		}
 	}
+	if cur == nil && e.indexPath != "" {
+		s, err := e.snapshotFromFile(ctx)
+		if err != nil {
+			e.stats.failed()
+			return nil, fmt.Errorf("registry: %w", err)
+		}
+		if s != nil {
+			e.snap.Store(s)
+			e.stats.seen(s.Generation)
+			e.stats.done(kindFile, time.Since(start), s)
+			return s, nil
+		}
+	}
 	s, err := index.LoadSnapshot(ctx, e.store, e.indexOptions())
 	if err != nil {
 		e.stats.failed()
 		return nil, fmt.Errorf("registry: %w", err)
+	}
+	if e.indexPath != "" {
+		e.writeIndexFile(s)
 	}
 	e.snap.Store(s)
 	e.stats.seen(s.Generation)
@@ -105,6 +121,7 @@ func (e *Engine) indexOptions() index.Options {
 const (
 	kindDelta = "delta"
 	kindFull  = "full"
+	kindFile  = "file" // mapped from the index file (and its delta applied)
 )
 
 // RefreshStats say how the snapshot keeps up with the store.

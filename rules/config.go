@@ -23,7 +23,11 @@ import (
 // Raw is configuration as written by a user: in the config file, in
 // environment variables or flags. Keys are the mapstructure names.
 type Raw struct {
-	Registry   string        `mapstructure:"registry"`
+	Registry string `mapstructure:"registry"`
+	// IndexFile is where check and scan keep the persisted index of the
+	// registry: "" for the default place (beside a SQLite registry, in the
+	// user cache directory for PostgreSQL), "off" for none.
+	IndexFile  string        `mapstructure:"index_file"`
 	FFmpeg     string        `mapstructure:"ffmpeg"`
 	FFprobe    string        `mapstructure:"ffprobe"`
 	Thresholds RawThresholds `mapstructure:"thresholds"`
@@ -158,6 +162,7 @@ func Defaults() Raw {
 // program.
 type Config struct {
 	Registry   string // registry file or postgres:// URL; "" means the default location
+	IndexFile  string // persisted index file; "" the default place, IndexOff none
 	FFmpeg     string
 	FFprobe    string
 	Thresholds Thresholds
@@ -242,7 +247,7 @@ func (r Raw) Translate() (Config, error) {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
 	}
-	c := Config{Registry: r.Registry, FFmpeg: r.FFmpeg, FFprobe: r.FFprobe}
+	c := Config{Registry: r.Registry, IndexFile: expandHome(r.IndexFile), FFmpeg: r.FFmpeg, FFprobe: r.FFprobe}
 	if c.Registry != "" {
 		c.Registry = expandHome(c.Registry)
 	}
@@ -461,6 +466,9 @@ func ParseSize(s string) (int64, error) {
 	}
 	return int64(v * float64(mul)), nil
 }
+
+// IndexOff as index_file keeps no persisted index.
+const IndexOff = "off"
 
 // DefaultRegistryPath is where the registry lives when none is configured:
 // $XDG_DATA_HOME/provcheck/registry.db, or ~/.local/share/provcheck/registry.db.

@@ -38,7 +38,7 @@ limits.max_file_size bytes). --quiet prints nothing: the exit code tells
 				return err
 			}
 			ctx := cmd.Context()
-			e, err := a.engine(ctx, true)
+			e, err := a.checkEngine(ctx)
 			if err != nil {
 				return err
 			}

@@ -64,12 +64,13 @@ which part of the clip matched.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configFile, "config", "", "config file (default: ./provcheck.yaml, then $XDG_CONFIG_HOME/provcheck/provcheck.yaml)")
 	pf.String("registry", "", "registry file or postgres://user@host/db URL (env PROVCHECK_REGISTRY; default $XDG_DATA_HOME/provcheck/registry.db)")
+	pf.String("index", "", `persisted index file of check and scan, or "off" (env PROVCHECK_INDEX_FILE; default beside a SQLite registry: REGISTRY.index)`)
 	pf.String("ffmpeg", "ffmpeg", "ffmpeg program")
 	pf.String("ffprobe", "ffprobe", "ffprobe program")
 	pf.String("timeout", "", "per-file time limit, e.g. 90s (default 2m)")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log what provcheck does on stderr")
 	pf.BoolVar(&a.create, "create", false, "create the registry named by --registry (or PROVCHECK_REGISTRY, registry:) when it does not exist")
-	for flag, key := range map[string]string{"registry": "registry", "ffmpeg": "ffmpeg", "ffprobe": "ffprobe", "timeout": "limits.timeout"} {
+	for flag, key := range map[string]string{"registry": "registry", "index": "index_file", "ffmpeg": "ffmpeg", "ffprobe": "ffprobe", "timeout": "limits.timeout"} {
 		bindKey(pf, flag, key)
 	}
 	root.AddCommand(a.hashCmd(), a.checkCmd(), a.scanCmd(), a.serveCmd(), a.registryCmd(), a.configCmd())
@@ -110,12 +111,19 @@ func (a *app) setup(cmd *cobra.Command, _ []string) error {
 
 // engine opens the engine; withRegistry opens (or creates) the registry.
 func (a *app) engine(ctx context.Context, withRegistry bool) (*engine.Engine, error) {
-	e, err := engine.New(ctx, a.cfg, engine.Options{
-		NoRegistry: !withRegistry,
-		MustExist:  !a.create,
-		Seed:       samples.Cases,
-		Logger:     a.log,
-	})
+	return a.openEngine(ctx, engine.Options{NoRegistry: !withRegistry})
+}
+
+// checkEngine opens the engine of a command that checks files and exits:
+// it maps the persisted index (index_file) rather than indexing the
+// registry whole.
+func (a *app) checkEngine(ctx context.Context) (*engine.Engine, error) {
+	return a.openEngine(ctx, engine.Options{PersistIndex: true})
+}
+
+func (a *app) openEngine(ctx context.Context, o engine.Options) (*engine.Engine, error) {
+	o.MustExist, o.Seed, o.Logger = !a.create, samples.Cases, a.log
+	e, err := engine.New(ctx, a.cfg, o)
 	if err != nil {
 		return nil, usageErr(err)
 	}

@@ -73,7 +73,7 @@ files could not be checked, or the scan was interrupted.`,
 				outFile = ""
 			}
 			ctx := cmd.Context()
-			e, err := a.engine(ctx, true)
+			e, err := a.checkEngine(ctx)
 			if err != nil {
 				return err
 			}

@@ -36,10 +36,10 @@ var (
 
 // layers is what a snapshot needs to apply changes.
 type layers struct {
-	opts    Options
-	stop    *MIH           // the stop frames, nil if none
-	basePos map[string]int // case id → position, as the base was built (never changed)
-	moved   map[string]int // since then: case id → new position, or -1 if removed
+	opts  Options
+	stop  *MIH                        // the stop frames, nil if none
+	find  func(id string) (int, bool) // case id → position, as the base was built (never changed)
+	moved map[string]int              // since then: case id → new position, or -1 if removed
 	// extended is set by the first Apply to this snapshot, which may then
 	// append to the snapshot's Cases and entries in place (the snapshot
 	// never sees beyond its length); any later Apply copies them.
@@ -115,6 +115,15 @@ func (s *Snapshot) DeltaLen() int {
 	return len(s.layers.dHash)
 }
 
+// DeadLen is the number of hashes of the base whose cases were removed or
+// replaced since the snapshot was last built whole.
+func (s *Snapshot) DeadLen() int {
+	if s.layers == nil {
+		return 0
+	}
+	return s.layers.nDead
+}
+
 // indexCase calls add for every indexed hash of the case at position ci.
 func (l *layers) indexCase(c *registry.Case, ci int, evidence func(pdq.Hash, int) bool, add func(pdq.Hash, Ref)) int {
 	n := 0
@@ -173,6 +182,9 @@ func (s *Snapshot) ApplyContext(ctx context.Context, ch registry.Changes) (*Snap
 	if s.layers == nil {
 		return nil, ctx.Err() // built by NewSnapshot without what Apply needs
 	}
+	if ch.StopFrames != nil && s.file != nil {
+		return nil, ctx.Err() // every case is needed: the caller loads the registry
+	}
 	if ch.StopFrames != nil {
 		// Every registered hash may be near a new stop frame: index again,
 		// from the cases in memory.
@@ -191,10 +203,10 @@ func (s *Snapshot) ApplyContext(ctx context.Context, ch registry.Changes) (*Snap
 	old := s.layers
 	l := &layers{
 		opts: old.opts, stop: old.stop, base: old.base, stopLocal: old.stopLocal, localBase: old.localBase,
-		basePos: old.basePos,
-		moved:   make(map[string]int, len(old.moved)+len(ch.Upserted)+len(ch.Removed)),
-		dead:    slices.Clone(old.dead),
-		nDead:   old.nDead, nBase: old.nBase, live: old.live,
+		find:  old.find,
+		moved: make(map[string]int, len(old.moved)+len(ch.Upserted)+len(ch.Removed)),
+		dead:  slices.Clone(old.dead),
+		nDead: old.nDead, nBase: old.nBase, live: old.live,
 	}
 	for id, p := range old.moved {
 		l.moved[id] = p
@@ -207,7 +219,7 @@ func (s *Snapshot) ApplyContext(ctx context.Context, ch registry.Changes) (*Snap
 	kill := func(id string) {
 		p, ok := l.moved[id]
 		if !ok {
-			p, ok = l.basePos[id]
+			p, ok = l.find(id)
 		}
 		if ok && p >= 0 && !l.dead[p] {
 			// The case stays in place: a check on an older snapshot may
@@ -237,12 +249,16 @@ func (s *Snapshot) ApplyContext(ctx context.Context, ch registry.Changes) (*Snap
 	}
 	stopped := s.Stopped
 	evidence := evidenceFunc(l.opts, l.stop, &stopped)
+	base := 0 // position of cases[0]
+	if s.file != nil {
+		base = s.file.n
+	}
 	for i := range ch.Upserted {
 		if i%casesPerCheck == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		c := ch.Upserted[i]
-		ci := len(cases)
+		ci := base + len(cases)
 		cases = append(cases, c)
 		n := l.indexCase(&c, ci, evidence, func(h pdq.Hash, r Ref) {
 			l.dHash = append(l.dHash, h)
@@ -257,9 +273,11 @@ func (s *Snapshot) ApplyContext(ctx context.Context, ch registry.Changes) (*Snap
 	if err != nil {
 		return nil, err
 	}
-	next := &Snapshot{Cases: cases, Generation: ch.Generation, Stopped: stopped, layers: l, Signals: sigs}
-	baseN := l.base.Len()
-	if float64(len(l.dHash)) > max(deltaMaxEntries, deltaMaxShare*float64(baseN)) || float64(l.nDead) > deadMaxShare*float64(baseN) {
+	next := &Snapshot{Cases: cases, Generation: ch.Generation, Stopped: stopped, layers: l, Signals: sigs, file: s.file}
+	if next.Compact() {
+		if s.file != nil {
+			return nil, ctx.Err() // the cases of the base are in the store: the caller loads the registry
+		}
 		o := l.opts
 		full, err := BuildSnapshotContext(ctx, next.liveCases(registry.Changes{}), o)
 		if err != nil {
@@ -276,12 +294,25 @@ func (s *Snapshot) ApplyContext(ctx context.Context, ch registry.Changes) (*Snap
 	next.Index = &layered{base: l.base, dead: l.dead, nDead: l.nDead, delta: l.delta}
 	// Local features: the delta is indexed again from the cases in
 	// memory (its size, not the registry's).
-	delta, err := localIndexOf(ctx, cases, l.nBase, l.stopLocal, l.dead)
+	delta, err := localIndexOf(ctx, cases, base, l.nBase, l.stopLocal, l.dead)
 	if err != nil {
 		return nil, err
 	}
 	next.Local = &layeredLocal{base: l.localBase, dead: l.dead, delta: delta}
 	return next, nil
+}
+
+// Compact says whether the snapshot's changes have outgrown the limits of
+// a delta: its delta index or its dead entries are too large a share of
+// the base, and the next Apply builds the index whole (or, for a snapshot
+// on an index file, asks the caller to).
+func (s *Snapshot) Compact() bool {
+	l := s.layers
+	if l == nil {
+		return false
+	}
+	baseN := l.base.Len()
+	return float64(len(l.dHash)) > max(deltaMaxEntries, deltaMaxShare*float64(baseN)) || float64(l.nDead) > deadMaxShare*float64(baseN)
 }
 
 // liveCases lists the cases of the snapshot alive after the changes, in

@@ -23,7 +23,11 @@ type hitKey struct {
 func hitKeys(s *Snapshot, hits []Hit) []hitKey {
 	out := make([]hitKey, 0, len(hits))
 	for _, h := range hits {
-		out = append(out, hitKey{s.Cases[h.Case].ID, h.Media, h.Frame, h.Distance})
+		id := "(not read)"
+		if c := s.Case(h.Case); c != nil {
+			id = c.ID
+		}
+		out = append(out, hitKey{id, h.Media, h.Frame, h.Distance})
 	}
 	slices.SortFunc(out, func(a, b hitKey) int {
 		if a.id != b.id {

@@ -71,6 +71,10 @@ import (
 type MIH struct {
 	hashes []pdq.Hash
 	refs   []Ref
+	// refOf gives the reference of hash id when refs is nil: an index
+	// mapped from a file keeps no references, the position of a hash
+	// says which frame it is (see File).
+	refOf func(id int) Ref
 
 	mu      sync.Mutex  // serialises building
 	ready   atomic.Bool // tables cover every hash, or are not wanted
@@ -140,6 +144,14 @@ func (x *MIH) Add(h pdq.Hash, ref Ref) {
 
 // Len implements Index.
 func (x *MIH) Len() int { return len(x.hashes) }
+
+// ref is the reference of hash id.
+func (x *MIH) ref(id int) Ref {
+	if x.refs != nil {
+		return x.refs[id]
+	}
+	return x.refOf(id)
+}
 
 // Build builds the tables for every hash added so far, if not yet built.
 // Searches call it themselves; calling it once after the last Add moves the
@@ -408,7 +420,8 @@ func (x *MIH) collect(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) {
 			rs := s.ranges[p.span[k][w][0]:p.span[k][w][1]]
 			for r := 0; r+1 < len(rs); r += 2 {
 				for _, id := range ids[rs[r]:rs[r+1]] {
-					if seen[id] == gen {
+					if int(id) >= n || seen[id] == gen {
+						// (id ≥ n only in a damaged file: see File)
 						continue
 					}
 					seen[id] = gen
@@ -435,14 +448,14 @@ func (x *MIH) Search(q pdq.Hash, maxDist int, dst []Hit) []Hit {
 	var p mihPlan
 	if !x.plan(&q, maxDist, s, &p) {
 		scan(x.hashes, q, maxDist, func(j, d int) {
-			dst = append(dst, Hit{Ref: x.refs[j], Distance: d})
+			dst = append(dst, Hit{Ref: x.ref(j), Distance: d})
 		})
 		return dst
 	}
 	s.hits = s.hits[:0]
 	x.collect(&q, maxDist, s, &p)
 	for _, h := range s.hits {
-		dst = append(dst, Hit{Ref: x.refs[h.id], Distance: int(h.dist)})
+		dst = append(dst, Hit{Ref: x.ref(int(h.id)), Distance: int(h.dist)})
 	}
 	return dst
 }
@@ -467,7 +480,7 @@ func (x *MIH) SearchMany(qs []pdq.Hash, maxDist int, fn func(i int, h Hit)) {
 		s.hits = s.hits[:0]
 		x.collect(&qs[i], maxDist, s, &p)
 		for _, h := range s.hits {
-			fn(i, Hit{Ref: x.refs[h.id], Distance: int(h.dist)})
+			fn(i, Hit{Ref: x.ref(int(h.id)), Distance: int(h.dist)})
 		}
 	}
 	if len(s.linear) == 0 {
@@ -478,7 +491,7 @@ func (x *MIH) SearchMany(qs []pdq.Hash, maxDist int, fn func(i int, h Hit)) {
 		hs := x.hashes[lo:min(lo+block, len(x.hashes))]
 		for _, qi := range s.linear {
 			scan(hs, qs[qi], maxDist, func(j, d int) {
-				fn(qi, Hit{Ref: x.refs[lo+j], Distance: d})
+				fn(qi, Hit{Ref: x.ref(lo + j), Distance: d})
 			})
 		}
 	}

@@ -31,6 +31,11 @@ type Snapshot struct {
 	Signals map[string]signal.Index
 
 	layers *layers // what Apply needs (delta.go)
+	// file is set when the snapshot's base is an index file (File.Snapshot):
+	// the base's cases are then read from the store when a search hits
+	// them (Fetch), and Cases holds only the cases added or changed
+	// since, case position file.n+i being Cases[i].
+	file *fileCases
 }
 
 // Options say which registered frames are evidence.
@@ -64,14 +69,7 @@ func BuildSnapshotContext(ctx context.Context, cases []registry.Case, o Options)
 	// Apply appends to the snapshot's cases in place: never into spare
 	// room of the caller's array.
 	cases = slices.Clip(cases)
-	var stop *MIH
-	if len(o.Stop) > 0 {
-		stop = NewMIH(len(o.Stop))
-		for i, f := range o.Stop {
-			stop.Add(f.PDQ, Ref{Frame: int32(i)})
-		}
-		stop.Build()
-	}
+	stop := stopIndex(o.Stop)
 	stopped := 0
 	evidence := evidenceFunc(o, stop, &stopped)
 	n := 0
@@ -83,14 +81,15 @@ func BuildSnapshotContext(ctx context.Context, cases []registry.Case, o Options)
 		}
 	}
 	idx := NewMIH(n)
-	l := &layers{opts: o, stop: stop, base: idx, basePos: make(map[string]int, len(cases)),
+	basePos := make(map[string]int, len(cases))
+	l := &layers{opts: o, stop: stop, base: idx, find: func(id string) (int, bool) { p, ok := basePos[id]; return p, ok },
 		entries: make([]int32, len(cases)), dead: make([]bool, len(cases)), live: len(cases), nBase: len(cases)}
 	for ci := range cases {
 		if ci%casesPerCheck == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		l.entries[ci] = int32(l.indexCase(&cases[ci], ci, evidence, idx.Add))
-		l.basePos[cases[ci].ID] = ci
+		basePos[cases[ci].ID] = ci
 	}
 	// Built before it is shared: searches only read it.
 	if err := idx.BuildContext(ctx); err != nil {
@@ -99,7 +98,7 @@ func BuildSnapshotContext(ctx context.Context, cases []registry.Case, o Options)
 	l.delta = NewMIH(0)
 	l.stopLocal = stopFeatures(o.Stop)
 	var err error
-	if l.localBase, err = localIndexOf(ctx, cases, 0, l.stopLocal, nil); err != nil {
+	if l.localBase, err = localIndexOf(ctx, cases, 0, 0, l.stopLocal, nil); err != nil {
 		return nil, err
 	}
 	sigs, err := signalIndexes(ctx, cases, o.MinQuality)
@@ -107,6 +106,19 @@ func BuildSnapshotContext(ctx context.Context, cases []registry.Case, o Options)
 		return nil, err
 	}
 	return &Snapshot{Cases: cases, Index: idx, Local: l.localBase, Stopped: stopped, layers: l, Signals: sigs}, nil
+}
+
+// stopIndex indexes the stop frames' hashes; nil if there are none.
+func stopIndex(fs []registry.StopFrame) *MIH {
+	if len(fs) == 0 {
+		return nil
+	}
+	stop := NewMIH(len(fs))
+	for i, f := range fs {
+		stop.Add(f.PDQ, Ref{Frame: int32(i)})
+	}
+	stop.Build()
+	return stop
 }
 
 // signalIndexes indexes the registered values of every registered signal
@@ -175,21 +187,23 @@ func stopFeatures(stop []registry.StopFrame) []*orb.Features {
 	return out
 }
 
-// localIndexOf indexes the local features of cases[from:] (skipping dead
-// positions), leaving out those near stop-list features; it gives up with
-// ctx's error when ctx ends.
-func localIndexOf(ctx context.Context, cases []registry.Case, from int, stop []*orb.Features, dead []bool) (localBase, error) {
+// localIndexOf indexes the local features of the cases at positions from
+// on (skipping dead positions), cases[i] being at position base+i, leaving
+// out those near stop-list features; it gives up with ctx's error when ctx
+// ends.
+func localIndexOf(ctx context.Context, cases []registry.Case, base, from int, stop []*orb.Features, dead []bool) (localBase, error) {
 	ix := localindex.New(localindex.DefaultOptions())
 	ix.SetStopList(stop)
-	for ci := from; ci < len(cases); ci++ {
+	for ci := from; ci < base+len(cases); ci++ {
 		if (ci-from)%casesPerCheck == 0 && ctx.Err() != nil {
 			return localBase{}, ctx.Err()
 		}
 		if dead != nil && ci < len(dead) && dead[ci] {
 			continue
 		}
-		for mi := range cases[ci].Media {
-			frames := cases[ci].Media[mi].Fingerprint.Frames
+		c := &cases[ci-base]
+		for mi := range c.Media {
+			frames := c.Media[mi].Fingerprint.Frames
 			for fi := range frames {
 				if len(frames[fi].Local) == 0 {
 					continue

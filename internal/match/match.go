@@ -249,8 +249,32 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 			}
 		}
 	}
+	// The cases hit are read from the store when the snapshot is on an
+	// index file (only those); a case it could not confirm is left out.
+	var hitCases []int32
+	for k := range best {
+		hitCases = append(hitCases, k.mk.c)
+	}
+	for k := range local {
+		hitCases = append(hitCases, k.mk.c)
+	}
+	if err := snap.Fetch(ctx, hitCases); err != nil {
+		return nil, err
+	}
+	if snap.OnFile() {
+		for k := range best {
+			if snap.Case(k.mk.c) == nil {
+				delete(best, k)
+			}
+		}
+		for k := range local {
+			if snap.Case(k.mk.c) == nil {
+				delete(local, k)
+			}
+		}
+	}
 	frameDist := func(k key) int32 {
-		rf := &snap.Cases[k.mk.c].Media[k.mk.m].Fingerprint.Frames[k.fi]
+		rf := &snap.Case(k.mk.c).Media[k.mk.m].Fingerprint.Frames[k.fi]
 		d := 256
 		for _, h := range q.Frames[k.qi].Hashes {
 			d = min(d, pdq.Distance(h, rf.PDQ))
@@ -276,7 +300,7 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		m := &snap.Cases[mk.c].Media[mk.m]
+		m := &snap.Case(mk.c).Media[mk.m]
 		cm := align(q, &m.Fingerprint, hits, p)
 		cm.Case, cm.Media = int(mk.c), int(mk.m)
 		cm.Evidence.QueryFrames = informative

@@ -241,11 +241,22 @@ func searchWindows(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fi
 				starts[c.ref] = append(ws, c.win)
 			}
 		}
+		ps := make([]int32, len(order))
+		for i, ref := range order {
+			ps[i] = ref.Case
+		}
+		if snap.Fetch(ctx, ps) != nil {
+			break // the store is unreachable: no crop search
+		}
 		for _, ref := range order {
 			if ctx.Err() != nil {
 				break
 			}
-			rf := snap.Cases[ref.Case].Media[ref.Media].Fingerprint.Frames[ref.Frame]
+			c := snap.Case(ref.Case)
+			if c == nil {
+				continue // changed in the store since the index file
+			}
+			rf := c.Media[ref.Media].Fingerprint.Frames[ref.Frame]
 			targets := []pdq.Hash{rf.PDQ}
 			for _, v := range rf.Views {
 				targets = append(targets, v.PDQ)

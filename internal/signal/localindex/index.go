@@ -145,6 +145,9 @@ type Index struct {
 	live       int
 	stop       *Index // the stop-list's features; nil when empty
 	scratch    sync.Pool
+	// readOnly: the arrays are a read-only memory map (FromArrays); the
+	// index is queried only.
+	readOnly bool
 }
 
 // New returns an empty index.
@@ -158,6 +161,9 @@ func New(o Options) *Index {
 // unrelated to every registered picture. It applies to frames added after
 // it; set it before adding frames.
 func (ix *Index) SetStopList(fs []*orb.Features) {
+	if ix.readOnly {
+		panic("localindex: SetStopList on a read-only index")
+	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if len(fs) == 0 {
@@ -177,6 +183,9 @@ func (ix *Index) SetStopList(fs []*orb.Features) {
 // how many of its descriptors were indexed (those near a stop-list
 // descriptor are not).
 func (ix *Index) Add(ref int64, f *orb.Features) int {
+	if ix.readOnly {
+		panic("localindex: Add on a read-only index")
+	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.stop != nil {
@@ -265,6 +274,9 @@ func (ix *Index) near(d *orb.Descriptor, dist int) bool {
 // Remove drops every frame filed under ref from query results. Its memory
 // is reclaimed when the index is rebuilt.
 func (ix *Index) Remove(ref int64) {
+	if ix.readOnly {
+		panic("localindex: Remove on a read-only index")
+	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	for i := range ix.frames {
@@ -359,6 +371,16 @@ func (ix *Index) Query(q *orb.Features, mirror bool) []Hit {
 	return out
 }
 
+// nextLink follows a chain: the posting after e, or 0 at its end. Links
+// always point to earlier postings; one that does not (a damaged file)
+// ends the chain, so a query cannot loop.
+func nextLink(next []uint32, e uint32) uint32 {
+	if n := next[e-1]; n < e {
+		return n
+	}
+	return 0
+}
+
 type candidate struct {
 	frame uint32
 	votes float64
@@ -389,9 +411,12 @@ func (ix *Index) candidates(q *orb.Features) []candidate {
 				continue
 			}
 			w := math.Log(1 + nf/float64(n))
-			for e := tb.head[k]; e != 0; e = tb.next[e-1] {
+			for e := tb.head[k]; e != 0 && int(e) <= len(tb.next); e = nextLink(tb.next, e) {
 				id := e - 1
 				fn := ix.frameOf[id]
+				if int(fn) >= len(ix.frames) {
+					continue // a damaged file (FromArrays): never written so
+				}
 				if s.stamp[fn] == stamp {
 					continue
 				}
