@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,7 +20,8 @@ import (
 // the persisted index (after a first check that builds it) and with
 // --index off (the registry read and indexed whole, as every check did
 // before), in the same run. It reports wall seconds and the peak RSS of
-// the process (what `/usr/bin/time -f '%e s %M KB'` prints).
+// the process, as `/usr/bin/time -f '%e s %M KB'` prints them (it needs
+// /usr/bin/time: apt-get install time).
 //
 // The registries are made on first use in $PROVCHECK_BENCH_DIR/cold
 // (default the user cache directory's provcheck-bench/cold) and kept:
@@ -147,21 +147,20 @@ func coldRegistry(b *testing.B, dir string, clips int) string {
 	return path
 }
 
-// runCold runs one check process and returns its wall time (s) and peak
-// RSS (KB).
+// runCold runs one check process under /usr/bin/time and returns its wall
+// time (s) and peak RSS (KB). (The rusage of a child started from this
+// process would count this process's own peak: its memory is the child's
+// until exec.)
 func runCold(b *testing.B, bin string, args []string) (float64, int64) {
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "NO_COLOR=1")
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	wall := time.Since(start).Seconds()
+	out, err := exec.Command("/usr/bin/time", append([]string{"-f", "cold: %e s %M KB", bin}, args...)...).CombinedOutput()
 	if err != nil {
 		b.Fatalf("%s %s: %v\n%s", bin, strings.Join(args, " "), err, out)
 	}
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	var wall float64
 	var rss int64
-	if ru != nil {
-		rss = ru.Maxrss
+	if _, err := fmt.Sscanf(lines[len(lines)-1], "cold: %f s %d KB", &wall, &rss); err != nil {
+		b.Fatalf("/usr/bin/time said %q", lines[len(lines)-1])
 	}
 	return wall, rss
 }

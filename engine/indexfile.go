@@ -124,7 +124,7 @@ func (e *Engine) writeIndexFile(s *index.Snapshot) {
 	}
 	start := time.Now()
 	if err := index.WriteFile(e.indexPath, s); err != nil {
-		e.log.Warn("could not write the index file", "path", e.indexPath, "err", err)
+		e.log.Warn("could not write the index file (set index_file to a writable path, or off)", "path", e.indexPath, "err", err)
 		return
 	}
 	e.log.Debug("index file written", "path", e.indexPath, "generation", s.Generation, "took", time.Since(start))

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -103,7 +104,11 @@ func TestIndexFileSameReports(t *testing.T) {
 		p := filepath.Join(f.dir, file)
 		want, got := checkReport(t, mem, p), checkReport(t, cold, p)
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: from the index file\n%s\nin memory\n%s", file, describe(got), describe(want))
+			a, _ := json.Marshal(got)
+			b, _ := json.Marshal(want)
+			ga, _ := json.Marshal(got.Matches[0].Seen)
+			gb, _ := json.Marshal(want.Matches[0].Seen)
+			t.Errorf("%s: from the index file\n%s\n%s\nin memory\n%s\n%s", file, a, ga, b, gb)
 			continue
 		}
 		if got.Verdict == rules.Match {

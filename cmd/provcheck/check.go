@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -43,6 +44,9 @@ limits.max_file_size bytes). --quiet prints nothing: the exit code tells
 				return err
 			}
 			defer e.Close()
+			if a.verbose {
+				defer logMemory(a)
+			}
 			out := cmd.OutOrStdout()
 			if quiet {
 				out = io.Discard
@@ -107,4 +111,22 @@ limits.max_file_size bytes). --quiet prints nothing: the exit code tells
 	cmd.Flags().Float64("query-fps", 0, "video frames sampled per second (default 2)")
 	bindKey(cmd.Flags(), "query-fps", "sampling.query_fps")
 	return cmd
+}
+
+// logMemory logs the process's peak resident memory and what it holds now
+// of its own (anonymous) memory and of mapped files (the index file's
+// pages, shared with the page cache), where /proc tells.
+func logMemory(a *app) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	var args []any
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if ok && (k == "VmHWM" || k == "RssAnon" || k == "RssFile") {
+			args = append(args, k, strings.TrimSpace(v))
+		}
+	}
+	a.log.Debug("memory", args...)
 }

@@ -593,8 +593,14 @@ func temporal(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) (ma
 			if math.Abs(entry.Frames[h.fi].T-want) > window {
 				continue
 			}
+			// Ties go to the earlier registered frame: the hits come in
+			// map order, the choice must not.
+			dh, dc := 0.0, 0.0
+			if c, ok := chosen[h.qi]; ok {
+				dh, dc = math.Abs(entry.Frames[h.fi].T-want), math.Abs(entry.Frames[c.fi].T-want)
+			}
 			if c, ok := chosen[h.qi]; !ok || h.dist < c.dist ||
-				h.dist == c.dist && math.Abs(entry.Frames[h.fi].T-want) < math.Abs(entry.Frames[c.fi].T-want) {
+				h.dist == c.dist && (dh < dc || dh == dc && h.fi < c.fi) {
 				chosen[h.qi] = h
 			}
 		}
