@@ -53,7 +53,7 @@ import (
 // mihMinTables hashes has no tables: it is always scanned.
 //
 // Memory: 32 bytes a hash, 12 a Ref, 64 of table ids (16 tables × 4), plus
-// 4 MiB of offsets. Each search needs 4 bytes a hash of scratch; scratch is
+// 4 MiB of offsets. Each search needs a bit a hash of scratch; scratch is
 // kept for reuse, so the index holds as many as the most searches that ran
 // at once (unlike a sync.Pool, which drops them at each GC and would
 // reallocate megabytes).
@@ -260,8 +260,7 @@ func (x *MIH) buildTable(k int, keys []uint16) {
 
 // mihScratch is one search's working memory.
 type mihScratch struct {
-	seen   []uint32 // seen[id] == gen: id already a candidate of this query
-	gen    uint32
+	seen   []uint64 // bit id: id already a candidate of this query
 	ranges []uint32 // [start, end) pairs of the non-empty buckets probed
 	hits   []mihHit
 	linear []int // SearchMany: queries left to the linear scan
@@ -286,9 +285,8 @@ func (x *MIH) getScratch() *mihScratch {
 	switch {
 	case !x.tables:
 		s.seen = nil // scanned: nothing to deduplicate
-	case len(s.seen) != len(x.hashes):
-		s.seen = make([]uint32, len(x.hashes))
-		s.gen = 0
+	case len(s.seen) != (len(x.hashes)+63)/64:
+		s.seen = make([]uint64, (len(x.hashes)+63)/64)
 	}
 	return s
 }
@@ -299,15 +297,10 @@ func (x *MIH) putScratch(s *mihScratch) {
 	x.freeMu.Unlock()
 }
 
-// nextGen starts a new query's deduplication.
-func (s *mihScratch) nextGen() uint32 {
-	s.gen++
-	if s.gen == 0 {
-		clear(s.seen)
-		s.gen = 1
-	}
-	return s.gen
-}
+// reset starts a new query's deduplication. A bit a hash (rather than a
+// stamp of 4 bytes) is cleared for each query, but stays in cache: the
+// candidates' bits are looked up at random.
+func (s *mihScratch) reset() { clear(s.seen) }
 
 // mihPlan is the per-query choice of radii and the buckets to read.
 type mihPlan struct {
@@ -411,7 +404,7 @@ func (x *MIH) plan(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) bool {
 // collect reads the planned buckets and appends the hits to s.hits.
 func (x *MIH) collect(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) {
 	n := len(x.hashes)
-	gen := s.nextGen()
+	s.reset()
 	seen := s.seen
 	q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
 	for k := 0; k < mihTables; k++ {
@@ -420,11 +413,11 @@ func (x *MIH) collect(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) {
 			rs := s.ranges[p.span[k][w][0]:p.span[k][w][1]]
 			for r := 0; r+1 < len(rs); r += 2 {
 				for _, id := range ids[rs[r]:rs[r+1]] {
-					if int(id) >= n || seen[id] == gen {
+					if int(id) >= n || seen[id>>6]&(1<<(id&63)) != 0 {
 						// (id ≥ n only in a damaged file: see File)
 						continue
 					}
-					seen[id] = gen
+					seen[id>>6] |= 1 << (id & 63)
 					h := &x.hashes[id]
 					d := bits.OnesCount64(q0^h[0]) + bits.OnesCount64(q1^h[1]) +
 						bits.OnesCount64(q2^h[2]) + bits.OnesCount64(q3^h[3])
