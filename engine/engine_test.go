@@ -77,6 +77,12 @@ func buildFixture() (*fixture, error) {
 		{"-i", p("photo.jpg"), "-i", p("other.jpg"), "-filter_complex",
 			"[0:v]scale=600:400[a];[1:v]scale=600:400,split=3[b][c][d];[b][c][d][a]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0", "-q:v", "3", p("photo-collage.jpg")},
 		{"-i", p("orig.mp4"), "-vf", "crop=iw*0.71:ih*0.71:iw-ow:ih-oh", "-c:v", "libx264", "-preset", "veryfast", p("corner.mp4")},
+		// The whole picture inside another one: mirrored in a collage
+		// tile, and turned 12° and shrunk on a busy background.
+		{"-i", p("photo.jpg"), "-i", p("other.jpg"), "-filter_complex",
+			"[0:v]scale=600:400,hflip[a];[1:v]scale=600:400,split=3[b][c][d];[b][c][d][a]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0", "-q:v", "3", p("photo-collage-mirrored.jpg")},
+		{"-i", p("photo.jpg"), "-i", p("other.jpg"), "-filter_complex",
+			"[0:v]scale=560:-2,rotate=12*PI/180:ow=rotw(12*PI/180):oh=roth(12*PI/180):c=black@0[a];[1:v]scale=1280:960[b];[b][a]overlay=(W-w)/2+120:(H-h)/2", "-q:v", "3", p("photo-turned-inside.jpg")},
 	}
 	for _, v := range variants {
 		if err := testmedia.FFmpeg(ctx, v...); err != nil {
@@ -313,6 +319,30 @@ func TestLocalFeatureMatches(t *testing.T) {
 			}
 			if g.Inliers < f.e.Config().Thresholds.LocalInliers {
 				t.Errorf("%d inliers", g.Inliers)
+			}
+		})
+	}
+}
+
+// TestGuidedPDQ: when local features find the whole registered picture
+// inside a checked one, the checked picture warped back through their
+// transform hashes within match_distance of the registered frame, so the
+// match carries PDQ evidence (before, the best distance of these was that
+// of the whole checked frame, near 100 of 256).
+func TestGuidedPDQ(t *testing.T) {
+	f := getFixture(t)
+	limit := f.e.Config().Thresholds.MatchDistance
+	for _, file := range []string{"photo-collage.jpg", "photo-collage-mirrored.jpg", "photo-turned-inside.jpg"} {
+		t.Run(file, func(t *testing.T) {
+			rep, err := f.e.Check(context.Background(), filepath.Join(f.dir, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Verdict != rules.Match || rep.Matches[0].EntryID != "photo" {
+				t.Fatalf("verdict %s, want a match with photo: %s", rep.Verdict, describe(rep))
+			}
+			if d := rep.Matches[0].Distance; d > limit {
+				t.Errorf("best distance %d, want at most %d: %s", d, limit, describe(rep))
 			}
 		})
 	}

@@ -140,3 +140,17 @@ func (h *FrameHasher) HashWindowTurned(l *luma.Grid, r picture.Rect, deg float64
 	views.Window(l, r, deg, buf, cw, ch)
 	return h.pdq.FromLuma(buf, cw, ch)
 }
+
+// HashWarped hashes the cw×ch picture views.Warped samples from l through
+// at (relative window coordinates to l's cells).
+func (h *FrameHasher) HashWarped(l *luma.Grid, cw, ch int, at func(u, v float64) (x, y float64)) (pdq.Hash, int) {
+	if cw < pdq.MinDim || ch < pdq.MinDim {
+		return pdq.Hash{}, 0
+	}
+	if cap(h.rot) < cw*ch {
+		h.rot = make([]float32, cw*ch)
+	}
+	buf := h.rot[:cw*ch]
+	views.Warped(l, buf, cw, ch, at)
+	return h.pdq.FromLuma(buf, cw, ch)
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/provcheck/provcheck/internal/fingerprint"
 	"github.com/provcheck/provcheck/internal/index"
+	"github.com/provcheck/provcheck/internal/luma"
 	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/signal"
 	"github.com/provcheck/provcheck/internal/signal/orb"
@@ -36,6 +37,9 @@ type QueryFrame struct {
 	// Local is the frame's local features, on the frames sampled for
 	// them; nil on the others.
 	Local *orb.Features
+	// Luma is the frame's luminance where it has local features and the
+	// fingerprint kept it: what guided PDQ hashes.
+	Luma *luma.Grid
 }
 
 // MinLocalFeatures is the number of local features that makes a frame
@@ -64,7 +68,7 @@ func NewQuery(fp *fingerprint.Fingerprint, minQuality int) Query {
 		qf := QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}, Signals: f.Signals}
 		if len(f.Local) > 0 {
 			if lf, err := orb.Decode(f.Local); err == nil {
-				qf.Local = lf
+				qf.Local, qf.Luma = lf, f.Luma
 			}
 		}
 		for _, v := range f.Views {
@@ -156,9 +160,10 @@ type hit struct {
 }
 
 type localHit struct {
-	inliers  int
-	mirrored bool
-	m        orb.Match
+	inliers    int
+	mirrored   bool
+	m          orb.Match
+	regW, regH int // the registered picture's feature size (m.H maps from it)
 }
 
 type mediaKey struct{ c, m int32 }
@@ -244,7 +249,7 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 				r := index.RefOfLocal(h.Ref)
 				k := key{mediaKey{r.Case, r.Media}, int32(qi), r.Frame}
 				if old, ok := local[k]; !ok || h.Match.Inliers > old.inliers {
-					local[k] = &localHit{inliers: h.Match.Inliers, mirrored: h.Mirrored, m: h.Match}
+					local[k] = &localHit{inliers: h.Match.Inliers, mirrored: h.Mirrored, m: h.Match, regW: h.W, regH: h.H}
 				}
 			}
 		}
@@ -281,19 +286,40 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 		}
 		return int32(d)
 	}
+	// A local match holding the whole registered picture is checked with
+	// PDQ on the checked frame warped back through it (guided.go).
+	var fh *fingerprint.FrameHasher
+	guided := func(k key, lh *localHit, d int32) int32 {
+		f := &q.Frames[k.qi]
+		if f.Luma == nil || f.Local == nil {
+			return d
+		}
+		if fh == nil {
+			fh = fingerprint.GetFrameHasher()
+		}
+		rf := &snap.Cases[k.mk.c].Media[k.mk.m].Fingerprint.Frames[k.fi]
+		if gd, ok := guidedDistance(fh, f.Luma, f.Local.W, f.Local.H, lh, rf.PDQ, p.MinQuality); ok {
+			return min(d, int32(gd))
+		}
+		return d
+	}
 	byMedia := map[mediaKey][]hit{}
 	for k, d := range best {
 		h := hit{qi: k.qi, fi: k.fi, dist: d, pdq: d}
 		if lh, ok := local[k]; ok {
 			h.loc = lh
-			h.dist = min(d, int32(p.MatchDistance))
+			h.pdq = guided(k, lh, d)
+			h.dist = min(h.pdq, int32(p.MatchDistance))
 			delete(local, k)
 		}
 		byMedia[k.mk] = append(byMedia[k.mk], h)
 	}
 	for k, lh := range local {
-		d := frameDist(k)
+		d := guided(k, lh, frameDist(k))
 		byMedia[k.mk] = append(byMedia[k.mk], hit{qi: k.qi, fi: k.fi, dist: min(d, int32(p.MatchDistance)), pdq: d, loc: lh})
+	}
+	if fh != nil {
+		fingerprint.PutFrameHasher(fh)
 	}
 	perCase := map[int32]CaseMatch{}
 	for mk, hits := range byMedia {

@@ -321,6 +321,9 @@ type Hit struct {
 	Votes    float64 // inverse-frequency weighted votes that made it a candidate
 	Mirrored bool    // matched the checked picture's mirror image
 	Match    orb.Match
+	// W and H are the size of the registered picture's features, the
+	// pixels Match.H maps from.
+	W, H int
 }
 
 type scratch struct {
@@ -349,7 +352,7 @@ func (ix *Index) Query(q *orb.Features, mirror bool) []Hit {
 			reg := &orb.Features{W: int(fr.w), H: int(fr.h), Keypoints: ix.kps[fr.start : fr.start+fr.n], Descriptors: ix.desc[fr.start : fr.start+fr.n]}
 			m, ok := orb.Verify(reg, v, ix.opts.Verify)
 			if ok {
-				hits = append(hits, Hit{Ref: fr.ref, Votes: c.votes, Mirrored: vi == 1, Match: m})
+				hits = append(hits, Hit{Ref: fr.ref, Votes: c.votes, Mirrored: vi == 1, Match: m, W: int(fr.w), H: int(fr.h)})
 			}
 		}
 	}
