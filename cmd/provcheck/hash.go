@@ -59,6 +59,9 @@ to stderr only, never into the hash output.`,
 			if !withViews {
 				sampling.Views = views.NoViews
 			}
+			// hash prints no local features: computing them would only
+			// cost time.
+			sampling.LocalFPS = 0
 			failed := 0
 			// Files are fingerprinted in parallel, one per CPU, and
 			// printed (or written to -o DIR) in the order given.
