@@ -97,10 +97,11 @@ func TestIndexFileSameReports(t *testing.T) {
 	matched := 0
 	// A clip and an excerpt of it (time alignment, segments), a still of
 	// the clip, the photo, a crop of it off centre (the crop search), a
-	// corner of it and of the clip (local features), and a photo that
+	// corner of it and of the clip (local features), the photo whole inside
+	// others (local features confirmed by guided PDQ), and a photo that
 	// matches nothing.
 	for _, file := range []string{"orig.mp4", "excerpt.mp4", "frame.jpg", "photo.jpg", "photo-crop.jpg",
-		"photo-corner.jpg", "corner.mp4", "other.jpg"} {
+		"photo-corner.jpg", "corner.mp4", "photo-turned-inside.jpg", "photo-collage-mirrored.jpg", "other.jpg"} {
 		p := filepath.Join(f.dir, file)
 		want, got := checkReport(t, mem, p), checkReport(t, cold, p)
 		if !reflect.DeepEqual(got, want) {

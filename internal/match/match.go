@@ -297,7 +297,7 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 		if fh == nil {
 			fh = fingerprint.GetFrameHasher()
 		}
-		rf := &snap.Cases[k.mk.c].Media[k.mk.m].Fingerprint.Frames[k.fi]
+		rf := &snap.Case(k.mk.c).Media[k.mk.m].Fingerprint.Frames[k.fi]
 		if gd, ok := guidedDistance(fh, f.Luma, f.Local.W, f.Local.H, lh, rf.PDQ, p.MinQuality); ok {
 			return min(d, int32(gd))
 		}
