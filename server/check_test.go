@@ -300,22 +300,25 @@ func TestOversizeUpload(t *testing.T) {
 }
 
 func TestDeadline(t *testing.T) {
-	// An ffprobe that never answers holds a video check until the request
-	// deadline.
+	// An ffmpeg and ffprobe that never answer hold a video check until the
+	// request deadline (an MP4's header is read without ffprobe, so both).
 	dir := t.TempDir()
-	slow := filepath.Join(dir, "ffprobe")
-	if err := os.WriteFile(slow, []byte("#!/bin/sh\nexec sleep 30\n"), 0o755); err != nil {
-		t.Fatal(err)
+	var slow [2]string
+	for i, name := range []string{"ffmpeg", "ffprobe"} {
+		slow[i] = filepath.Join(dir, name)
+		if err := os.WriteFile(slow[i], []byte("#!/bin/sh\nexec sleep 30\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ts := newTestServer(t, func(c *rules.Config) {
-		c.FFprobe = slow
+		c.FFmpeg, c.FFprobe = slow[0], slow[1]
 		c.Server.RequestTimeout = 2 * time.Second
 	})
 	a := ts.checkFile(t, "clip.mp4", "")
 	if a.status != http.StatusGatewayTimeout || a.json(t)["code"] != "deadline_exceeded" {
 		t.Fatalf("%s", a)
 	}
-	// Images do not need ffprobe.
+	// Images do not need ffmpeg.
 	if a := ts.checkFile(t, "other.jpg", ""); a.status != http.StatusOK {
 		t.Errorf("image: %s", a)
 	}
