@@ -117,13 +117,17 @@ func (e *Engine) snapshotFromFile(ctx context.Context) (*index.Snapshot, error) 
 }
 
 // writeIndexFile writes a snapshot built whole to the index file; a
-// failure is logged, not returned: the check goes on from memory.
-func (e *Engine) writeIndexFile(s *index.Snapshot) {
+// failure is logged, not returned: the check goes on from memory. It gives
+// up, leaving the old file, when ctx ends.
+func (e *Engine) writeIndexFile(ctx context.Context, s *index.Snapshot) {
 	if len(signal.Types()) > 1 {
 		return
 	}
 	start := time.Now()
-	if err := index.WriteFile(e.indexPath, s); err != nil {
+	if err := index.WriteFileContext(ctx, e.indexPath, s); ctx.Err() != nil {
+		e.log.Debug("index file not written: the check ended", "path", e.indexPath)
+		return
+	} else if err != nil {
 		e.log.Warn("could not write the index file (set index_file to a writable path, or off)", "path", e.indexPath, "err", err)
 		return
 	}

@@ -79,7 +79,7 @@ func (e *Engine) Refresh(ctx context.Context) (*index.Snapshot, error) {
 		return nil, fmt.Errorf("registry: %w", err)
 	}
 	if e.indexPath != "" {
-		e.writeIndexFile(s)
+		e.writeIndexFile(ctx, s)
 	}
 	e.snap.Store(s)
 	e.stats.seen(s.Generation)

@@ -1,8 +1,11 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -71,5 +74,33 @@ func TestBuildSnapshotCancelled(t *testing.T) {
 	}
 	if snap.CaseCount() != len(cases) || snap.Index.Len() != 300_000 {
 		t.Errorf("the old snapshot changed: %d cases, %d hashes", snap.CaseCount(), snap.Index.Len())
+	}
+}
+
+// TestWriteFileCancelled: writing an index file under an ended context
+// fails with its error and leaves the file that was there, and no
+// temporary file.
+func TestWriteFileCancelled(t *testing.T) {
+	fx := newFileFixture(t, 100)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "reg.index")
+	if err := WriteFile(path, fx.mem); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := WriteFileContext(ctx, path, fx.mem); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled write: %v", err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(before, after) {
+		t.Errorf("the file changed (%v)", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("left in the directory: %v", ents)
 	}
 }

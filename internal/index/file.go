@@ -2,6 +2,7 @@ package index
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -182,6 +183,21 @@ func fromBytes[T any](b []byte) []T {
 // the same directory, synced, then renamed over path, so that path is
 // always either the old file or the new one, whole.
 func WriteFile(path string, s *Snapshot) error {
+	return WriteFileContext(context.Background(), path, s)
+}
+
+// writeChunk is how much of a section WriteFileContext writes between two
+// looks at its context.
+const writeChunk = 8 << 20
+
+// WriteFileContext is WriteFile, given up with ctx's error when ctx ends
+// (every writeChunk bytes, and before the sync and the rename); path is
+// then left as it was and the temporary file removed. The sync itself is
+// not interrupted.
+func WriteFileContext(ctx context.Context, path string, s *Snapshot) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	sections, hdr, err := fileContents(s)
 	if err != nil {
 		return err
@@ -241,17 +257,30 @@ func WriteFile(path string, s *Snapshot) error {
 	pos += int64(len(head))
 	for i, sec := range hdr.Sections {
 		pad(sec.Off)
-		w.Write(sections[i])
+		for b := sections[i]; len(b) > 0; {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n := min(len(b), writeChunk)
+			w.Write(b[:n])
+			b = b[n:]
+		}
 		pos += int64(len(sections[i]))
 	}
 	pad(hdr.Length)
 	if err := w.Flush(); err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := f.Sync(); err != nil {
 		return err
 	}
 	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
