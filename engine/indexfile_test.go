@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/provcheck/provcheck/internal/index"
+	"github.com/provcheck/provcheck/internal/pgtest"
 	"github.com/provcheck/provcheck/registry"
 	"github.com/provcheck/provcheck/rules"
 )
@@ -236,5 +237,53 @@ func TestIndexFilePath(t *testing.T) {
 	c, _ := IndexFilePath("", "postgres://u@db/other")
 	if a != b || a == c || filepath.Dir(a) != "/cache/provcheck" {
 		t.Errorf("PostgreSQL index files %q %q %q", a, b, c)
+	}
+}
+
+// TestIndexFileOnPostgres: with a PostgreSQL registry the index file lives
+// in the user cache directory; a process maps it, gives the reports a
+// process indexing in memory gives, and sees a write made since.
+func TestIndexFileOnPostgres(t *testing.T) {
+	f := getFixture(t)
+	ctx := context.Background()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dsn := pgtest.DSN(t)
+	s, err := registry.OpenPostgres(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, err := f.e.Store().All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Import(ctx, append(cases, syntheticClips(4)...)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	cfg := f.e.Config()
+	cfg.Registry = dsn
+	mem := openEngine(t, cfg, false)
+	first := openEngine(t, cfg, true)
+	if filepath.Dir(first.IndexFile()) != filepath.Join(os.Getenv("XDG_CACHE_HOME"), "provcheck") {
+		t.Fatalf("index file %q", first.IndexFile())
+	}
+	checkReport(t, first, filepath.Join(f.dir, "other.jpg")) // writes the file
+	cold := openEngine(t, cfg, true)
+	if !snapshotOnFile(t, cold) {
+		t.Fatal("the index file is not used")
+	}
+	for _, file := range []string{"excerpt.mp4", "photo-small.jpg"} {
+		p := filepath.Join(f.dir, file)
+		if want, got := checkReport(t, mem, p), checkReport(t, cold, p); !reflect.DeepEqual(got, want) || got.Verdict != rules.Match {
+			t.Errorf("%s: from the index file %s, in memory %s", file, describe(got), describe(want))
+		}
+	}
+	if _, err := mem.Register(ctx, AddRequest{Case: registry.Case{ID: "other", Title: "Another photo"},
+		Files: []string{filepath.Join(f.dir, "other.jpg")}}); err != nil {
+		t.Fatal(err)
+	}
+	e := openEngine(t, cfg, true)
+	if rep := checkReport(t, e, filepath.Join(f.dir, "other.jpg")); rep.Verdict != rules.Match || !snapshotOnFile(t, e) {
+		t.Errorf("a case registered since the file: %s", describe(rep))
 	}
 }
