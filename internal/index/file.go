@@ -423,7 +423,9 @@ type File struct {
 	Generation int64
 	hdr        fileHeader
 	data       []byte
+	fd         *os.File // the open file (nil when it was read whole)
 	sec        map[string][]byte
+	secOff     map[string]int64
 
 	mih          *MIH
 	local        *localindex.Index
@@ -442,13 +444,13 @@ type File struct {
 // ErrFileStale (made by another version or with other options than o) or
 // ErrFileDamaged.
 func OpenFile(path string, o Options) (*File, error) {
-	data, err := mapFile(path)
+	data, fd, err := mapFile(path)
 	if err != nil {
 		return nil, err
 	}
-	f, err := parseFile(data, o)
+	f, err := parseFile(data, fd, o)
 	if err != nil {
-		unmapFile(data)
+		unmapFile(data, fd)
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	f.Path = path
@@ -459,7 +461,7 @@ func damaged(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrFileDamaged, fmt.Sprintf(format, args...))
 }
 
-func parseFile(data []byte, o Options) (*File, error) {
+func parseFile(data []byte, fd *os.File, o Options) (*File, error) {
 	if len(data) < 20 || [8]byte(data[:8]) != fileMagic {
 		return nil, damaged("not an index file")
 	}
@@ -484,7 +486,7 @@ func parseFile(data []byte, o Options) (*File, error) {
 	if hdr.Length != int64(len(data)) {
 		return nil, damaged("%d bytes, the header says %d (truncated?)", len(data), hdr.Length)
 	}
-	f := &File{Generation: hdr.Generation, hdr: hdr, data: data, sec: map[string][]byte{}}
+	f := &File{Generation: hdr.Generation, hdr: hdr, data: data, fd: fd, sec: map[string][]byte{}, secOff: map[string]int64{}}
 	for _, s := range hdr.Sections {
 		if s.Off < 20+n || s.Off%fileAlign != 0 || s.Len < 0 || s.Off+s.Len > int64(len(data)) {
 			return nil, damaged("section %s at %d+%d", s.Name, s.Off, s.Len)
@@ -494,6 +496,7 @@ func parseFile(data []byte, o Options) (*File, error) {
 			return nil, damaged("section %s checksum", s.Name)
 		}
 		f.sec[s.Name] = b
+		f.secOff[s.Name] = s.Off
 	}
 	if err := f.setup(); err != nil {
 		return nil, err
@@ -548,6 +551,16 @@ func (f *File) setup() error {
 		}
 		if x.ids, err = section[uint32](f, "mih.ids", mihTables*h.Hashes); err != nil {
 			return err
+		}
+		if f.fd != nil {
+			// Read bucket by bucket, not through the mapping (see
+			// MIH.readIDs).
+			off := f.secOff["mih.ids"]
+			x.ids = nil
+			x.readIDs = func(buf []uint32, from int64) error {
+				_, err := f.fd.ReadAt(asBytes(buf), off+4*from)
+				return err
+			}
 		}
 	}
 	if f.frameStart, err = section[uint32](f, "frame.start", h.Frames+1); err != nil {
@@ -638,7 +651,7 @@ func VerifyFile(path string, o Options) error {
 	if err != nil {
 		return err
 	}
-	defer unmapFile(f.data)
+	defer unmapFile(f.data, f.fd)
 	for _, s := range f.hdr.Sections {
 		if crc32.Checksum(f.sec[s.Name], castagnoli) != s.CRC {
 			return fmt.Errorf("%s: %w", path, damaged("section %s checksum", s.Name))

@@ -350,6 +350,7 @@ func TestFileReplacedUnderReaders(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			var held []*Snapshot
+			var files []*File
 			for !stop.Load() {
 				f, err := OpenFile(path, fx.opts)
 				if err != nil {
@@ -358,7 +359,7 @@ func TestFileReplacedUnderReaders(t *testing.T) {
 				}
 				opens.Add(1)
 				s := f.Snapshot(fx.store, fx.opts)
-				held = append(held, s)
+				held, files = append(held, s), append(files, f)
 				for _, s := range held {
 					var n int
 					s.Index.SearchMany([]pdq.Hash{fx.probes[0]}, 31, func(int, Hit) { n++ })
@@ -368,7 +369,8 @@ func TestFileReplacedUnderReaders(t *testing.T) {
 					}
 				}
 				if len(held) > 20 {
-					held = held[1:]
+					unmapFile(files[0].data, files[0].fd)
+					held, files = held[1:], files[1:]
 				}
 			}
 		}()

@@ -75,6 +75,10 @@ type MIH struct {
 	// mapped from a file keeps no references, the position of a hash
 	// says which frame it is (see File).
 	refOf func(id int) Ref
+	// readIDs, when ids is nil, reads len(buf) table ids from position
+	// from of ids (an index file's tables are read, not mapped: a probe
+	// reads one bucket, where a mapping would map the pages around it).
+	readIDs func(buf []uint32, from int64) error
 
 	mu      sync.Mutex  // serialises building
 	ready   atomic.Bool // tables cover every hash, or are not wanted
@@ -263,7 +267,8 @@ type mihScratch struct {
 	seen   []uint64 // bit id: id already a candidate of this query
 	ranges []uint32 // [start, end) pairs of the non-empty buckets probed
 	hits   []mihHit
-	linear []int // SearchMany: queries left to the linear scan
+	linear []int    // SearchMany: queries left to the linear scan
+	idbuf  []uint32 // a bucket read by readIDs
 }
 
 type mihHit struct {
@@ -408,11 +413,20 @@ func (x *MIH) collect(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) {
 	seen := s.seen
 	q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
 	for k := 0; k < mihTables; k++ {
-		ids := x.ids[k*n : (k+1)*n]
+		var ids []uint32
+		if x.ids != nil {
+			ids = x.ids[k*n : (k+1)*n]
+		}
 		for w := 0; w <= p.radius[k]; w++ {
 			rs := s.ranges[p.span[k][w][0]:p.span[k][w][1]]
 			for r := 0; r+1 < len(rs); r += 2 {
-				for _, id := range ids[rs[r]:rs[r+1]] {
+				var bucket []uint32
+				if ids != nil {
+					bucket = ids[rs[r]:rs[r+1]]
+				} else {
+					bucket = x.bucket(s, int64(k)*int64(n)+int64(rs[r]), int(rs[r+1]-rs[r]))
+				}
+				for _, id := range bucket {
 					if int(id) >= n || seen[id>>6]&(1<<(id&63)) != 0 {
 						// (id ≥ n only in a damaged file: see File)
 						continue
@@ -428,6 +442,19 @@ func (x *MIH) collect(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) {
 			}
 		}
 	}
+}
+
+// bucket reads cnt table ids from position from with readIDs; none when
+// the read fails (a file that cannot be read gives no hits).
+func (x *MIH) bucket(s *mihScratch, from int64, cnt int) []uint32 {
+	if cap(s.idbuf) < cnt {
+		s.idbuf = make([]uint32, cnt, max(cnt, 2*cap(s.idbuf)))
+	}
+	buf := s.idbuf[:cnt]
+	if x.readIDs(buf, from) != nil {
+		return nil
+	}
+	return buf
 }
 
 // Search implements Index.
