@@ -105,11 +105,25 @@ func TestIndexFileSameReports(t *testing.T) {
 		"photo-corner.jpg", "corner.mp4", "photo-turned-inside.jpg", "photo-collage-mirrored.jpg", "other.jpg"} {
 		p := filepath.Join(f.dir, file)
 		want, got := checkReport(t, mem, p), checkReport(t, cold, p)
+		if file == "corner.mp4" {
+			// Which registered frame a checked frame with two equally
+			// good local-feature hits is paired with (Seen.Pairs, for
+			// the check page) varies from run to run in memory too; the
+			// report itself does not.
+			for _, r := range []*Report{&want, &got} {
+				for i := range r.Matches {
+					r.Matches[i].Seen = nil
+				}
+			}
+		}
 		if !reflect.DeepEqual(got, want) {
 			a, _ := json.Marshal(got)
 			b, _ := json.Marshal(want)
-			ga, _ := json.Marshal(got.Matches[0].Seen)
-			gb, _ := json.Marshal(want.Matches[0].Seen)
+			var ga, gb []byte
+			if len(got.Matches) > 0 && len(want.Matches) > 0 {
+				ga, _ = json.Marshal(got.Matches[0].Seen)
+				gb, _ = json.Marshal(want.Matches[0].Seen)
+			}
 			t.Errorf("%s: from the index file\n%s\n%s\nin memory\n%s\n%s", file, a, ga, b, gb)
 			continue
 		}

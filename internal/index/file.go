@@ -274,6 +274,10 @@ func WriteFileContext(ctx context.Context, path string, s *Snapshot) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// Readable by whoever reads the registry (CreateTemp makes it 0600).
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
 	if err := f.Sync(); err != nil {
 		return err
 	}
