@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/registry"
 )
 
@@ -66,6 +68,45 @@ func TestBuildSnapshotCancelled(t *testing.T) {
 		worst = max(worst, took)
 	}
 	t.Logf("a build of %v returned within %v of a cancel", full.Round(time.Millisecond), worst.Round(100*time.Microsecond))
+
+	// A search of 2,000 hashes at distance 84 (a linear scan of the
+	// snapshot for each) gives up within the bound too.
+	r := rand.New(rand.NewPCG(71, 72))
+	qs := make([]pdq.Hash, 2000)
+	for i := range qs {
+		qs[i] = pdq.Hash{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
+	}
+	search := func() (time.Duration, bool) {
+		ctx, cancel := context.WithCancel(context.Background())
+		out := make(chan error, 1)
+		var at time.Time
+		go func() {
+			err := SearchManyContext(ctx, snap.Index, qs, 84, func(int, Hit) {})
+			at = time.Now()
+			out <- err
+		}()
+		time.Sleep(20 * time.Millisecond)
+		cancelled := time.Now()
+		cancel()
+		err := <-out
+		if err == nil {
+			return 0, true
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("search: %v", err)
+		}
+		return at.Sub(cancelled), false
+	}
+	took, done := search()
+	if !done && took > bound {
+		took, done = search()
+	}
+	if done {
+		t.Log("the search finished before the cancel")
+	} else if took > bound {
+		t.Errorf("a search returned %v after a cancel, want within %v", took, bound)
+	}
+	t.Logf("a search of 2,000 hashes at 84 returned %v after a cancel", took.Round(100*time.Microsecond))
 
 	// Apply under an ended context: an error, and the old snapshot intact.
 	next, err := snap.ApplyContext(ctx, registry.Changes{Generation: 2, Upserted: scaleCases(1000)})

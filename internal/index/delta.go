@@ -89,12 +89,18 @@ func (x *layered) Search(q pdq.Hash, maxDist int, dst []Hit) []Hit {
 
 // SearchMany implements Index.
 func (x *layered) SearchMany(qs []pdq.Hash, maxDist int, fn func(i int, h Hit)) {
-	x.base.SearchMany(qs, maxDist, func(i int, h Hit) {
+	_ = x.searchManyContext(context.Background(), qs, maxDist, fn)
+}
+
+func (x *layered) searchManyContext(ctx context.Context, qs []pdq.Hash, maxDist int, fn func(i int, h Hit)) error {
+	if err := SearchManyContext(ctx, x.base, qs, maxDist, func(i int, h Hit) {
 		if !x.dead[h.Case] {
 			fn(i, h)
 		}
-	})
-	x.delta.SearchMany(qs, maxDist, fn)
+	}); err != nil {
+		return err
+	}
+	return SearchManyContext(ctx, x.delta, qs, maxDist, fn)
 }
 
 // CaseCount is the number of cases in the snapshot (Cases also holds the

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"math/bits"
 
 	"github.com/provcheck/provcheck/internal/signal/pdq"
@@ -40,6 +41,24 @@ type Linear struct {
 	hashes []pdq.Hash
 	refs   []Ref
 }
+
+// SearchManyContext is x.SearchMany, given up with ctx's error when ctx
+// ends, for the indexes that look at a context during a search (the
+// multi-index hashing index and a snapshot's layers over it: between
+// queries and between blocks of their linear pass); others are searched
+// whole, then ctx is looked at.
+func SearchManyContext(ctx context.Context, x Index, qs []pdq.Hash, maxDist int, fn func(i int, h Hit)) error {
+	if c, ok := x.(interface {
+		searchManyContext(context.Context, []pdq.Hash, int, func(int, Hit)) error
+	}); ok {
+		return c.searchManyContext(ctx, qs, maxDist, fn)
+	}
+	x.SearchMany(qs, maxDist, fn)
+	return ctx.Err()
+}
+
+// queriesPerCheck: a search looks at its context every this many queries.
+const queriesPerCheck = 64
 
 // NewLinear returns an empty linear index with room for n hashes.
 func NewLinear(n int) *Linear {

@@ -484,8 +484,15 @@ func (x *MIH) Search(q pdq.Hash, maxDist int, dst []Hit) []Hit {
 // tables; those for which a linear scan is cheaper are scanned together at
 // the end, in one pass over the hashes.
 func (x *MIH) SearchMany(qs []pdq.Hash, maxDist int, fn func(i int, h Hit)) {
+	_ = x.searchManyContext(context.Background(), qs, maxDist, fn)
+}
+
+// searchManyContext is SearchMany, given up with ctx's error when ctx ends:
+// between every queriesPerCheck queries through the tables, and between
+// blocks of the linear pass.
+func (x *MIH) searchManyContext(ctx context.Context, qs []pdq.Hash, maxDist int, fn func(i int, h Hit)) error {
 	if maxDist < 0 || len(x.hashes) == 0 || len(qs) == 0 {
-		return
+		return ctx.Err()
 	}
 	x.Build()
 	s := x.getScratch()
@@ -493,6 +500,9 @@ func (x *MIH) SearchMany(qs []pdq.Hash, maxDist int, fn func(i int, h Hit)) {
 	var p mihPlan
 	s.linear = s.linear[:0]
 	for i := range qs {
+		if i%queriesPerCheck == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if !x.plan(&qs[i], maxDist, s, &p) {
 			s.linear = append(s.linear, i)
 			continue
@@ -504,10 +514,13 @@ func (x *MIH) SearchMany(qs []pdq.Hash, maxDist int, fn func(i int, h Hit)) {
 		}
 	}
 	if len(s.linear) == 0 {
-		return
+		return ctx.Err()
 	}
 	const block = 4096
 	for lo := 0; lo < len(x.hashes); lo += block {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		hs := x.hashes[lo:min(lo+block, len(x.hashes))]
 		for _, qi := range s.linear {
 			scan(hs, qs[qi], maxDist, func(j, d int) {
@@ -515,4 +528,5 @@ func (x *MIH) SearchMany(qs []pdq.Hash, maxDist int, fn func(i int, h Hit)) {
 			})
 		}
 	}
+	return nil
 }

@@ -218,15 +218,13 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 			}
 		}
 	}
-	snap.Index.SearchMany(hashes, p.SearchDistance, collect(owner))
-	if err := ctx.Err(); err != nil {
+	if err := index.SearchManyContext(ctx, snap.Index, hashes, p.SearchDistance, collect(owner)); err != nil {
 		return nil, err
 	}
 	if len(narrow) > 0 {
-		snap.Index.SearchMany(narrow, min(p.MatchDistance, p.SearchDistance), collect(narrowOwner))
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+		if err := index.SearchManyContext(ctx, snap.Index, narrow, min(p.MatchDistance, p.SearchDistance), collect(narrowOwner)); err != nil {
+			return nil, err
+		}
 	}
 	searchSignals(snap, q, p, func(qi int32, h signal.Hit, d int32) {
 		k := key{mediaKey{h.Case, h.Media}, qi, h.Frame}

@@ -217,12 +217,14 @@ func searchWindows(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fi
 		// windows: the nearest may be near a view the query does not
 		// contain (a local optimum), so a few starts are refined.
 		var all []cand
-		snap.Index.SearchMany(hashes, max(near, trigger), func(i int, hit index.Hit) {
+		if index.SearchManyContext(ctx, snap.Index, hashes, max(near, trigger), func(i int, hit index.Hit) {
 			anyNear = true
 			if hit.Distance <= near {
 				all = append(all, cand{hit.Ref, wins[i], hit.Distance})
 			}
-		})
+		}) != nil {
+			return found, anyNear
+		}
 		slices.SortFunc(all, func(a, b cand) int {
 			return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(a.ref.Case, b.ref.Case),
 				cmp.Compare(a.ref.Media, b.ref.Media), cmp.Compare(a.ref.Frame, b.ref.Frame), cmp.Compare(a.win, b.win))
