@@ -79,6 +79,11 @@ func buildFixture() (*fixture, error) {
 		{"-i", p("orig.mp4"), "-vf", "crop=iw*0.71:ih*0.71:iw-ow:ih-oh", "-c:v", "libx264", "-preset", "veryfast", p("corner.mp4")},
 		// The whole picture inside another one: mirrored in a collage
 		// tile, and turned 12° and shrunk on a busy background.
+		// The clip as a quarter-size tile of a 2×2 collage of busy pictures.
+		{"-i", p("orig.mp4"), "-filter_complex",
+			"[0:v]scale=320:180,setsar=1[d];mandelbrot=s=320x180:r=25:start_scale=2[a];cellauto=s=320x180:r=25:rule=110,format=yuv420p[b];testsrc2=s=320x180:r=25[c];" +
+				"[a][b][c][d]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0:shortest=1,fps=25",
+			"-c:v", "libx264", "-preset", "veryfast", p("collage.mp4")},
 		{"-i", p("photo.jpg"), "-i", p("other.jpg"), "-filter_complex",
 			"[0:v]scale=600:400,hflip[a];[1:v]scale=600:400,split=3[b][c][d];[b][c][d][a]xstack=inputs=4:layout=0_0|w0_0|0_h0|w0_h0", "-q:v", "3", p("photo-collage-mirrored.jpg")},
 		{"-i", p("photo.jpg"), "-i", p("other.jpg"), "-filter_complex",
@@ -321,6 +326,26 @@ func TestLocalFeatureMatches(t *testing.T) {
 				t.Errorf("%d inliers", g.Inliers)
 			}
 		})
+	}
+}
+
+// TestGuidedViews: a clip that is one tile of a collage is found by local
+// features on a few frames; the placement they found, hashed on every
+// checked frame, makes the whole clip PDQ evidence, aligned in time.
+func TestGuidedViews(t *testing.T) {
+	f := getFixture(t)
+	rep, err := f.e.Check(context.Background(), filepath.Join(f.dir, "collage.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := f.e.Config().Thresholds
+	if rep.Verdict != rules.Match || rep.Matches[0].EntryID != "clip" {
+		t.Fatalf("verdict %s, want a match with clip: %s", rep.Verdict, describe(rep))
+	}
+	m := rep.Matches[0]
+	if m.Distance > th.MatchDistance || m.QueryCoverage < 0.5 {
+		t.Errorf("distance %d, query coverage %.2f: want at most %d and half the clip or more: %s",
+			m.Distance, m.QueryCoverage, th.MatchDistance, describe(rep))
 	}
 }
 

@@ -1,7 +1,9 @@
 package match
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"github.com/provcheck/provcheck/internal/fingerprint"
 	"github.com/provcheck/provcheck/internal/luma"
@@ -38,10 +40,25 @@ const (
 // match lh; ok is false when the match does not hold the whole registered
 // picture or the window has too little detail to hash.
 func guidedDistance(h *fingerprint.FrameHasher, l *luma.Grid, qw, qh int, lh *localHit, want pdq.Hash, minQuality int) (int, bool) {
-	m := &lh.m
-	if l == nil || qw <= 0 || qh <= 0 || lh.regW <= 0 || lh.regH <= 0 ||
-		m.Region.W < guidedMinShare || m.Region.H < guidedMinShare {
+	hash, ok := guidedHash(h, l, qw, qh, lh, minQuality)
+	if !ok {
 		return 0, false
+	}
+	return pdq.Distance(hash, want), true
+}
+
+// whole reports whether the local match holds the whole registered
+// picture (guidedMinShare).
+func (lh *localHit) whole() bool {
+	return lh.regW > 0 && lh.regH > 0 && lh.m.Region.W >= guidedMinShare && lh.m.Region.H >= guidedMinShare
+}
+
+// guidedHash hashes the checked frame's luminance l (features of qw×qh)
+// warped through the local match lh into the registered picture's frame.
+func guidedHash(h *fingerprint.FrameHasher, l *luma.Grid, qw, qh int, lh *localHit, minQuality int) (pdq.Hash, bool) {
+	m := &lh.m
+	if l == nil || qw <= 0 || qh <= 0 || !lh.whole() {
+		return pdq.Hash{}, false
 	}
 	gw, gh := l.Size()
 	sx, sy := float64(gw)/float64(qw), float64(gh)/float64(qh)
@@ -69,8 +86,78 @@ func guidedDistance(h *fingerprint.FrameHasher, l *luma.Grid, qw, qh int, lh *lo
 		return (qx + 0.5) * sx, (qy + 0.5) * sy
 	}
 	hash, q := h.HashWarped(l, cw, ch, at)
-	if q < minQuality {
-		return 0, false
+	return hash, q >= minQuality
+}
+
+// guidedMaxPlacements bounds the distinct placements (where a whole
+// registered picture was found in the checked frames) whose warped view
+// is hashed on every checked frame: a collage or a duet has one, a clip
+// cut from several has a few.
+const guidedMaxPlacements = 3
+
+// guidedViews: a collage tile, a duet side or a screen keeps its place for
+// the length of a clip, while local features are computed on one checked
+// frame a second and registered features on one frame in two seconds.
+// Each placement where local matches found a whole registered picture is
+// warped and hashed on every checked frame that kept its luminance; the
+// hashes are searched in the PDQ index like any other view, so the frames
+// between the described ones become evidence too (and the time alignment
+// gets its coverage). placements are the local matches, best first.
+func guidedViews(q *Query, placements []guide, minQuality int) (hashes []pdq.Hash, owner []int32) {
+	if len(placements) == 0 {
+		return nil, nil
 	}
-	return pdq.Distance(hash, want), true
+	h := fingerprint.GetFrameHasher()
+	defer fingerprint.PutFrameHasher(h)
+	for qi := range q.Frames {
+		f := &q.Frames[qi]
+		if f.Luma == nil {
+			continue
+		}
+		for _, g := range placements {
+			if hash, ok := guidedHash(h, f.Luma, g.qw, g.qh, g.lh, minQuality); ok {
+				hashes = append(hashes, hash)
+				owner = append(owner, int32(qi))
+			}
+		}
+	}
+	return hashes, owner
+}
+
+// guide is one placement: a local match and the size of the features of
+// the checked frame it was found in.
+type guide struct {
+	lh     *localHit
+	qw, qh int
+	qi, fi int32 // the checked and registered frames it was found in (for a stable order)
+	c, m   int32 // the case and medium
+}
+
+// distinctPlacements keeps up to guidedMaxPlacements local matches that
+// hold a whole registered picture, most inliers first, one per place in
+// the checked frame (query regions within 5% of each other are one place).
+func distinctPlacements(cands []guide) []guide {
+	slices.SortFunc(cands, func(a, b guide) int {
+		return cmp.Or(cmp.Compare(b.lh.inliers, a.lh.inliers), cmp.Compare(a.qi, b.qi),
+			cmp.Compare(a.c, b.c), cmp.Compare(a.m, b.m), cmp.Compare(a.fi, b.fi))
+	})
+	var out []guide
+	for _, c := range cands {
+		same := false
+		for _, o := range out {
+			a, b := c.lh.m.QueryRegion, o.lh.m.QueryRegion
+			if c.lh.mirrored == o.lh.mirrored && math.Abs(a.X-b.X) < 0.05 && math.Abs(a.Y-b.Y) < 0.05 &&
+				math.Abs(a.W-b.W) < 0.05 && math.Abs(a.H-b.H) < 0.05 {
+				same = true
+				break
+			}
+		}
+		if !same {
+			out = append(out, c)
+			if len(out) == guidedMaxPlacements {
+				break
+			}
+		}
+	}
+	return out
 }

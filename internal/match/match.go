@@ -252,6 +252,23 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 			}
 		}
 	}
+	// Guided views: where a whole registered picture was found, the same
+	// placement is hashed on every checked frame and searched like any
+	// other view (guided.go).
+	if len(local) > 0 {
+		var cands []guide
+		for k, lh := range local {
+			if f := q.Frames[k.qi].Local; f != nil && lh.whole() {
+				cands = append(cands, guide{lh: lh, qw: f.W, qh: f.H, qi: k.qi, fi: k.fi, c: k.mk.c, m: k.mk.m})
+			}
+		}
+		if gh, gowner := guidedViews(&q, distinctPlacements(cands), p.MinQuality); len(gh) > 0 {
+			snap.Index.SearchMany(gh, min(p.MatchDistance, p.SearchDistance), collect(gowner))
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
 	// The cases hit are read from the store when the snapshot is on an
 	// index file (only those); a case it could not confirm is left out.
 	var hitCases []int32
