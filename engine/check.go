@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"os"
 	"runtime/debug"
 	"slices"
 	"time"
@@ -172,7 +171,7 @@ func (e *Engine) digest(ctx context.Context, path string) (Digest, error) {
 	var d Digest
 	f, fi, err := safefile.Open(path)
 	if err != nil {
-		return d, fileError(err)
+		return d, safefile.Reason(err)
 	}
 	defer f.Close()
 	if fi.Size() == 0 {
@@ -186,25 +185,10 @@ func (e *Engine) digest(ctx context.Context, path string) (Digest, error) {
 		if ctx.Err() != nil {
 			return d, ctx.Err()
 		}
-		return d, fileError(err)
+		return d, safefile.Reason(err)
 	}
 	h.Sum(d[:0])
 	return d, nil
-}
-
-// fileError says what is wrong with a path without repeating it.
-func fileError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return errors.New("no such file")
-		case errors.Is(err, os.ErrPermission):
-			return errors.New("permission denied")
-		}
-		return pe.Err
-	}
-	return err
 }
 
 // RegistryInfo describes the registry snapshot checks run against.

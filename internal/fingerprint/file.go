@@ -71,7 +71,7 @@ func (fp *Fingerprinter) Limits() media.Limits { return fp.limits }
 func (fp *Fingerprinter) File(ctx context.Context, path string, s Sampling) (*Fingerprint, error) {
 	f, fi, err := safefile.Open(path)
 	if err != nil {
-		return nil, fileError(err)
+		return nil, safefile.Reason(err)
 	}
 	defer f.Close()
 	if fi.Size() == 0 {
@@ -486,18 +486,4 @@ func (d *deduper) flush() {
 		d.out.Frames = append(d.out.Frames, *d.pending)
 		d.pending = nil
 	}
-}
-
-func fileError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return errors.New("no such file")
-		case errors.Is(err, os.ErrPermission):
-			return errors.New("permission denied")
-		}
-		return pe.Err
-	}
-	return err
 }

@@ -89,10 +89,7 @@ func (h *FrameHasher) rotatedViews(ctx context.Context, g *luma.Grid) ([]View, e
 	if !ok {
 		return nil, ctx.Err()
 	}
-	if cap(h.rot) < cw*ch {
-		h.rot = make([]float32, cw*ch)
-	}
-	buf := h.rot[:cw*ch]
+	buf := h.scratch(cw * ch)
 	out := make([]View, 0, len(views.RotationAngles))
 	for i, a := range views.RotationAngles {
 		if err := ctx.Err(); err != nil {
@@ -133,10 +130,7 @@ func (h *FrameHasher) HashWindowTurned(l *luma.Grid, r picture.Rect, deg float64
 	if cw < pdq.MinDim || ch < pdq.MinDim {
 		return pdq.Hash{}, 0
 	}
-	if cap(h.rot) < cw*ch {
-		h.rot = make([]float32, cw*ch)
-	}
-	buf := h.rot[:cw*ch]
+	buf := h.scratch(cw * ch)
 	views.Window(l, r, deg, buf, cw, ch)
 	return h.pdq.FromLuma(buf, cw, ch)
 }
@@ -147,10 +141,15 @@ func (h *FrameHasher) HashWarped(l *luma.Grid, cw, ch int, at func(u, v float64)
 	if cw < pdq.MinDim || ch < pdq.MinDim {
 		return pdq.Hash{}, 0
 	}
-	if cap(h.rot) < cw*ch {
-		h.rot = make([]float32, cw*ch)
-	}
-	buf := h.rot[:cw*ch]
+	buf := h.scratch(cw * ch)
 	views.Warped(l, buf, cw, ch, at)
 	return h.pdq.FromLuma(buf, cw, ch)
+}
+
+// scratch returns the hasher's window buffer with room for n cells.
+func (h *FrameHasher) scratch(n int) []float32 {
+	if cap(h.rot) < n {
+		h.rot = make([]float32, n)
+	}
+	return h.rot[:n]
 }

@@ -293,8 +293,11 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 			}
 		}
 	}
+	regFrame := func(k key) *fingerprint.Frame {
+		return &snap.Case(k.mk.c).Media[k.mk.m].Fingerprint.Frames[k.fi]
+	}
 	frameDist := func(k key) int32 {
-		rf := &snap.Case(k.mk.c).Media[k.mk.m].Fingerprint.Frames[k.fi]
+		rf := regFrame(k)
 		d := 256
 		for _, h := range q.Frames[k.qi].Hashes {
 			d = min(d, pdq.Distance(h, rf.PDQ))
@@ -312,8 +315,7 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 		if fh == nil {
 			fh = fingerprint.GetFrameHasher()
 		}
-		rf := &snap.Case(k.mk.c).Media[k.mk.m].Fingerprint.Frames[k.fi]
-		if gd, ok := guidedDistance(fh, f.Luma, f.Local.W, f.Local.H, lh, rf.PDQ, p.MinQuality); ok {
+		if gd, ok := guidedDistance(fh, f.Luma, f.Local.W, f.Local.H, lh, regFrame(k).PDQ, p.MinQuality); ok {
 			return min(d, int32(gd))
 		}
 		return d

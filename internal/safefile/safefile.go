@@ -94,3 +94,20 @@ func Copy(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
 		}
 	}
 }
+
+// Reason says what is wrong with a path without repeating it: "no such
+// file", "permission denied", or the underlying error of a *os.PathError;
+// other errors as they are.
+func Reason(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return errors.New("no such file")
+		case errors.Is(err, os.ErrPermission):
+			return errors.New("permission denied")
+		}
+		return pe.Err
+	}
+	return err
+}
