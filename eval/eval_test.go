@@ -50,7 +50,7 @@ func TestQuickGenerated(t *testing.T) {
 	if s.Corpus.Variants != wantVariants {
 		t.Errorf("%d variants checked, want %d", s.Corpus.Variants, wantVariants)
 	}
-	wantNeg := len(plan.Negatives) + len(NegativeRecipes(plan.Negatives, recipes))
+	wantNeg := len(plan.Negatives) + len(NegativeRecipes(plan.Negatives, recipes, negativeEvery(true)))
 	if s.Negatives.Files != wantNeg || s.Corpus.Negatives != len(plan.Negatives) {
 		t.Errorf("%d negatives checked (%d plain), want %d (%d)", s.Negatives.Files, s.Corpus.Negatives, wantNeg, len(plan.Negatives))
 	}
@@ -287,8 +287,8 @@ func TestDebianPlan(t *testing.T) {
 		t.Errorf("%d registered videos and %d images; want at least 10 and 30", videos, images)
 	}
 	recipes, _ := SelectRecipes(false, "")
-	if n := len(p.Negatives) + len(NegativeRecipes(p.Negatives, recipes)); n < 200 {
-		t.Errorf("%d negatives; want at least 200", n)
+	if n := len(p.Negatives) + len(NegativeRecipes(p.Negatives, recipes, negativeEvery(false))); n < 500 {
+		t.Errorf("%d negatives; want at least 500", n)
 	}
 	for _, it := range append(append([]*Item{}, p.Registered...), p.Negatives...) {
 		if ids[it.ID] {
@@ -324,7 +324,7 @@ func TestDebianPlan(t *testing.T) {
 		}
 	}
 	qr, _ := SelectRecipes(true, "")
-	qn := len(q.Negatives) + len(NegativeRecipes(q.Negatives, qr))
+	qn := len(q.Negatives) + len(NegativeRecipes(q.Negatives, qr, negativeEvery(true)))
 	if qv != 3 || qi != 6 || qn < 30 {
 		t.Errorf("quick plan: %d videos, %d images, %d negatives; want 3, 6, ≥30", qv, qi, qn)
 	}

@@ -33,6 +33,10 @@ type Options struct {
 	Negatives bool   // check the negatives
 	NoExplain bool   // skip computing the evidence for misses
 	Kind      string // "video" or "image": only registered media and negatives of that kind; "" for both
+	// Scale preloads the registry with distractors (scale.go) before the
+	// corpus is registered.
+	Scale      bool
+	ScaleSizes ScaleOptions
 }
 
 // Result is the outcome of checking one query.
@@ -120,6 +124,8 @@ type Run struct {
 	Register   RegisterStats
 	CheckStats map[media.Kind]*CheckStats
 	Started    time.Time
+	// Scale describes the distractors preloaded in scale mode.
+	Scale *ScaleStats
 	// VariantErrors are the variants ffmpeg could not make.
 	VariantErrors []string
 }
@@ -133,6 +139,11 @@ type RegisterStats struct {
 	Views        int     `json:"views"`         // registered frame views
 	IndexEntries int     `json:"index_entries"` // hashes in the search index
 	SnapshotSecs float64 `json:"snapshot_seconds"`
+	// The whole registry, distractors included in scale mode.
+	Cases            int    `json:"registry_cases"`
+	LocalFrames      int    `json:"local_frames"`      // frames with local features in the index
+	LocalDescriptors int    `json:"local_descriptors"` // descriptors in the local-feature index
+	SnapshotHeap     uint64 `json:"snapshot_heap_bytes"`
 }
 
 // CheckStats describe checking of one kind of query file.
@@ -198,6 +209,15 @@ func SelectPlan(opt Options) Plan {
 		p.Negatives = nil
 	}
 	return p
+}
+
+// negativeEvery is how often a negative gets a template: every negative,
+// every third in a quick run (which keeps its smoke-run size).
+func negativeEvery(quick bool) int {
+	if quick {
+		return 3
+	}
+	return 1
 }
 
 // ofKind keeps the items of one kind.
@@ -274,7 +294,7 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 	for _, it := range plan.Negatives {
 		plain = append(plain, &Query{ID: it.ID, Path: it.Path, Source: it, Category: it.Category})
 	}
-	negT := NegativeRecipes(plan.Negatives, negRecipes)
+	negT := NegativeRecipes(plan.Negatives, negRecipes, negativeEvery(opt.Quick))
 	for _, it := range plan.Negatives {
 		if r, ok := negT[it]; ok {
 			tasks = append(tasks, task{r, it})
@@ -328,6 +348,26 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 			return nil, err
 		}
 	}
+	if opt.Scale {
+		t0 := time.Now()
+		full := DebianPlan()
+		if err := env.FetchPackages(ctx, full.Packages()); err != nil {
+			return nil, err
+		}
+		so := opt.ScaleSizes
+		if so.Photos == 0 && so.Clips == 0 {
+			so = ScaleOptions{Photos: ScalePhotos, Clips: ScaleClips}
+		}
+		src, st, err := Distractors(ctx, env, full, cfg, so, opt.Workers, log)
+		if err != nil {
+			return nil, err
+		}
+		if err := copyRegistry(src, regPath); err != nil {
+			return nil, err
+		}
+		run.Scale = st
+		phase("distractors", t0, fmt.Sprintf("%d photos, %d clips (built in %.0f s)", st.Photos, st.Clips, st.BuildSeconds))
+	}
 	cfg.Registry = regPath
 	run.Config = cfg
 	e, err := engine.New(ctx, cfg, engine.Options{})
@@ -364,12 +404,18 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 	run.Register.Seconds = time.Since(t0).Seconds()
 	phase("register", t0, fmt.Sprintf("%d media", len(plan.Registered)))
 	t0 = time.Now()
+	ss, err := snapshotStats(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	run.Register.SnapshotSecs = time.Since(t0).Seconds()
 	snap, err := e.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	run.Register.IndexEntries = snap.Index.Len()
-	run.Register.SnapshotSecs = time.Since(t0).Seconds()
+	run.Register.IndexEntries = ss.hashes
+	run.Register.LocalFrames, run.Register.LocalDescriptors, run.Register.SnapshotHeap = ss.localFrames, ss.descriptors, ss.heap
+	run.Register.Cases = snap.CaseCount()
 
 	// Check: videos, then images, each timed on its own.
 	results := make([]*Result, len(queries))

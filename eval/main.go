@@ -58,6 +58,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opt.Only, "only", "", "comma-separated transformations to run (see -list)")
 	fs.BoolVar(&opt.Negatives, "negatives", true, "check the negatives")
 	fs.StringVar(&opt.Kind, "kind", "", `only "video" or only "image": registered media and negatives of that kind (default both)`)
+	fs.BoolVar(&opt.Scale, "scale", false, fmt.Sprintf("preload the registry with distractors (%d photos and %d clips of real content, built once and cached)", ScalePhotos, ScaleClips))
+	fs.IntVar(&opt.ScaleSizes.Photos, "scale-photos", ScalePhotos, "with -scale: distractor photos")
+	fs.IntVar(&opt.ScaleSizes.Clips, "scale-clips", ScaleClips, "with -scale: distractor clips")
+	compare := fs.String("compare", "", "print two or more runs' JSON reports side by side (A.json,B.json) and exit")
 	jsonFile := fs.String("json", "", "also write the summary and every result as JSON to this file")
 	mdFile := fs.String("md", "", "also write the Markdown report to this file")
 	fs.BoolVar(&opt.NoExplain, "no-misses", false, "do not compute or print the evidence for each miss")
@@ -89,6 +93,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%-28s %-12s %s\n", r.Name, strings.Join(kinds, ","), r.Desc)
 		}
 		return 0
+	}
+	if *compare != "" {
+		var names []string
+		var sums []*Summary
+		for _, f := range strings.Split(*compare, ",") {
+			s, err := ReadSummary(f)
+			if err != nil {
+				fmt.Fprintln(stderr, "eval:", err)
+				return 1
+			}
+			names, sums = append(names, f), append(sums, s)
+		}
+		WriteComparison(stdout, names, sums)
+		return 0
+	}
+	if opt.ScaleSizes.Photos < 0 || opt.ScaleSizes.Clips < 0 || opt.Scale && opt.ScaleSizes.Photos+opt.ScaleSizes.Clips == 0 {
+		fmt.Fprintln(stderr, "eval: -scale-photos and -scale-clips must not be negative, nor both 0")
+		return 2
 	}
 	if opt.Kind != "" && opt.Kind != string(media.KindVideo) && opt.Kind != string(media.KindImage) {
 		fmt.Fprintf(stderr, "eval: -kind must be %q or %q\n", media.KindVideo, media.KindImage)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/provcheck/provcheck/internal/testmedia"
 )
@@ -20,6 +21,10 @@ const (
 	mate       = "usr/share/backgrounds/mate/"
 	gnomeBG    = "usr/share/backgrounds/gnome/"
 	ukui       = "usr/share/backgrounds/"
+	plasma     = "usr/share/wallpapers/"
+	stelLand   = "usr/share/stellarium/landscapes/"
+	stelSky    = "usr/share/stellarium/skycultures/"
+	marbleDoc  = "usr/share/doc/HTML/en/marble/"
 )
 
 // Plan is the corpus before preparation.
@@ -171,6 +176,35 @@ func DebianPlan() Plan {
 	)
 	p.Negatives[len(p.Negatives)-1].Category = "same style"
 	neg(generatedNegatives(30, 8)...)
+
+	// More unrelated real pictures, from packages nothing else uses:
+	// KDE Plasma's wallpapers (photographs and artwork, one size of
+	// each), Stellarium's landscape panoramas (photographs) and
+	// constellation art, and Marble's documentation screenshots; and
+	// slow pans over pairs of the wallpapers.
+	var plasmaItems []*Item
+	for _, f := range plasmaNegatives {
+		id := "n-plasma-" + slug(strings.SplitN(f, "/", 2)[0])
+		if strings.Contains(f, "/images_dark/") {
+			id += "-dark"
+		}
+		plasmaItems = append(plasmaItems, debPhoto(id, "plasma-workspace-wallpapers", plasma+f))
+	}
+	neg(plasmaItems...)
+	neg(photos("n-stel-land", "stellarium-data", stelLand, landscapeNegatives...)...)
+	var sky []*Item
+	for _, f := range skycultureNegatives {
+		dir, name, _ := strings.Cut(f, "/")
+		sky = append(sky, debPhoto("n-stel-sky-"+slug(dir)+"-"+slug(name), "stellarium-data", stelSky+f))
+	}
+	neg(sky...)
+	neg(category("flat graphic", photos("n-marble", "marble-data", marbleDoc, marbleNegatives...))...)
+	for i := 0; i+1 < len(plasmaNegatives) && i < 16; i += 2 {
+		it := panVideo(fmt.Sprintf("n-pan-plasma-%d", i/2+1), "plasma-workspace-wallpapers",
+			[]string{plasma + plasmaNegatives[i], plasma + plasmaNegatives[i+1]}, 4)
+		it.Category = "real photos, panned"
+		neg(it)
+	}
 	return p
 }
 
@@ -258,4 +292,67 @@ func GeneratedPlan(small bool) Plan {
 	}
 	p.Negatives = generatedNegatives(np, nc)
 	return p
+}
+
+// The further negatives' files (picked as every picture of at least
+// 320 px on its short side, one size of each wallpaper).
+
+var plasmaNegatives = []string{
+	"Altai/contents/images/5120x2880.png", "Autumn/contents/images/2560x1600.jpg",
+	"BytheWater/contents/images/2560x1600.jpg", "Canopee/contents/images/3840x2160.png",
+	"Cascade/contents/images/3840x2160.png", "Cluster/contents/images/3840x2160.png",
+	"ColdRipple/contents/images/2560x1600.jpg", "ColorfulCups/contents/images/2560x1600.jpg",
+	"DarkestHour/contents/images/2560x1600.jpg", "Elarun/contents/images/2560x1600.png",
+	"EveningGlow/contents/images/2560x1600.jpg", "FallenLeaf/contents/images/2560x1600.jpg",
+	"Flow/contents/images/5120x2880.jpg", "Flow/contents/images_dark/5120x2880.jpg",
+	"FlyingKonqui/contents/images/2560x1600.png", "Grey/contents/images/2560x1600.jpg",
+	"Honeywave/contents/images/5120x2880.jpg", "IceCold/contents/images/5120x2880.png",
+	"Kay/contents/images/5120x2880.png", "Kay/contents/images_dark/5120x2880.png",
+	"Kite/contents/images/2560x1600.jpg", "Kokkini/contents/images/3840x2160.png",
+	"MilkyWay/contents/images/5120x2880.png", "OneStandsOut/contents/images/2560x1600.jpg",
+	"Opal/contents/images/3840x2160.png", "PastelHills/contents/images/3200x2000.jpg",
+	"Patak/contents/images/5120x2880.png", "Patak/contents/images_dark/3840x2160.png",
+	"Path/contents/images/2560x1600.jpg", "SafeLanding/contents/images/5120x2880.jpg",
+	"Shell/contents/images/5120x2880.jpg", "Volna/contents/images/5120x2880.jpg",
+	"summer_1am/contents/images/2560x1600.jpg",
+}
+
+var landscapeNegatives = []string{
+	"garching/garching-gl1.png", "garching/garching-gl2.png", "garching/garching-gl3.png",
+	"garching/garching-gl4.png", "garching/garching-ground3.png",
+	"grossmugl/grossmugl_leeberg_crop11.25_2048.png", "grossmugl/grossmugl_leeberg_illum_crop0_2048.png",
+	"guereins/guereinsb.png", "hurricane/hurricane1.png", "hurricane/hurricane2.png",
+	"hurricane/hurricane3.png", "hurricane/hurricane4.png", "hurricane/hurricane5.png",
+	"hurricane/hurricane6.png", "hurricane/hurricane7.png", "hurricane/hurricane8.png",
+	"hurricane/hurricaneb.png", "mars/mars.png", "moon/apollo17.png", "ocean/ocean9.png",
+	"trees/trees_512.png", "trees/trees_fog_512.png", "trees/trees_illum_512.png",
+}
+
+var marbleNegatives = []string{
+	"configure-cacheproxy.png", "configure-dateandtime.png", "configure-navigation.png",
+	"configure-plugins.png", "configure-routing.png", "configure-synchronization.png", "configure-view.png",
+	"download-region-1.png", "download-region-2.png", "download-region-3.png", "mapview-1.png",
+	"measure-1.png", "movie-1.png", "quick-1.png", "routing-1.png", "routing-2.png", "routing-3.png",
+	"routing-4.png", "routing-5.png", "routing-6.png", "search-1.png", "search-2.png",
+}
+
+var skycultureNegatives = []string{
+	"arabic_al-sufi/And.png", "arabic_al-sufi/Aql.png", "arabic_al-sufi/Aqr.png", "arabic_al-sufi/Arg.png",
+	"arabic_al-sufi/Ari.png", "arabic_al-sufi/Aur.png", "arabic_al-sufi/Boo.png", "arabic_al-sufi/CMa.png",
+	"arabic_al-sufi/CMi.png", "arabic_al-sufi/Cap.png", "arabic_al-sufi/Cas.png", "arabic_al-sufi/Cen.png",
+	"arabic_al-sufi/Cep.png", "arabic_al-sufi/Cet.png", "arabic_al-sufi/Cnc.png", "arabic_al-sufi/Cyg.png",
+	"arabic_al-sufi/Dol.png", "arabic_al-sufi/Dra.png", "arabic_al-sufi/Eri.png", "arabic_al-sufi/Gem.png",
+	"arabic_al-sufi/Her.png", "arabic_al-sufi/Hyd.png", "arabic_al-sufi/Leo.png", "arabic_al-sufi/Lyr.png",
+	"arabic_al-sufi/Oph.png", "arabic_al-sufi/Oph1.png", "arabic_al-sufi/Ori.png", "arabic_al-sufi/Peg.png",
+	"arabic_al-sufi/Per.png", "arabic_al-sufi/Psc.png", "arabic_al-sufi/Sco.png", "arabic_al-sufi/Sgr.png",
+	"arabic_al-sufi/Sufi_FishA.png", "arabic_al-sufi/Sufi_FishB.png", "arabic_al-sufi/Sufi_Horse.png",
+	"arabic_al-sufi/Tau.png", "arabic_al-sufi/UMa.png", "arabic_al-sufi/UMi.png", "arabic_al-sufi/Vir.png",
+	"boorong/berm.png", "boorong/bunya.png", "boorong/collenbit.png", "boorong/cwar.png",
+	"boorong/cwarepil.png", "boorong/djuit.png", "boorong/gellarlec.png", "boorong/karik.png",
+	"boorong/kourtchinl.png", "boorong/kourtchins.png", "boorong/kulkunbulla.png", "boorong/larnankurrk.png",
+	"boorong/marpeank.png", "boorong/mindi.png", "boorong/neilloan.png", "boorong/otchocut.png",
+	"boorong/purra.png", "boorong/tchingal.png", "boorong/totyarguil.png", "boorong/tourtbg.png",
+	"boorong/unurgun.png", "boorong/wanjel.png", "boorong/war.png", "boorong/warepil.png",
+	"boorong/weetkurrk.png", "boorong/won.png", "boorong/yerredkr.png", "boorong/yurree.png",
+	"maya/Stellarium_11.png", "maya/sdc.png",
 }

@@ -30,7 +30,10 @@ type Summary struct {
 	Misses    []*Result              `json:"misses"`
 	Failed    []*Result              `json:"failed_files,omitempty"`
 	NotMade   []string               `json:"variants_not_made,omitempty"`
-	Results   []*Result              `json:"results,omitempty"`
+	// Scale mode: the distractors, and every match of one.
+	Scale          *ScaleStats     `json:"scale,omitempty"`
+	DistractorHits []DistractorHit `json:"distractor_hits,omitempty"`
+	Results        []*Result       `json:"results,omitempty"`
 }
 
 // CorpusStats count the corpus.
@@ -75,6 +78,19 @@ func (r *Row) add(res *Result) {
 	}
 	r.Recall = ratio(r.Match, r.Files)
 	r.RecallPossible = ratio(r.MatchOrPossible, r.Files)
+}
+
+// DistractorHit is a checked file that got possible_match or match for a
+// distractor case (scale mode).
+type DistractorHit struct {
+	Query    string        `json:"query"`
+	File     string        `json:"file"`
+	Expected string        `json:"expected,omitempty"` // "" for a negative
+	Case     string        `json:"case"`
+	Verdict  rules.Verdict `json:"verdict"`
+	Distance int           `json:"distance"`
+	Frames   int           `json:"frames_matched"`
+	Origin   string        `json:"origin"`
 }
 
 // NegativeStats count false alarms.
@@ -133,6 +149,22 @@ func Summarise(run *Run, command string) *Summary {
 		s.Check[string(k)] = v
 	}
 	s.Negatives.ByCategory = map[string]int{}
+	if run.Scale != nil {
+		sc := *run.Scale
+		sc.Origins = nil
+		s.Scale = &sc
+		for _, res := range run.Results {
+			if res == nil {
+				continue
+			}
+			for _, m := range res.Matches {
+				if o, ok := run.Scale.Origins[m.Entry]; ok {
+					s.DistractorHits = append(s.DistractorHits, DistractorHit{Query: res.ID, File: res.File, Expected: res.Expected,
+						Case: m.Entry, Verdict: m.Verdict, Distance: m.Distance, Frames: m.FramesMatched, Origin: o})
+				}
+			}
+		}
+	}
 
 	rows := map[string]*Row{}
 	var order []string
@@ -332,6 +364,36 @@ func WriteMarkdown(w io.Writer, s *Summary, misses bool) {
 	rg := s.Register
 	p("\nRegistration: %d media (%.0f s of video) in %.1f s; %d frames, %d views, %d index entries; snapshot load %.2f s.\n\n",
 		rg.Media, rg.MediaSeconds, rg.Seconds, rg.Frames, rg.Views, rg.IndexEntries, rg.SnapshotSecs)
+	p("Loaded registry: %d cases, %d PDQ hashes in the index, %d frames with %d local-feature descriptors; the snapshot holds %.1f MiB of heap.\n\n",
+		rg.Cases, rg.IndexEntries, rg.LocalFrames, rg.LocalDescriptors, float64(rg.SnapshotHeap)/(1<<20))
+	if sc := s.Scale; sc != nil {
+		x := sc.Exclusions
+		p("### Scale registry\n\n")
+		p("Preloaded before the corpus: %d distractor photos and %d clips (%g s each) of real content from Debian packages (key %s): %d registered frames, %d views, %d PDQ hashes, %d frames with local features holding %d descriptors (%.1f MiB); %.1f MiB of heap for their snapshot alone; %.0f MB on disk; built in %.0f s.\n\n",
+			sc.Photos, sc.Clips, sc.ClipSeconds, sc.Key, sc.Frames, sc.Views, sc.Hashes, sc.LocalFrames, sc.Descriptors, float64(sc.LocalBytes)/(1<<20),
+			float64(sc.HeapBytes)/(1<<20), float64(sc.DBBytes)/1e6, sc.BuildSeconds)
+		p("Pool: %d pictures of at least %d px scanned; left out: %d that corpus media are made from, %d with the digest of such a file (copies elsewhere), %d in the directory of such a file (siblings), %d duplicates within the pool, %d within possible_distance of a corpus picture (PDQ, any rotation or mirroring), %d undecodable; %d kept.\n\n",
+			x.Scanned, scaleMinSide, x.InCorpus, x.SameDigest, x.Sibling, x.Duplicate, x.NearDuplicate, x.Undecodable, x.Kept)
+		for _, e := range x.Examples {
+			p("- left out: %s\n", e)
+		}
+		if len(x.Examples) > 0 {
+			p("\n")
+		}
+		if len(s.DistractorHits) == 0 {
+			p("No checked file got `match` or `possible_match` for a distractor.\n\n")
+		} else {
+			p("Checked files that got `match` or `possible_match` for a distractor:\n\n| file | expected | distractor | verdict | distance | frames | made from |\n|---|---|---|---|---:|---:|---|\n")
+			for _, h := range s.DistractorHits {
+				exp := h.Expected
+				if exp == "" {
+					exp = "(negative)"
+				}
+				p("| %s | %s | %s | %s | %d | %d | %s |\n", h.Query, exp, h.Case, h.Verdict, h.Distance, h.Frames, h.Origin)
+			}
+			p("\n")
+		}
+	}
 	p("| phase | wall s | |\n|---|---:|---|\n")
 	for _, t := range s.Timings {
 		p("| %s | %.1f | %s |\n", t.Phase, t.Seconds, t.Note)

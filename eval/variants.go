@@ -74,11 +74,14 @@ func MakeVariant(ctx context.Context, env *Env, r Recipe, it *Item) (*Query, err
 	return q, nil
 }
 
-// NegativeRecipes picks, for every third negative, one of the recipes
-// marked Negative that applies to its kind, in rotation; these transformed
-// negatives test that layouts (blurred backgrounds, app chrome, captions)
-// do not make unrelated media match.
-func NegativeRecipes(negs []*Item, recipes []Recipe) map[*Item]Recipe {
+// NegativeRecipes picks, for every negative (every third in a quick run),
+// one of the recipes marked Negative that applies to its kind, in
+// rotation; these transformed negatives test that layouts and templates
+// (blurred backgrounds, app chrome, captions, collage, duet, presenter,
+// screen photo) do not make unrelated media match: the templates' chrome
+// is the same as in the registered media's variants.
+func NegativeRecipes(negs []*Item, recipes []Recipe, every int) map[*Item]Recipe {
+	every = max(1, every)
 	out := map[*Item]Recipe{}
 	byKind := map[media.Kind][]Recipe{}
 	for _, r := range recipes {
@@ -93,7 +96,7 @@ func NegativeRecipes(negs []*Item, recipes []Recipe) map[*Item]Recipe {
 	}
 	next := map[media.Kind]int{}
 	for i, it := range negs {
-		if i%3 != 0 {
+		if i%every != 0 {
 			continue
 		}
 		rs := byKind[it.Kind]
