@@ -17,12 +17,12 @@ type Digest [sha256.Size]byte
 // proposals and their mirrors, turned views), some 2.5 KB, so 50,000 frames
 // (50,000 photos, or some 800 one-minute clips at the default 2 frames a
 // second) take at most about 125 MB. With the thorough query views each
-// frame also keeps its luminance for a crop search (up to 590 KB for a
+// frame also keeps its luminance for guided matching (up to 590 KB for a
 // still, 230 KB for a video frame), which the second bound holds to 256 MB:
 // a few hundred recent files.
 type CacheLimits struct {
 	Frames    int // frames held, over all files; 0: DefaultCacheFrames; < 0: no cache
-	LumaBytes int // luminance kept for crop search; 0: DefaultCacheLumaBytes
+	LumaBytes int // luminance kept for guided matching; 0: DefaultCacheLumaBytes
 }
 
 // The default cache bounds.

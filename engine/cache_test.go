@@ -59,8 +59,8 @@ func TestFPCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	}
 }
 
-// TestFPCacheBoundsLuminance: fingerprints that keep their luminance for a
-// crop search are also bounded by its bytes.
+// TestFPCacheBoundsLuminance: fingerprints that keep their luminance for
+// guided matching are also bounded by its bytes.
 func TestFPCacheBoundsLuminance(t *testing.T) {
 	still := fingerprint.FingerprintImage(testmedia.Picture(3, 640, 360), "png", views.QueryViews)
 	b := lumaBytes(still)

@@ -139,7 +139,7 @@ func TestCheckFileOnceForIdenticalContent(t *testing.T) {
 // its work, including a decode it abandoned, stops (no goroutine of it
 // is left) after at most cancelWork of CPU time; the content is not cached
 // unless its fingerprint was finished. The registry holds a picture, so
-// matching and the crop search run as well.
+// matching (with local features and guided PDQ) runs as well.
 //
 // The work is measured in the process's CPU time from the cancel until the
 // work stopped: the work looks at its context at most a few milliseconds

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -219,38 +218,6 @@ func (e *Engine) Fingerprint(ctx context.Context, path string, s fingerprint.Sam
 	return fp, err
 }
 
-// cropSearch looks for windows of the query's frames that are registered
-// pictures cropped off centre (match.CropSearch); when it finds any, it
-// hashes them in every frame that kept its luminance and evaluates again.
-// fp is not modified: it may be shared (the engine caches fingerprints).
-func (e *Engine) cropSearch(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fingerprint) (Report, bool, error) {
-	wins := match.CropSearch(ctx, snap, fp, match.ParamsFrom(e.cfg))
-	if err := ctx.Err(); err != nil {
-		return Report{}, false, err
-	}
-	if len(wins) == 0 {
-		return Report{}, false, nil
-	}
-	h := fingerprint.GetFrameHasher()
-	defer fingerprint.PutFrameHasher(h)
-	with := *fp
-	with.Frames = slices.Clone(fp.Frames)
-	for i := range with.Frames {
-		f := &with.Frames[i]
-		if f.Luma == nil {
-			continue
-		}
-		f.Views = slices.Clip(f.Views) // appending copies: the shared slice stays as it is
-		for _, w := range wins {
-			if hash, q := h.HashWindowTurned(f.Luma, w.Rect, w.Angle); q > 0 {
-				f.Views = append(f.Views, fingerprint.View{Name: "window", PDQ: hash, Quality: q})
-			}
-		}
-	}
-	rep, err := e.evaluate(ctx, snap, &with)
-	return rep, err == nil, err
-}
-
 // Evaluate matches a fingerprint against a snapshot and applies the policy
 // (EvaluateContext without a deadline).
 func (e *Engine) Evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) Report {
@@ -259,28 +226,9 @@ func (e *Engine) Evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) Rep
 }
 
 // EvaluateContext matches a fingerprint against a snapshot and applies the
-// policy. When nothing matches and the file was fingerprinted with query
-// views that kept their luminance (sampling.query_views: thorough), it also
-// searches the file for registered pictures cropped off centre. It stops
-// when ctx ends, with ctx's error.
+// policy. It stops when ctx ends, with ctx's error. fp is not modified: it
+// may be shared (the engine caches fingerprints).
 func (e *Engine) EvaluateContext(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fingerprint) (Report, error) {
-	rep, err := e.evaluate(ctx, snap, fp)
-	if err != nil {
-		return Report{}, err
-	}
-	if rep.Verdict != rules.Match {
-		again, ok, err := e.cropSearch(ctx, snap, fp)
-		if err != nil {
-			return Report{}, err
-		}
-		if ok && again.Verdict.Rank() > rep.Verdict.Rank() {
-			return again, nil
-		}
-	}
-	return rep, nil
-}
-
-func (e *Engine) evaluate(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fingerprint) (Report, error) {
 	rep := Report{Kind: fp.Kind, Duration: fp.Duration, Verdict: rules.NoMatch, Matches: []Match{},
 		FramesTruncated: fp.Truncated, CheckedUntil: fp.CheckedUntil}
 	q := match.NewQuery(fp, e.cfg.Thresholds.MinQuality)

@@ -216,8 +216,8 @@ func describe(r Report) string {
 
 // TestFastQueryViews: with sampling.query_views: fast the same registry
 // still recognises plain reposts, hashes no proposals, turned views or
-// luminance, and — without a crop search — misses the off-centre crops that
-// the thorough default matches.
+// luminance, and — without local features — misses the off-centre crops
+// that the thorough default matches.
 func TestFastQueryViews(t *testing.T) {
 	f := getFixture(t)
 	ctx := context.Background()
@@ -261,8 +261,8 @@ func TestFastQueryViews(t *testing.T) {
 	}
 }
 
-// TestEvaluateLeavesFingerprintAsItIs: the crop search adds its windows to
-// a copy, so a fingerprint shared between checks (the service caches them)
+// TestEvaluateLeavesFingerprintAsItIs: matching hashes more views of a
+// checked frame (guided views) on a copy, so a fingerprint shared between checks (the service caches them)
 // gives the same verdict each time and never grows.
 func TestEvaluateLeavesFingerprintAsItIs(t *testing.T) {
 	f := getFixture(t)

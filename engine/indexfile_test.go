@@ -97,7 +97,7 @@ func TestIndexFileSameReports(t *testing.T) {
 	}
 	matched := 0
 	// A clip and an excerpt of it (time alignment, segments), a still of
-	// the clip, the photo, a crop of it off centre (the crop search), a
+	// the clip, the photo, a crop of it off centre, a
 	// corner of it and of the clip (local features), the photo whole inside
 	// others (local features confirmed by guided PDQ), and a photo that
 	// matches nothing.

@@ -66,8 +66,8 @@ type RawSampling struct {
 	// times faster, with fewer frames as evidence.
 	QueryKeyframes bool `mapstructure:"query_keyframes"`
 	// QueryViews is how hard a checked file is searched: "thorough" adds
-	// rectangle proposals, turned and centre views, and a crop search
-	// when nothing matches; "fast" hashes the frame, its mirror and the
+	// rectangle proposals, turned and centre views, and local features
+	// (with guided PDQ); "fast" hashes the frame, its mirror and the
 	// picture found inside borders only.
 	QueryViews string `mapstructure:"query_views"`
 	// LocalFeatures computes local features on registered media and on

@@ -203,7 +203,7 @@ func FingerprintImageContext(ctx context.Context, img image.Image, format string
 		return fp, ctx.Err()
 	}
 	// One luminance grid serves the proposals (halved), the turned views
-	// and the windows of a crop search.
+	// and guided matching.
 	frames := []image.Image{img}
 	g := luma.New(img, views.GridSide)
 	l.Refine(frames)
@@ -211,7 +211,6 @@ func FingerprintImageContext(ctx context.Context, img image.Image, format string
 	if l.Proposals, err = picture.ProposeFromGrids(ctx, frames, []*luma.Grid{g.Shrink(picture.ProposalGridSide)}, picture.MaxProposals); err != nil {
 		return nil, err
 	}
-	fp.Regions = views.QueryRegions(l)
 	f, err := h.hashQuery(ctx, img, 0, l, g)
 	if err != nil {
 		return nil, err
@@ -391,7 +390,6 @@ func (sk *sink) decide(ctx context.Context) error {
 			if l.Proposals, err = picture.ProposeRectsContext(ctx, imgs, picture.MaxVideoProposals); err != nil {
 				return err
 			}
-			sk.dedup.out.Regions = views.QueryRegions(l) // starts for a crop search
 		}
 	}
 	sk.layout = &l

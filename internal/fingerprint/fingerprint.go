@@ -10,7 +10,6 @@ import (
 
 	"github.com/provcheck/provcheck/internal/luma"
 	"github.com/provcheck/provcheck/internal/media"
-	"github.com/provcheck/provcheck/internal/picture"
 	"github.com/provcheck/provcheck/internal/signal/pdq"
 )
 
@@ -60,8 +59,9 @@ type Frame struct {
 	// Signals are the values of the registered signal types other than
 	// PDQ (see package signal), of the whole frame.
 	Signals []Signal `json:"signals,omitempty"`
-	// Luma is the frame's luminance, kept for checks (see HashWindow);
-	// nil when not kept.
+	// Luma is the frame's luminance, kept for checks: guided matching
+	// warps it through a local match's transform (see HashWarped); nil
+	// when not kept.
 	Luma *luma.Grid `json:"-"`
 	// Local is the frame's local features (orb.Encode), on the frames
 	// sampled for them; nil on the others.
@@ -95,10 +95,6 @@ type Fingerprint struct {
 	Duration float64    `json:"duration_s"`
 	FPS      float64    `json:"fps,omitempty"`
 	Frames   []Frame    `json:"frames"`
-	// Regions are the parts of the frame (relative) hashed as views of a
-	// file checked with QueryViews — pictures found inside it and proposed
-	// rectangles — where a crop search starts too.
-	Regions []picture.Rect `json:"-"`
 	// Truncated is set when sampling stopped at Sampling.MaxFrames before
 	// the end of the clip; CheckedUntil is then where it stopped (seconds).
 	Truncated    bool    `json:"-"`

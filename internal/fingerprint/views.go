@@ -115,26 +115,6 @@ func (v View) Speculative() bool {
 // (230 KB each at the default frame size).
 const maxLumaFrames = 120
 
-// HashWindow hashes the part of the frame in r (relative coordinates; it
-// may reach past the frame by rounding, and is clamped), resampled from the
-// kept luminance.
-func (h *FrameHasher) HashWindow(l *luma.Grid, r picture.Rect) (pdq.Hash, int) {
-	return h.HashWindowTurned(l, r, 0)
-}
-
-// HashWindowTurned hashes window r of the frame turned by deg degrees about
-// its centre (the direction of the rotated views' angles): what a repost
-// tilted by -deg and then cropped shows of the original.
-func (h *FrameHasher) HashWindowTurned(l *luma.Grid, r picture.Rect, deg float64) (pdq.Hash, int) {
-	cw, ch := views.WindowSize(l, r)
-	if cw < pdq.MinDim || ch < pdq.MinDim {
-		return pdq.Hash{}, 0
-	}
-	buf := h.scratch(cw * ch)
-	views.Window(l, r, deg, buf, cw, ch)
-	return h.pdq.FromLuma(buf, cw, ch)
-}
-
 // HashWarped hashes the cw×ch picture views.Warped samples from l through
 // at (relative window coordinates to l's cells).
 func (h *FrameHasher) HashWarped(l *luma.Grid, cw, ch int, at func(u, v float64) (x, y float64)) (pdq.Hash, int) {

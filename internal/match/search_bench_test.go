@@ -24,9 +24,9 @@ func cpuTime() int64 {
 // BenchmarkSearchContext: the index searches of a check with a look at the
 // context between queries and between blocks of the linear pass
 // (index.SearchManyContext, with a live context), against the plain
-// search, on a million registered hashes in clips of near duplicates: the
-// coarse crop search's 140 windows at distance 84 (mostly left to the
-// linear scan), and 500 query hashes at 45.
+// search, on a million registered hashes in clips of near duplicates: 140
+// query hashes at distance 84 (mostly left to the linear scan), and 500 at
+// 45.
 //
 //	go test ./internal/match -run '^$' -bench SearchContext -benchtime 5x
 func BenchmarkSearchContext(b *testing.B) {

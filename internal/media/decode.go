@@ -206,7 +206,7 @@ func DecodeImageReduced(r io.ReadSeeker, lim Limits) (image.Image, ImageInfo, er
 // ReducedSide is the shorter side a reduced JPEG decode keeps at least
 // (when the image has it). PDQ filters every image down to 64×64 (from at
 // most 512×512), the layout, proposal and rotation grids are at most 512
-// on their long side and crop search works on 128 px, so more pixels than
+// on their long side and guided matching works on 128 px, so more pixels than
 // this buy little: a 1280×720 upload decoded at 1/2 hashes within 0–6 bits
 // (median 2) of its full decode, and 34 wallpapers of 0.1–18 MP within
 // 0–10 (median 2) of Meta's pdq-photo-hasher (README, Performance).

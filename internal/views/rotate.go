@@ -16,8 +16,7 @@ import (
 // a whole degree off cost 6–26 bits.
 
 // MaxTilt is the largest tilt (degrees, either way) a checked frame is
-// turned back by, in its turned views and in the crop search's turned
-// windows: more finds reposts tilted further, at the cost of hashes on
+// turned back by in its turned views: more finds reposts tilted further, at the cost of hashes on
 // every frame and of more chances for an unrelated picture to come near.
 const MaxTilt = 6.0
 
@@ -27,8 +26,8 @@ const MaxTilt = 6.0
 const RotationStep = 1.5
 
 // TiltLadder returns the angles from -MaxTilt to MaxTilt in steps of step,
-// with 0 when zero is set: the one ladder both the turned views and the
-// crop search take their angles from, each with its own step.
+// with 0 when zero is set: the one ladder turned views take their angles
+// from.
 func TiltLadder(step float64, zero bool) []float64 {
 	n := int(math.Round(MaxTilt / step))
 	var out []float64

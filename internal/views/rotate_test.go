@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// TestTiltLadder: the turned views' and the crop search's angles are
-// rungs of one ladder up to MaxTilt.
+// TestTiltLadder: the turned views' angles are the rungs of a ladder up
+// to MaxTilt.
 func TestTiltLadder(t *testing.T) {
 	if got, want := RotationAngles, []float64{-6, -4.5, -3, -1.5, 0, 1.5, 3, 4.5, 6}; !slices.Equal(got, want) {
 		t.Errorf("RotationAngles %v, want %v", got, want)

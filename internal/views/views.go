@@ -53,7 +53,7 @@ var cropViews = []struct {
 	{"crop16x9", 16.0 / 9, 0},
 	{"zoom90", 0, 0.9},
 	{"zoom80", 0, 0.8},
-	{"zoom70", 0, 0.7}, // inside crops of 85% anywhere (found by crop search)
+	{"zoom70", 0, 0.7}, // inside crops of 85% anywhere
 }
 
 // When a rectangle is worth a view of its own (worthView): a view is one
@@ -150,16 +150,6 @@ func Rects(set Set, l picture.Layout, w, h int) []Named {
 			hw, hh := (pic.X1-pic.X0)*fx/2, (pic.Y1-pic.Y0)*fy/2
 			out = append(out, Named{c.name, picture.Rect{X0: cx - hw, Y0: cy - hh, X1: cx + hw, Y1: cy + hh}})
 		}
-	}
-	return out
-}
-
-// QueryRegions returns the rectangles a checked frame with layout l is
-// hashed in (besides the whole frame).
-func QueryRegions(l picture.Layout) []picture.Rect {
-	var out []picture.Rect
-	for _, nr := range Rects(QueryViews, l, 1, 1) {
-		out = append(out, nr.R)
 	}
 	return out
 }
