@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -216,6 +217,23 @@ func (e *Engine) Fingerprint(ctx context.Context, path string, s fingerprint.Sam
 		return nil, timeoutError(e.cfg.Limits.Timeout)
 	}
 	return fp, err
+}
+
+// Hash fingerprints one file as Fingerprint does and computes, for the
+// hash command, the pHash and dHash of each of its frames: nothing else
+// computes them.
+func (e *Engine) Hash(ctx context.Context, path string, s fingerprint.Sampling) (*fingerprint.Fingerprint, []fingerprint.Small, error) {
+	sh := fingerprint.NewSmallHasher()
+	if on := s.OnFrame; on != nil {
+		s.OnFrame = func(img image.Image, t float64) { on(img, t); sh.Observe(img, t) }
+	} else {
+		s.OnFrame = sh.Observe
+	}
+	fp, err := e.Fingerprint(ctx, path, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	return fp, sh.For(fp.Frames), nil
 }
 
 // Evaluate matches a fingerprint against a snapshot and applies the policy

@@ -492,9 +492,9 @@ func (br *bundleReader) fingerprint(path string, fp *fingerprint.Fingerprint) er
 		case "frames":
 			fp.Frames = []fingerprint.Frame{}
 			return true, br.array(path, MaxFrames, func(_ int, path string) error {
-				var f fingerprint.Frame
+				var f bundleFrame
 				err := br.value(path, &f, maxFrameJSON)
-				fp.Frames = append(fp.Frames, f)
+				fp.Frames = append(fp.Frames, f.Frame)
 				return err
 			})
 		default:
@@ -504,4 +504,13 @@ func (br *bundleReader) fingerprint(path string, fp *fingerprint.Fingerprint) er
 		}
 		return true, br.value(path, v, maxFieldJSON)
 	})
+}
+
+// bundleFrame is a frame as bundles carry it. Bundles written before
+// registry schema 8 also give each frame its 64-bit "phash" and "dhash":
+// they are read and dropped, as the registry no longer stores them.
+type bundleFrame struct {
+	fingerprint.Frame
+	PHash json.RawMessage `json:"phash"`
+	DHash json.RawMessage `json:"dhash"`
 }

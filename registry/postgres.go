@@ -19,7 +19,7 @@ import (
 )
 
 // PGSchemaVersion is the PostgreSQL registry schema this build writes.
-const PGSchemaVersion = 5
+const PGSchemaVersion = 6
 
 // pgMigrations[i] brings a PostgreSQL registry from schema version i to
 // i+1. The tables mirror the SQLite schema; hashes are stored as bytes.
@@ -131,6 +131,9 @@ var pgMigrations = []string{
 		PRIMARY KEY (media_id, frame_seq)
 	);
 	ALTER TABLE stop_frames ADD COLUMN local BYTEA;`,
+	// 6: frames lose their 64-bit pHash and dHash, which never took part
+	// in matching (as SQLite schema 8).
+	`ALTER TABLE frames DROP COLUMN phash, DROP COLUMN dhash;`,
 }
 
 // nilIfEmpty stores an empty byte slice as NULL.
@@ -472,7 +475,7 @@ func pgInsertMedia(ctx context.Context, tx pgx.Tx, caseID string, seq int, m Med
 	frames := make([][]any, 0, len(fp.Frames))
 	var views, signals, locals [][]any
 	for i, f := range fp.Frames {
-		frames = append(frames, []any{id, i, f.T, hashBytes(f.PDQ), f.Quality, int64(f.PHash), int64(f.DHash)})
+		frames = append(frames, []any{id, i, f.T, hashBytes(f.PDQ), f.Quality})
 		if len(f.Local) > 0 {
 			locals = append(locals, []any{id, i, f.Local})
 		}
@@ -483,7 +486,7 @@ func pgInsertMedia(ctx context.Context, tx pgx.Tx, caseID string, seq int, m Med
 			signals = append(signals, []any{id, i, sv.Type, sv.Version, sv.Value, sv.Quality})
 		}
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"frames"}, []string{"media_id", "seq", "t", "pdq", "quality", "phash", "dhash"}, pgx.CopyFromRows(frames)); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"frames"}, []string{"media_id", "seq", "t", "pdq", "quality"}, pgx.CopyFromRows(frames)); err != nil {
 		return err
 	}
 	if len(views) > 0 {
@@ -666,15 +669,15 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 	if where != "" {
 		mediaFilter = " WHERE media_id IN (SELECT id FROM media" + caseFilter + ")"
 	}
-	rows, err = tx.Query(ctx, `SELECT media_id, t, pdq, quality, phash, dhash FROM frames`+mediaFilter+` ORDER BY media_id, seq`, args...)
+	rows, err = tx.Query(ctx, `SELECT media_id, t, pdq, quality FROM frames`+mediaFilter+` ORDER BY media_id, seq`, args...)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var mid, ph, dh int64
+		var mid int64
 		var f fingerprint.Frame
 		var p []byte
-		if err := rows.Scan(&mid, &f.T, &p, &f.Quality, &ph, &dh); err != nil {
+		if err := rows.Scan(&mid, &f.T, &p, &f.Quality); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -682,7 +685,6 @@ func pgLoadIDs(ctx context.Context, tx pgx.Tx, id string, ids []string, withFram
 			rows.Close()
 			return nil, fmt.Errorf("media %d: %w", mid, err)
 		}
-		f.PHash, f.DHash = fingerprint.Hash64(ph), fingerprint.Hash64(dh)
 		if at, ok := mediaPos[mid]; ok {
 			fr := &cases[at.c].Media[at.m].Fingerprint.Frames
 			*fr = append(*fr, f)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"os"
@@ -31,7 +32,7 @@ func testMedia(r *rand.Rand, name string, frames int) Media {
 		fp = fingerprint.Fingerprint{Kind: media.KindImage, Format: "jpeg", Width: 800, Height: 600}
 	}
 	for i := 0; i < frames; i++ {
-		f := fingerprint.Frame{T: float64(i) / 5, PDQ: randHash(r), Quality: 80 + i%20, PHash: fingerprint.Hash64(r.Uint64()), DHash: fingerprint.Hash64(r.Uint64())}
+		f := fingerprint.Frame{T: float64(i) / 5, PDQ: randHash(r), Quality: 80 + i%20}
 		if i%2 == 0 {
 			f.Views = []fingerprint.View{{Name: "zoom90", PDQ: randHash(r), Quality: 70}, {Name: "crop1x1", PDQ: randHash(r), Quality: 65}}
 		}
@@ -393,9 +394,10 @@ func TestMigrationFromSchema1(t *testing.T) {
 }
 
 // TestMigrationToSchema6 opens a registry written at schema version 5 (no
-// signals table, no fingerprint versions), with one medium fingerprinted
-// with the zoom70 view and one without, and checks that nothing is lost and
-// each medium gets the version its views show.
+// signals table, no fingerprint versions, frames with pHash and dHash),
+// with one medium fingerprinted with the zoom70 view and one without, and
+// checks that nothing is lost and each medium gets the version its views
+// show.
 func TestMigrationToSchema6(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "v5.db")
@@ -450,9 +452,15 @@ func TestMigrationToSchema6(t *testing.T) {
 	if a.Version != "pdq/1 views/2" || b.Version != "pdq/1 views/1" {
 		t.Errorf("versions %q, %q; want pdq/1 views/2 (has zoom70) and pdq/1 views/1", a.Version, b.Version)
 	}
-	if len(a.Fingerprint.Frames) != 1 || len(a.Fingerprint.Frames[0].Views) != 2 || a.Fingerprint.Frames[0].PHash != 0xff ||
-		len(b.Fingerprint.Frames) != 2 || len(b.Fingerprint.Frames[0].Views) != 1 || b.Fingerprint.Frames[1].Quality != 70 {
+	if len(a.Fingerprint.Frames) != 1 || len(a.Fingerprint.Frames[0].Views) != 2 || a.Fingerprint.Frames[0].PDQ.String() != strings.Repeat("1", 64) ||
+		a.Fingerprint.Frames[0].Quality != 90 || a.Fingerprint.Frames[0].Views[1].Quality != 87 ||
+		len(b.Fingerprint.Frames) != 2 || len(b.Fingerprint.Frames[0].Views) != 1 || b.Fingerprint.Frames[1].Quality != 70 ||
+		b.Fingerprint.Frames[1].T != 0.2 || b.Fingerprint.Frames[1].PDQ.String() != strings.Repeat("3", 64) {
 		t.Errorf("fingerprints changed in migration: %+v %+v", a.Fingerprint, b.Fingerprint)
+	}
+	// Their pHash and dHash are dropped with their columns (schema 8).
+	if sqliteHasColumn(t, s, "frames", "phash") || sqliteHasColumn(t, s, "frames", "dhash") {
+		t.Error("frames keep their pHash and dHash columns")
 	}
 	list, err := s.List(ctx)
 	if err != nil || len(list) != 1 || !reflect.DeepEqual(list[0].Versions, []string{"pdq/1 views/1", "pdq/1 views/2"}) {
@@ -521,5 +529,91 @@ func testOldBundleImports(t *testing.T, open func(*testing.T) Store) {
 	list, err := s.List(ctx)
 	if err != nil || len(list) != 2 || !reflect.DeepEqual(list[0].Versions, []string{"pdq/1 toy/3 views/2"}) {
 		t.Errorf("list: %+v %v", list, err)
+	}
+}
+
+// TestBundleWithSmallHashesImports: a bundle exported before frames lost
+// their pHash and dHash (testdata/old-small-hashes.json, written by that
+// version) imports on both backends with every frame's time, PDQ hash,
+// quality and views; bundles exported now carry no pHash or dHash.
+func TestBundleWithSmallHashesImports(t *testing.T) {
+	forEachStore(t, testBundleWithSmallHashesImports)
+}
+
+func testBundleWithSmallHashesImports(t *testing.T, open func(*testing.T) Store) {
+	ctx := context.Background()
+	raw, err := os.ReadFile(filepath.Join("testdata", "old-small-hashes.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte(`"phash"`)) || !bytes.Contains(raw, []byte(`"dhash"`)) {
+		t.Fatal("the old bundle should carry pHash and dHash")
+	}
+	// What the old bundle says of its frames, read without provcheck's types.
+	var old struct {
+		Cases []struct {
+			Media []struct {
+				Fingerprint struct {
+					Frames []struct {
+						T       float64 `json:"t"`
+						PDQ     string  `json:"pdq"`
+						Quality int     `json:"quality"`
+						Views   []struct {
+							Name string `json:"name"`
+							PDQ  string `json:"pdq"`
+						} `json:"views"`
+					} `json:"frames"`
+				} `json:"fingerprint"`
+			} `json:"media"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(raw, &old); err != nil {
+		t.Fatal(err)
+	}
+	b, err := ReadBundle(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("old bundle: %v", err)
+	}
+	s := open(t)
+	if err := s.ImportBundle(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, "old-small-hashes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := 0
+	for i, m := range old.Cases[0].Media {
+		gf := got.Media[i].Fingerprint.Frames
+		if len(gf) != len(m.Fingerprint.Frames) {
+			t.Fatalf("medium %d: %d frames, bundle has %d", i, len(gf), len(m.Fingerprint.Frames))
+		}
+		for j, f := range m.Fingerprint.Frames {
+			g := gf[j]
+			if g.T != f.T || g.PDQ.String() != f.PDQ || g.Quality != f.Quality || len(g.Views) != len(f.Views) {
+				t.Errorf("medium %d frame %d: %+v, bundle %+v", i, j, g, f)
+				continue
+			}
+			for k, v := range f.Views {
+				if g.Views[k].Name != v.Name || g.Views[k].PDQ.String() != v.PDQ {
+					t.Errorf("medium %d frame %d view %d: %+v, bundle %+v", i, j, k, g.Views[k], v)
+				}
+			}
+			frames++
+		}
+	}
+	if frames != 4 {
+		t.Errorf("%d frames compared, want 4", frames)
+	}
+	all, err := s.All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := NewBundle(all, time.Now()).WriteJSON(&out); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(out.Bytes(), []byte(`"phash"`)) || bytes.Contains(out.Bytes(), []byte(`"dhash"`)) {
+		t.Error("an exported bundle carries pHash or dHash")
 	}
 }

@@ -18,7 +18,7 @@ import (
 )
 
 // SchemaVersion is the registry schema this build writes.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // migrations[i] brings a registry from schema version i to i+1.
 var migrations = []string{
@@ -134,6 +134,11 @@ var migrations = []string{
 		PRIMARY KEY (media_id, frame_seq)
 	) WITHOUT ROWID;
 	ALTER TABLE stop_frames ADD COLUMN local BLOB;`,
+	// 8: frames lose their 64-bit pHash and dHash, which never took part
+	// in matching (the hash command computes them itself). SQLite rewrites
+	// the table; the pages freed are reused by later writes.
+	`ALTER TABLE frames DROP COLUMN phash;
+	ALTER TABLE frames DROP COLUMN dhash;`,
 }
 
 // SQLite is the embedded registry: one file, WAL journal, pure Go driver.
@@ -411,7 +416,7 @@ func insertMedia(ctx context.Context, tx *sql.Tx, caseID string, seq int, m Medi
 	if err != nil {
 		return err
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO frames (media_id, seq, t, pdq, quality, phash, dhash) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO frames (media_id, seq, t, pdq, quality) VALUES (?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -435,7 +440,7 @@ func insertMedia(ctx context.Context, tx *sql.Tx, caseID string, seq int, m Medi
 	}
 	defer lstmt.Close()
 	for i, f := range fp.Frames {
-		if _, err := stmt.ExecContext(ctx, id, i, f.T, f.PDQ.String(), f.Quality, f.PHash.String(), f.DHash.String()); err != nil {
+		if _, err := stmt.ExecContext(ctx, id, i, f.T, f.PDQ.String(), f.Quality); err != nil {
 			return err
 		}
 		if len(f.Local) > 0 {
@@ -583,7 +588,7 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 	if id != "" {
 		frameFilter = " WHERE media_id IN (SELECT id FROM media WHERE case_id = ?)"
 	}
-	rows, err = q.QueryContext(ctx, `SELECT media_id, t, pdq, quality, phash, dhash FROM frames`+frameFilter+` ORDER BY media_id, seq`, args...)
+	rows, err = q.QueryContext(ctx, `SELECT media_id, t, pdq, quality FROM frames`+frameFilter+` ORDER BY media_id, seq`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -591,18 +596,12 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 	for rows.Next() {
 		var mid int64
 		var f fingerprint.Frame
-		var p, ph, dh string
-		if err := rows.Scan(&mid, &f.T, &p, &f.Quality, &ph, &dh); err != nil {
+		var p string
+		if err := rows.Scan(&mid, &f.T, &p, &f.Quality); err != nil {
 			return nil, err
 		}
 		if f.PDQ, err = pdq.Parse(p); err != nil {
 			return nil, fmt.Errorf("media %d: %w", mid, err)
-		}
-		if f.PHash, err = fingerprint.ParseHash64(ph); err != nil {
-			return nil, fmt.Errorf("media %d: phash: %w", mid, err)
-		}
-		if f.DHash, err = fingerprint.ParseHash64(dh); err != nil {
-			return nil, fmt.Errorf("media %d: dhash: %w", mid, err)
 		}
 		if at, ok := mediaPos[mid]; ok {
 			fr := &cases[at.c].Media[at.m].Fingerprint.Frames

@@ -249,8 +249,7 @@ func syntheticCases(n int, videos float64, seed uint64) []registry.Case {
 			frames = int(fp.Duration * 5)
 		}
 		for f := range frames {
-			fr := fingerprint.Frame{T: float64(f) / 5, PDQ: hash(), Quality: 60 + r.IntN(41),
-				PHash: fingerprint.Hash64(r.Uint64()), DHash: fingerprint.Hash64(r.Uint64())}
+			fr := fingerprint.Frame{T: float64(f) / 5, PDQ: hash(), Quality: 60 + r.IntN(41)}
 			for _, v := range views {
 				fr.Views = append(fr.Views, fingerprint.View{Name: v, PDQ: hash(), Quality: 60 + r.IntN(41)})
 			}

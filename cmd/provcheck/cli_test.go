@@ -306,6 +306,13 @@ func TestHashCommand(t *testing.T) {
 			t.Errorf("frame lacks %q", k)
 		}
 	}
+	// hash computes pHash and dHash itself, for every frame it prints.
+	for i, f := range frames {
+		f := f.(map[string]any)
+		if f["phash"] == "0000000000000000" || f["dhash"] == "0000000000000000" {
+			t.Errorf("frame %d: no pHash or dHash: %v", i, f)
+		}
+	}
 	if _, ok := bad["error"]; !ok {
 		t.Errorf("bad file: %v", bad)
 	}

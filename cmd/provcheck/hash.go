@@ -69,8 +69,8 @@ to stderr only, never into the hash output.`,
 			p := scan.Pipeline[string, report.HashResult]{
 				Workers: runtime.NumCPU(), Ordered: true,
 				Work: func(ctx context.Context, file string) (report.HashResult, error) {
-					fp, err := e.Fingerprint(ctx, file, sampling)
-					return report.HashResult{File: file, FP: fp, Err: err}, nil
+					fp, small, err := e.Hash(ctx, file, sampling)
+					return report.HashResult{File: file, FP: fp, Small: small, Err: err}, nil
 				},
 				Emit: func(_ string, r report.HashResult) error {
 					if r.Err != nil {

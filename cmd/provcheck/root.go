@@ -48,10 +48,10 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "provcheck",
 		Short: "Recognise known debunked viral images and videos",
-		Long: `provcheck fingerprints images and video frames with perceptual hashes (PDQ,
-pHash, dHash), matches them against a registry of known debunked media, and
-reports the linked fact-checks: who debunked it, the rating, the link, and
-which part of the clip matched.`,
+		Long: `provcheck fingerprints images and video frames with perceptual hashes (PDQ)
+and local features, matches them against a registry of known debunked media,
+and reports the linked fact-checks: who debunked it, the rating, the link,
+and which part of the clip matched.`,
 		Version:           buildinfo.Get().String(),
 		SilenceErrors:     true,
 		SilenceUsage:      true,

@@ -1,7 +1,7 @@
 // Package fingerprint turns images and videos into fingerprints: it samples
 // the frames the media package decodes, finds the picture in them (package
 // picture), and hashes each frame and its views (package views) with PDQ and
-// pHash/dHash.
+// the other registered signal types.
 package fingerprint
 
 import (
@@ -13,8 +13,8 @@ import (
 	"github.com/provcheck/provcheck/internal/signal/pdq"
 )
 
-// Hash64 is a 64-bit perceptual hash (pHash or dHash). It marshals as 16 hex
-// digits.
+// Hash64 is a 64-bit perceptual hash (pHash or dHash, see SmallHasher). It
+// marshals as 16 hex digits.
 type Hash64 uint64
 
 // String returns the 16-digit hex form.
@@ -46,15 +46,13 @@ func ParseHash64(s string) (Hash64, error) {
 }
 
 // Frame is the fingerprint of one picture: a still image, or one sampled
-// video frame at time T (seconds from the start). PDQ and the 64-bit hashes
-// are of the whole frame; Views, when asked for, hash parts or mirror
-// images of it (see ViewSet).
+// video frame at time T (seconds from the start). PDQ is of the whole
+// frame; Views, when asked for, hash parts or mirror images of it (see
+// views.Set).
 type Frame struct {
 	T       float64  `json:"t"`
 	PDQ     pdq.Hash `json:"pdq"`
 	Quality int      `json:"quality"`
-	PHash   Hash64   `json:"phash"`
-	DHash   Hash64   `json:"dhash"`
 	Views   []View   `json:"views,omitempty"`
 	// Signals are the values of the registered signal types other than
 	// PDQ (see package signal), of the whole frame.

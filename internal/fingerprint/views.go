@@ -54,7 +54,6 @@ func (h *FrameHasher) hashQuery(ctx context.Context, img image.Image, t float64,
 	if q == 0 && f.PDQ.IsZero() {
 		return f, ctx.Err()
 	}
-	h.smallHashes(&f)
 	f.Views = append(f.Views, View{Name: "mirror", PDQ: mirror, Quality: q})
 	b := img.Bounds()
 	for _, nr := range views.Rects(views.QueryViews, l, b.Dx(), b.Dy()) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/provcheck/provcheck/internal/fingerprint"
 	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/internal/vpdq"
 )
 
@@ -15,21 +16,45 @@ import (
 type HashResult struct {
 	File string
 	FP   *fingerprint.Fingerprint
-	Err  error
+	// Small are the pHash and dHash of FP's frames, one for each frame
+	// (engine.Hash); zeros where missing.
+	Small []fingerprint.Small
+	Err   error
+}
+
+// small is the pHash and dHash of frame i.
+func (h HashResult) small(i int) fingerprint.Small {
+	if i < len(h.Small) {
+		return h.Small[i]
+	}
+	return fingerprint.Small{}
+}
+
+// hashFrame is the JSON form of one frame: its fingerprint with the small
+// hashes after the quality, where frames always had them.
+type hashFrame struct {
+	T       float64              `json:"t"`
+	PDQ     pdq.Hash             `json:"pdq"`
+	Quality int                  `json:"quality"`
+	PHash   fingerprint.Hash64   `json:"phash"`
+	DHash   fingerprint.Hash64   `json:"dhash"`
+	Views   []fingerprint.View   `json:"views,omitempty"`
+	Signals []fingerprint.Signal `json:"signals,omitempty"`
+	Local   []byte               `json:"local,omitempty"`
 }
 
 // hashJSON is the stable JSON form of a HashResult.
 type hashJSON struct {
-	File     string              `json:"file"`
-	Kind     media.Kind          `json:"kind,omitempty"`
-	Format   string              `json:"format,omitempty"`
-	Codec    string              `json:"codec,omitempty"`
-	Width    int                 `json:"width,omitempty"`
-	Height   int                 `json:"height,omitempty"`
-	Duration *float64            `json:"duration_s,omitempty"`
-	FPS      float64             `json:"fps,omitempty"`
-	Frames   []fingerprint.Frame `json:"frames,omitempty"`
-	Error    string              `json:"error,omitempty"`
+	File     string      `json:"file"`
+	Kind     media.Kind  `json:"kind,omitempty"`
+	Format   string      `json:"format,omitempty"`
+	Codec    string      `json:"codec,omitempty"`
+	Width    int         `json:"width,omitempty"`
+	Height   int         `json:"height,omitempty"`
+	Duration *float64    `json:"duration_s,omitempty"`
+	FPS      float64     `json:"fps,omitempty"`
+	Frames   []hashFrame `json:"frames,omitempty"`
+	Error    string      `json:"error,omitempty"`
 }
 
 // MarshalJSON writes {"file", "kind", "width", "height", "duration_s",
@@ -40,9 +65,11 @@ func (h HashResult) MarshalJSON() ([]byte, error) {
 	}
 	fp := h.FP
 	d := fp.Duration
-	frames := fp.Frames
-	if frames == nil {
-		frames = []fingerprint.Frame{}
+	frames := make([]hashFrame, len(fp.Frames))
+	for i, f := range fp.Frames {
+		sm := h.small(i)
+		frames[i] = hashFrame{T: f.T, PDQ: f.PDQ, Quality: f.Quality, PHash: sm.PHash, DHash: sm.DHash,
+			Views: f.Views, Signals: f.Signals, Local: f.Local}
 	}
 	return json.Marshal(hashJSON{File: h.File, Kind: fp.Kind, Format: fp.Format, Codec: fp.Codec,
 		Width: fp.Width, Height: fp.Height, Duration: &d, FPS: fp.FPS, Frames: frames})
@@ -96,8 +123,9 @@ func hashText(r HashResult) string {
 	} else {
 		fmt.Fprintf(&b, "%s: image %s %dx%d\n", r.File, fp.Format, fp.Width, fp.Height)
 	}
-	for _, f := range fp.Frames {
-		fmt.Fprintf(&b, "  %8.3f  pdq %s  q %3d  phash %s  dhash %s\n", f.T, f.PDQ, f.Quality, f.PHash, f.DHash)
+	for i, f := range fp.Frames {
+		sm := r.small(i)
+		fmt.Fprintf(&b, "  %8.3f  pdq %s  q %3d  phash %s  dhash %s\n", f.T, f.PDQ, f.Quality, sm.PHash, sm.DHash)
 	}
 	return b.String()
 }

@@ -142,12 +142,14 @@ func hashResults() []HashResult {
 	h2, _ := pdq.Parse("d8f8f0cee0f4a84f0e370222038f67f0b36e2ed596623e1d33e6339c4e9c9b22")
 	return []HashResult{
 		{File: "photo.jpg", FP: &fingerprint.Fingerprint{Kind: media.KindImage, Format: "jpeg", Width: 1600, Height: 1004,
-			Frames: []fingerprint.Frame{{T: 0, PDQ: h1, Quality: 100, PHash: 0xc3d1e0f0a0b0c0d0, DHash: 0x0f0e0d0c0b0a0908}}}},
+			Frames: []fingerprint.Frame{{T: 0, PDQ: h1, Quality: 100}}},
+			Small: []fingerprint.Small{{PHash: 0xc3d1e0f0a0b0c0d0, DHash: 0x0f0e0d0c0b0a0908}}},
 		{File: "clip.mp4", FP: &fingerprint.Fingerprint{Kind: media.KindVideo, Format: "mov,mp4,m4a,3gp,3g2,mj2", Codec: "h264", Width: 640, Height: 360,
 			Duration: 12, FPS: 25, Frames: []fingerprint.Frame{
-				{T: 0, PDQ: h1, Quality: 98, PHash: 1, DHash: 2},
-				{T: 0.52, PDQ: h2, Quality: 91, PHash: 3, DHash: 4},
-			}}},
+				{T: 0, PDQ: h1, Quality: 98},
+				{T: 0.52, PDQ: h2, Quality: 91},
+			}},
+			Small: []fingerprint.Small{{PHash: 1, DHash: 2}, {PHash: 3, DHash: 4}}},
 		{File: "-not-an-option.bin", Err: errors.New("not an image or video (looks like text)")},
 	}
 }

@@ -123,7 +123,6 @@ func FromFingerprint(fp *fingerprint.Fingerprint) []Feature {
 
 // Fingerprint makes a video fingerprint of features: the frame rate from
 // frame numbers and timestamps, the duration to one frame past the last.
-// pHash and dHash are not in vPDQ and stay zero; they never decide a match.
 func Fingerprint(features []Feature) fingerprint.Fingerprint {
 	fp := fingerprint.Fingerprint{Kind: media.KindVideo, Format: "vpdq"}
 	for _, f := range features {
