@@ -15,7 +15,7 @@ var stagePackages = []string{
 	"internal/signal", "internal/fingerprint", "internal/index", "internal/match",
 }
 
-// TestFrontEndsGoThroughTheEngine: the batch scanner and the HTTP service
+// TestFrontEndsGoThroughTheEngine: the batch walker and the HTTP service
 // import none of the stages below the engine (decoding, finding the
 // picture, views, signals, fingerprinting, the index, matching), and with
 // the engine taken out of the import graph they cannot reach the index or
@@ -25,7 +25,7 @@ func TestFrontEndsGoThroughTheEngine(t *testing.T) {
 		t.Skip("go not in PATH")
 	}
 	out, err := exec.Command("go", "list", "-deps", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`,
-		module+"scan", module+"server").Output()
+		module+"batch", module+"server").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
@@ -42,7 +42,7 @@ func TestFrontEndsGoThroughTheEngine(t *testing.T) {
 		}
 		return false
 	}
-	for _, front := range []string{"scan", "server"} {
+	for _, front := range []string{"batch", "server"} {
 		pkg := module + front
 		if _, ok := imports[pkg]; !ok {
 			t.Fatalf("%s not listed", pkg)

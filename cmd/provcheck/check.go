@@ -10,9 +10,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/provcheck/provcheck/batch"
 	"github.com/provcheck/provcheck/engine"
 	"github.com/provcheck/provcheck/internal/report"
-	"github.com/provcheck/provcheck/scan"
 	"github.com/spf13/cobra"
 )
 
@@ -62,7 +62,7 @@ limits.max_file_size bytes). --quiet prints nothing: the exit code tells
 			failed, tripped := 0, false
 			// Files are checked in parallel, one per CPU, and reported in
 			// the order given; "-" is the file on standard input.
-			p := scan.Pipeline[string, engine.Report]{
+			p := batch.Pipeline[string, engine.Report]{
 				Workers: runtime.NumCPU(), Ordered: true,
 				Work: func(ctx context.Context, file string) (engine.Report, error) {
 					var rep engine.Report

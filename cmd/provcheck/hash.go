@@ -11,9 +11,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/provcheck/provcheck/batch"
 	"github.com/provcheck/provcheck/internal/report"
 	"github.com/provcheck/provcheck/internal/views"
-	"github.com/provcheck/provcheck/scan"
 	"github.com/spf13/cobra"
 )
 
@@ -66,7 +66,7 @@ to stderr only, never into the hash output.`,
 			// Files are fingerprinted in parallel, one per CPU, and
 			// printed (or written to -o DIR) in the order given.
 			used := map[string]bool{}
-			p := scan.Pipeline[string, report.HashResult]{
+			p := batch.Pipeline[string, report.HashResult]{
 				Workers: runtime.NumCPU(), Ordered: true,
 				Work: func(ctx context.Context, file string) (report.HashResult, error) {
 					fp, small, err := e.Hash(ctx, file, sampling)

@@ -8,8 +8,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/provcheck/provcheck/batch"
 	"github.com/provcheck/provcheck/internal/report"
-	"github.com/provcheck/provcheck/scan"
 	"github.com/spf13/cobra"
 )
 
@@ -117,7 +117,7 @@ files could not be checked, or the scan was interrupted.`,
 				}
 			}()
 
-			opt := scan.Options{
+			opt := batch.Options{
 				Paths: paths, Stdin: a.stdin, NulSep: nulSep,
 				Workers: workers, Ordered: ordered,
 				Format: f, OutputFile: outFile, Out: cmd.OutOrStdout(), Resume: resume,
@@ -130,7 +130,7 @@ files could not be checked, or the scan was interrupted.`,
 			if showProgress {
 				opt.Progress = errf
 			}
-			sum, err := scan.Run(ctx, e, opt)
+			sum, err := batch.Run(ctx, e, opt)
 			if err != nil {
 				return usageErr(err)
 			}

@@ -1,10 +1,11 @@
-// Package scan checks many files at once, for moderators running provcheck
-// over thousands of uploads in a pipeline: it walks files and directories
-// (or a list of paths on standard input), checks each file with the
-// engine on a bounded pool of workers, writes one line per file (the check
-// report as JSON, or a csv row) through a single writer, fingerprints
-// identical files once, and can resume a run that was interrupted.
-package scan
+// Package batch checks many files at once, the stage behind `provcheck
+// scan`, for moderators running provcheck over thousands of uploads in a
+// pipeline: it walks files and directories (or a list of paths on standard
+// input), checks each file with the engine on a bounded pool of workers,
+// writes one line per file (the check report as JSON, or a csv row)
+// through a single writer, fingerprints identical files once, and can
+// resume a run that was interrupted.
+package batch
 
 import (
 	"bytes"

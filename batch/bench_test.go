@@ -1,4 +1,4 @@
-package scan
+package batch
 
 import (
 	"context"
@@ -33,7 +33,7 @@ import (
 // command once per file, one after the other, on the first files of the
 // same directory, and reports that rate and the ratio:
 //
-//	go test ./scan -run '^$' -bench Batch -benchtime 1x -timeout 60m
+//	go test ./batch -run '^$' -bench Batch -benchtime 1x -timeout 60m
 //
 // PROVCHECK_SAMPLING_QUERY_VIEWS=fast measures the fast query views.
 const (

@@ -1,4 +1,4 @@
-package scan
+package batch
 
 import (
 	"bytes"
@@ -26,10 +26,10 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./scan -run %s -update to create it)", err, t.Name())
+		t.Fatalf("%v (run go test ./batch -run %s -update to create it)", err, t.Name())
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test ./scan -run %s -update rewrites it after review)\ngot:\n%s\nwant:\n%s", path, t.Name(), got, want)
+		t.Errorf("%s differs (go test ./batch -run %s -update rewrites it after review)\ngot:\n%s\nwant:\n%s", path, t.Name(), got, want)
 	}
 }
 

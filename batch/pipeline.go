@@ -1,4 +1,4 @@
-package scan
+package batch
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 // ErrDrop, returned by a Pipeline's Work function, drops the item: nothing
 // is emitted for it and the run goes on.
-var ErrDrop = errors.New("scan: item dropped")
+var ErrDrop = errors.New("batch: item dropped")
 
 // Pipeline runs Work on a stream of items with a fixed number of workers and
 // hands every result to Emit, always from the goroutine that called Run, so
