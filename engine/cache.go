@@ -56,9 +56,9 @@ type cacheEntry struct {
 	key  Digest
 	done chan struct{}
 	// Set before done is closed, then read only.
-	fp        *fingerprint.Fingerprint // shared, never modified; nil when err is set
-	err       error                    // what is wrong with the file
-	abandoned bool                     // cut short: waiters must claim again
+	fp        *fingerprint.Query // shared, never modified; nil when err is set
+	err       error              // what is wrong with the file
+	abandoned bool               // cut short: waiters must claim again
 	// Guarded by the cache's mutex.
 	rep    Report
 	repGen int64
@@ -77,18 +77,12 @@ func newFPCache(l CacheLimits) *fpCache {
 	return &fpCache{maxFrames: l.Frames, maxBytes: l.LumaBytes, order: list.New(), m: map[Digest]*cacheEntry{}}
 }
 
-// lumaBytes is the luminance kept by fp's frames.
-func lumaBytes(fp *fingerprint.Fingerprint) int {
-	n := 0
+// lumaBytes is the luminance kept with fp's frames.
+func lumaBytes(fp *fingerprint.Query) int {
 	if fp == nil {
 		return 0
 	}
-	for _, f := range fp.Frames {
-		if f.Luma != nil {
-			n += f.Luma.Bytes()
-		}
-	}
-	return n
+	return fp.LumaBytes()
 }
 
 // claim returns the entry for key and whether the caller must fill it
@@ -118,7 +112,7 @@ func (c *fpCache) claim(key Digest) (e *cacheEntry, leader bool) {
 
 // finish records what the leader of e found, keeps it if it fits the
 // bounds, and wakes the waiters.
-func (c *fpCache) finish(e *cacheEntry, fp *fingerprint.Fingerprint, err error, keep bool) {
+func (c *fpCache) finish(e *cacheEntry, fp *fingerprint.Query, err error, keep bool) {
 	e.fp, e.err = fp, err
 	n, b := 1, lumaBytes(fp)
 	if fp != nil {

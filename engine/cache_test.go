@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
 	"testing"
 
@@ -12,13 +13,13 @@ import (
 
 // put and get drive the cache as CheckFile does: the first claim of a
 // content fills it, later claims find it.
-func put(c *fpCache, d Digest, fp *fingerprint.Fingerprint) {
+func put(c *fpCache, d Digest, fp *fingerprint.Query) {
 	if e, leader := c.claim(d); leader {
 		c.finish(e, fp, nil, true)
 	}
 }
 
-func get(c *fpCache, d Digest) *fingerprint.Fingerprint {
+func get(c *fpCache, d Digest) *fingerprint.Query {
 	c.mu.Lock()
 	e, ok := c.m[d]
 	c.mu.Unlock()
@@ -34,8 +35,8 @@ func digestOf(s string) Digest { return sha256.Sum256([]byte(s)) }
 
 func TestFPCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	c := newFPCache(CacheLimits{Frames: 10, LumaBytes: 1 << 20})
-	fp := func(frames int) *fingerprint.Fingerprint {
-		return &fingerprint.Fingerprint{Kind: media.KindVideo, Frames: make([]fingerprint.Frame, frames)}
+	fp := func(frames int) *fingerprint.Query {
+		return &fingerprint.Query{Fingerprint: fingerprint.Fingerprint{Kind: media.KindVideo, Frames: make([]fingerprint.Frame, frames)}}
 	}
 	put(c, digestOf("a"), fp(4))
 	put(c, digestOf("b"), fp(4))
@@ -62,7 +63,10 @@ func TestFPCacheEvictsLeastRecentlyUsed(t *testing.T) {
 // TestFPCacheBoundsLuminance: fingerprints that keep their luminance for
 // guided matching are also bounded by its bytes.
 func TestFPCacheBoundsLuminance(t *testing.T) {
-	still := fingerprint.FingerprintImage(testmedia.Picture(3, 640, 360), "png", views.QueryViews)
+	still, err := fingerprint.QueryImageContext(context.Background(), testmedia.Picture(3, 640, 360), "png", views.QueryViews)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b := lumaBytes(still)
 	if b == 0 {
 		t.Fatal("a thorough query fingerprint kept no luminance")

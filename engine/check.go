@@ -147,7 +147,7 @@ func (e *Engine) CheckFile(ctx context.Context, path string, opt CheckOptions) (
 // fingerprintOnce fingerprints a file for a check. A panic in a decoder
 // becomes ErrInternal: one bad file must not end a batch of thousands, or
 // a service.
-func (e *Engine) fingerprintOnce(ctx context.Context, path string, onFrame func(image.Image, float64)) (fp *fingerprint.Fingerprint, err error) {
+func (e *Engine) fingerprintOnce(ctx context.Context, path string, onFrame func(image.Image, float64)) (fp *fingerprint.Query, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			e.log.Error("internal error while checking a file", "path", path, "panic", r, "stack", string(debug.Stack()))
@@ -156,11 +156,11 @@ func (e *Engine) fingerprintOnce(ctx context.Context, path string, onFrame func(
 	}()
 	s := e.QuerySampling()
 	s.OnFrame = onFrame
-	return e.fp.File(ctx, path, s)
+	return e.fp.Query(ctx, path, s)
 }
 
 // evaluateCtx is Evaluate, given up when ctx ends.
-func (e *Engine) evaluateCtx(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fingerprint) (Report, error) {
+func (e *Engine) evaluateCtx(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Query) (Report, error) {
 	return e.EvaluateContext(ctx, snap, fp)
 }
 

@@ -236,17 +236,30 @@ func (e *Engine) Hash(ctx context.Context, path string, s fingerprint.Sampling) 
 	return fp, sh.For(fp.Frames), nil
 }
 
-// Evaluate matches a fingerprint against a snapshot and applies the policy
-// (EvaluateContext without a deadline).
-func (e *Engine) Evaluate(snap *index.Snapshot, fp *fingerprint.Fingerprint) Report {
+// FingerprintQuery fingerprints one file for a check, as CheckFile does,
+// with a per-file timeout: the fingerprint with the luminance its frames
+// kept for matching (see Evaluate).
+func (e *Engine) FingerprintQuery(ctx context.Context, path string, s fingerprint.Sampling) (*fingerprint.Query, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Limits.Timeout)
+	defer cancel()
+	fp, err := e.fp.Query(ctx, path, s)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, timeoutError(e.cfg.Limits.Timeout)
+	}
+	return fp, err
+}
+
+// Evaluate matches a checked file's fingerprint against a snapshot and
+// applies the policy (EvaluateContext without a deadline).
+func (e *Engine) Evaluate(snap *index.Snapshot, fp *fingerprint.Query) Report {
 	rep, _ := e.EvaluateContext(context.Background(), snap, fp)
 	return rep
 }
 
-// EvaluateContext matches a fingerprint against a snapshot and applies the
-// policy. It stops when ctx ends, with ctx's error. fp is not modified: it
-// may be shared (the engine caches fingerprints).
-func (e *Engine) EvaluateContext(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Fingerprint) (Report, error) {
+// EvaluateContext matches a checked file's fingerprint against a snapshot
+// and applies the policy. It stops when ctx ends, with ctx's error. fp is
+// not modified: it may be shared (the engine caches fingerprints).
+func (e *Engine) EvaluateContext(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Query) (Report, error) {
 	rep := Report{Kind: fp.Kind, Duration: fp.Duration, Verdict: rules.NoMatch, Matches: []Match{},
 		FramesTruncated: fp.Truncated, CheckedUntil: fp.CheckedUntil}
 	q := match.NewQuery(fp, e.cfg.Thresholds.MinQuality)

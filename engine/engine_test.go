@@ -247,7 +247,7 @@ func TestFastQueryViews(t *testing.T) {
 			t.Errorf("%s: %s, want match %v: %s", tt.file, rep.Verdict, tt.match, describe(rep))
 		}
 	}
-	fp, err := fast.Fingerprint(ctx, filepath.Join(f.dir, "photo-crop.jpg"), fast.QuerySampling())
+	fp, err := fast.FingerprintQuery(ctx, filepath.Join(f.dir, "photo-crop.jpg"), fast.QuerySampling())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestFastQueryViews(t *testing.T) {
 			t.Errorf("fast query views include %s", v.Name)
 		}
 	}
-	if fp.Frames[0].Luma != nil {
+	if fp.FrameLuma(0) != nil {
 		t.Error("fast query views kept the luminance")
 	}
 }
@@ -267,7 +267,7 @@ func TestFastQueryViews(t *testing.T) {
 func TestEvaluateLeavesFingerprintAsItIs(t *testing.T) {
 	f := getFixture(t)
 	ctx := context.Background()
-	fp, err := f.e.Fingerprint(ctx, filepath.Join(f.dir, "photo-crop.jpg"), f.e.QuerySampling())
+	fp, err := f.e.FingerprintQuery(ctx, filepath.Join(f.dir, "photo-crop.jpg"), f.e.QuerySampling())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func TestLongVideoSaysFramesTruncated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fp, err := e.Fingerprint(ctx, clip, e.QuerySampling())
+		fp, err := e.FingerprintQuery(ctx, clip, e.QuerySampling())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -104,7 +104,7 @@ func TestReplicasStayInStep(t *testing.T) {
 			if err := testmedia.WriteJPEG(photo, testmedia.Picture(11, 900, 600), 90); err != nil {
 				t.Fatal(err)
 			}
-			fp, err := b.Fingerprint(ctx, photo, b.QuerySampling())
+			fp, err := b.FingerprintQuery(ctx, photo, b.QuerySampling())
 			if err != nil {
 				t.Fatal(err)
 			}

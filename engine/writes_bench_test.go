@@ -93,7 +93,7 @@ func BenchmarkCheckDuringWrites(b *testing.B) {
 				if mode == "delta" {
 					go e.Watch(ctx, 500*time.Millisecond, nil, func(RegistryInfo, RegistryInfo, time.Duration, error) {})
 				}
-				fp, err := e.Fingerprint(ctx, photo, e.QuerySampling())
+				fp, err := e.FingerprintQuery(ctx, photo, e.QuerySampling())
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -69,6 +69,17 @@ func (fp *Fingerprinter) Limits() media.Limits { return fp.limits }
 // File fingerprints the image or video at path. The kind of media is told by
 // content, never by the file name. Errors name what is wrong with the file.
 func (fp *Fingerprinter) File(ctx context.Context, path string, s Sampling) (*Fingerprint, error) {
+	q, err := fp.Query(ctx, path, s)
+	if err != nil {
+		return nil, err
+	}
+	f := q.Fingerprint
+	return &f, nil
+}
+
+// Query fingerprints the file at path as File does, for a check: with the
+// luminance its frames kept and where sampling stopped.
+func (fp *Fingerprinter) Query(ctx context.Context, path string, s Sampling) (*Query, error) {
 	f, fi, err := safefile.Open(path)
 	if err != nil {
 		return nil, safefile.Reason(err)
@@ -93,7 +104,7 @@ func (fp *Fingerprinter) File(ctx context.Context, path string, s Sampling) (*Fi
 		if err := fp.limits.CheckCost(m.Format, cost); err != nil {
 			return nil, err
 		}
-		return fp.cancellable(ctx, cost.Bytes, func() (*Fingerprint, error) {
+		return fp.cancellable(ctx, cost.Bytes, func() (*Query, error) {
 			if m.Animated {
 				return fp.animation(ctx, f, s)
 			}
@@ -112,7 +123,7 @@ func (fp *Fingerprinter) File(ctx context.Context, path string, s Sampling) (*Fi
 // file it reads is closed then, which cuts most decoders short — and to
 // give its memory back. The budget is released when the goroutine ends,
 // not when the caller returns, so abandoned decodes still count.
-func (fp *Fingerprinter) cancellable(ctx context.Context, cost int64, decode func() (*Fingerprint, error)) (*Fingerprint, error) {
+func (fp *Fingerprinter) cancellable(ctx context.Context, cost int64, decode func() (*Query, error)) (*Query, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -121,7 +132,7 @@ func (fp *Fingerprinter) cancellable(ctx context.Context, cost int64, decode fun
 		return nil, err
 	}
 	type result struct {
-		fp  *Fingerprint
+		fp  *Query
 		err error
 	}
 	done := make(chan result, 1)
@@ -143,7 +154,7 @@ func (fp *Fingerprinter) cancellable(ctx context.Context, cost int64, decode fun
 
 // image decodes a still; its reads fail once ctx ends (media.WithContext),
 // which ends an abandoned decode early.
-func (fp *Fingerprinter) image(ctx context.Context, f *os.File, s Sampling) (*Fingerprint, error) {
+func (fp *Fingerprinter) image(ctx context.Context, f *os.File, s Sampling) (*Query, error) {
 	img, info, err := media.DecodeImageReduced(media.WithContext(ctx, f), fp.limits)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -157,7 +168,7 @@ func (fp *Fingerprinter) image(ctx context.Context, f *os.File, s Sampling) (*Fi
 	if s.OnFrame != nil {
 		s.OnFrame(img, 0)
 	}
-	out, err := FingerprintImageContext(ctx, img, info.Format, s.Views)
+	out, err := QueryImageContext(ctx, img, info.Format, s.Views)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +190,18 @@ func FingerprintImage(img image.Image, format string, set views.Set) *Fingerprin
 // FingerprintImageContext is FingerprintImage, given up with ctx's error
 // when ctx ends (between its stages and between views).
 func FingerprintImageContext(ctx context.Context, img image.Image, format string, set views.Set) (*Fingerprint, error) {
+	q, err := QueryImageContext(ctx, img, format, set)
+	if err != nil {
+		return nil, err
+	}
+	f := q.Fingerprint
+	return &f, nil
+}
+
+// QueryImageContext fingerprints an already decoded still image as
+// FingerprintImageContext does, for a check: with the luminance it keeps
+// with set views.QueryViews.
+func QueryImageContext(ctx context.Context, img image.Image, format string, set views.Set) (*Query, error) {
 	h := GetFrameHasher()
 	defer PutFrameHasher(h)
 	b := img.Bounds()
@@ -189,7 +212,7 @@ func FingerprintImageContext(ctx context.Context, img image.Image, format string
 			return nil, err
 		}
 	}
-	fp := &Fingerprint{Kind: media.KindImage, Format: format, Width: b.Dx(), Height: b.Dy()}
+	fp := &Query{Fingerprint: Fingerprint{Kind: media.KindImage, Format: format, Width: b.Dx(), Height: b.Dy()}}
 	if set == views.FastQueryViews {
 		l.Refine([]image.Image{img})
 	}
@@ -211,19 +234,22 @@ func FingerprintImageContext(ctx context.Context, img image.Image, format string
 	if l.Proposals, err = picture.ProposeFromGrids(ctx, frames, []*luma.Grid{g.Shrink(picture.ProposalGridSide)}, picture.MaxProposals); err != nil {
 		return nil, err
 	}
-	f, err := h.hashQuery(ctx, img, 0, l, g)
+	f, kept, err := h.hashQuery(ctx, img, 0, l, g)
 	if err != nil {
 		return nil, err
 	}
 	f.Signals = extraSignals(img, signal.Image)
 	fp.Frames = []Frame{f}
+	if kept != nil {
+		fp.Luma = []*luma.Grid{kept}
+	}
 	return fp, ctx.Err()
 }
 
 // animation fingerprints an animated GIF or WebP as a video, sampling its
 // frames in process.
-func (fp *Fingerprinter) animation(ctx context.Context, f *os.File, s Sampling) (*Fingerprint, error) {
-	out := &Fingerprint{Kind: media.KindVideo, Frames: []Frame{}}
+func (fp *Fingerprinter) animation(ctx context.Context, f *os.File, s Sampling) (*Query, error) {
+	out := &Query{Fingerprint: Fingerprint{Kind: media.KindVideo, Frames: []Frame{}}}
 	sk := newSink(s, out)
 	defer sk.release()
 	next, sampled, last := 0.0, 0, 0.0
@@ -285,11 +311,11 @@ func scaleDown(img image.Image, side int) image.Image {
 }
 
 // videoFile fingerprints a video through ffmpeg.
-func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling) (*Fingerprint, error) {
+func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling) (*Query, error) {
 	if fp.video == nil {
 		return nil, fp.noVid
 	}
-	out := &Fingerprint{Kind: media.KindVideo, Frames: []Frame{}}
+	out := &Query{Fingerprint: Fingerprint{Kind: media.KindVideo, Frames: []Frame{}}}
 	sk := newSink(s, out)
 	defer sk.release()
 	sampled, last := 0, 0.0
@@ -345,7 +371,7 @@ type heldFrame struct {
 	t   float64
 }
 
-func newSink(s Sampling, out *Fingerprint) *sink {
+func newSink(s Sampling, out *Query) *sink {
 	sk := &sink{h: GetFrameHasher(), local: localPacer{fps: s.LocalFPS}, views: s.Views, dedup: newDeduper(s.Dedup, out)}
 	if s.Views == views.NoViews {
 		sk.layout = &picture.Layout{Inner: picture.Full, Content: picture.Full}
@@ -359,11 +385,11 @@ func (sk *sink) add(ctx context.Context, img image.Image, t float64) error {
 		return err
 	}
 	if sk.layout != nil {
-		f, err := sk.hash(ctx, img, t, *sk.layout)
+		f, g, err := sk.hash(ctx, img, t, *sk.layout)
 		if err != nil {
 			return err
 		}
-		sk.dedup.add(f)
+		sk.dedup.add(f, g)
 		return nil
 	}
 	sk.held = append(sk.held, heldFrame{cloneImage(img), t})
@@ -394,11 +420,11 @@ func (sk *sink) decide(ctx context.Context) error {
 	}
 	sk.layout = &l
 	for _, f := range sk.held {
-		fr, err := sk.hash(ctx, f.img, f.t, l)
+		fr, g, err := sk.hash(ctx, f.img, f.t, l)
 		if err != nil {
 			return err
 		}
-		sk.dedup.add(fr)
+		sk.dedup.add(fr, g)
 	}
 	sk.held = nil
 	return nil
@@ -406,18 +432,18 @@ func (sk *sink) decide(ctx context.Context) error {
 
 // hash fingerprints one frame of the clip, with its views and signals,
 // and describes it by local features when it is due.
-func (sk *sink) hash(ctx context.Context, img image.Image, t float64, l picture.Layout) (Frame, error) {
-	f, err := sk.h.HashViewsContext(ctx, img, t, sk.views, l)
+func (sk *sink) hash(ctx context.Context, img image.Image, t float64, l picture.Layout) (Frame, *luma.Grid, error) {
+	f, g, err := sk.h.hashViews(ctx, img, t, sk.views, l)
 	if err != nil {
-		return Frame{}, err
+		return Frame{}, nil, err
 	}
 	f.Signals = extraSignals(img, signal.Video)
 	if sk.local.due(&f) {
 		if f.Local, err = LocalFeaturesContext(ctx, img, 0, LocalFrameFeatures); err != nil {
-			return Frame{}, err
+			return Frame{}, nil, err
 		}
 	}
-	return f, nil
+	return f, g, nil
 }
 
 // finish hashes what is still held (a clip shorter than layoutFrames) and
@@ -456,32 +482,46 @@ func cloneImage(img image.Image) image.Image {
 // many times) but keeps the first and the last frame of each such run, so
 // when a shot starts and ends is still known.
 type deduper struct {
-	max     int
-	out     *Fingerprint
-	pending *Frame // the latest frame of the current run, not yet kept
+	max         int
+	out         *Query
+	pending     *Frame     // the latest frame of the current run, not yet kept
+	pendingLuma *luma.Grid // its luminance, if kept
 }
 
-func newDeduper(max int, out *Fingerprint) *deduper { return &deduper{max: max, out: out} }
+func newDeduper(max int, out *Query) *deduper { return &deduper{max: max, out: out} }
 
-func (d *deduper) add(f Frame) {
+// add takes the next frame and g, the luminance a check keeps of it (nil
+// when none).
+func (d *deduper) add(f Frame, g *luma.Grid) {
 	fr := &d.out.Frames
 	if len(*fr) >= maxLumaFrames {
-		f.Luma = nil // bound memory on long clips
+		g = nil // bound memory on long clips
 	}
 	// A frame described by local features is kept: they were computed
 	// because it differs from the last frame described.
 	if d.max > 0 && len(*fr) > 0 && f.Local == nil && pdq.Distance((*fr)[len(*fr)-1].PDQ, f.PDQ) <= d.max {
-		d.pending = &f
+		d.pending, d.pendingLuma = &f, g
 		return
 	}
 	d.flush()
-	*fr = append(*fr, f)
+	d.keep(f, g)
+}
+
+// keep appends a frame and its luminance (Query.Luma by frame index).
+func (d *deduper) keep(f Frame, g *luma.Grid) {
+	d.out.Frames = append(d.out.Frames, f)
+	if g != nil {
+		for len(d.out.Luma) < len(d.out.Frames)-1 {
+			d.out.Luma = append(d.out.Luma, nil)
+		}
+		d.out.Luma = append(d.out.Luma, g)
+	}
 }
 
 // flush keeps the last frame of the current run.
 func (d *deduper) flush() {
 	if d.pending != nil {
-		d.out.Frames = append(d.out.Frames, *d.pending)
-		d.pending = nil
+		d.keep(*d.pending, d.pendingLuma)
+		d.pending, d.pendingLuma = nil, nil
 	}
 }

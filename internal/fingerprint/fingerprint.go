@@ -57,10 +57,6 @@ type Frame struct {
 	// Signals are the values of the registered signal types other than
 	// PDQ (see package signal), of the whole frame.
 	Signals []Signal `json:"signals,omitempty"`
-	// Luma is the frame's luminance, kept for checks: guided matching
-	// warps it through a local match's transform (see HashWarped); nil
-	// when not kept.
-	Luma *luma.Grid `json:"-"`
 	// Local is the frame's local features (orb.Encode), on the frames
 	// sampled for them; nil on the others.
 	Local []byte `json:"local,omitempty"`
@@ -82,8 +78,9 @@ type Signal struct {
 	Quality int    `json:"quality"`
 }
 
-// Fingerprint is what the rest of the program passes around: the source's
-// properties and the fingerprints of its frames (one frame for an image).
+// Fingerprint is the source's properties and the fingerprints of its
+// frames (one frame for an image): what a registry stores of a medium and
+// bundles carry. What only a check needs is in Query.
 type Fingerprint struct {
 	Kind     media.Kind `json:"kind"`
 	Format   string     `json:"format,omitempty"` // container or image format: jpeg, png, mov,mp4,…
@@ -93,10 +90,42 @@ type Fingerprint struct {
 	Duration float64    `json:"duration_s"`
 	FPS      float64    `json:"fps,omitempty"`
 	Frames   []Frame    `json:"frames"`
+}
+
+// Query is the fingerprint of a file being checked with what the check
+// needs beyond it, none of which is stored: the luminance guided matching
+// warps through a local match's transform (see HashWarped), and where
+// sampling stopped.
+type Query struct {
+	Fingerprint
+	// Luma is, by frame index, the luminance of the frames that kept it
+	// (hashed with views.QueryViews; of a clip, the first maxLumaFrames
+	// kept): nil entries, or a slice shorter than Frames, where frames
+	// kept none. See FrameLuma.
+	Luma []*luma.Grid `json:"-"`
 	// Truncated is set when sampling stopped at Sampling.MaxFrames before
 	// the end of the clip; CheckedUntil is then where it stopped (seconds).
 	Truncated    bool    `json:"-"`
 	CheckedUntil float64 `json:"-"`
+}
+
+// FrameLuma is the luminance kept of frame i, nil when none was.
+func (q *Query) FrameLuma(i int) *luma.Grid {
+	if i < 0 || i >= len(q.Luma) {
+		return nil
+	}
+	return q.Luma[i]
+}
+
+// LumaBytes is the memory the kept luminance takes.
+func (q *Query) LumaBytes() int {
+	n := 0
+	for _, g := range q.Luma {
+		if g != nil {
+			n += g.Bytes()
+		}
+	}
+	return n
 }
 
 // roundT keeps timestamps readable in JSON (millisecond precision).

@@ -21,6 +21,13 @@ func (h *FrameHasher) HashViews(img image.Image, t float64, set views.Set, l pic
 // HashViewsContext is HashViews, given up with ctx's error when ctx ends
 // (between views).
 func (h *FrameHasher) HashViewsContext(ctx context.Context, img image.Image, t float64, set views.Set, l picture.Layout) (Frame, error) {
+	f, _, err := h.hashViews(ctx, img, t, set, l)
+	return f, err
+}
+
+// hashViews is HashViewsContext, also returning the luminance a check
+// keeps of the frame (views.QueryViews; nil with the other sets).
+func (h *FrameHasher) hashViews(ctx context.Context, img image.Image, t float64, set views.Set, l picture.Layout) (Frame, *luma.Grid, error) {
 	switch set {
 	case views.QueryViews:
 		return h.hashQuery(ctx, img, t, l, luma.New(img, views.GridSide))
@@ -32,7 +39,7 @@ func (h *FrameHasher) HashViewsContext(ctx context.Context, img image.Image, t f
 		b := img.Bounds()
 		for _, nr := range views.Rects(set, l, b.Dx(), b.Dy()) {
 			if err := ctx.Err(); err != nil {
-				return Frame{}, err
+				return Frame{}, nil, err
 			}
 			ph, q := h.pdq.FromImage(views.Crop(img, nr.R))
 			if q > 0 {
@@ -40,25 +47,26 @@ func (h *FrameHasher) HashViewsContext(ctx context.Context, img image.Image, t f
 			}
 		}
 	}
-	return f, ctx.Err()
+	return f, nil, ctx.Err()
 }
 
 // hashQuery fingerprints a frame being checked, with layout l and g, its
 // luminance at views.GridSide (nil for FastQueryViews: no centre, turned
-// views or kept luminance). It gives up when ctx ends, between views.
-func (h *FrameHasher) hashQuery(ctx context.Context, img image.Image, t float64, l picture.Layout, g *luma.Grid) (Frame, error) {
+// views or kept luminance), and returns g to be kept. It gives up when ctx
+// ends, between views.
+func (h *FrameHasher) hashQuery(ctx context.Context, img image.Image, t float64, l picture.Layout, g *luma.Grid) (Frame, *luma.Grid, error) {
 	// The frame and its mirror image. The mirror is hashed from mirrored
 	// pixels: PDQ's dihedral flip is exact only for square images.
 	orig, mirror, q := h.pdq.WithMirrorFromImage(img)
 	f := Frame{T: roundT(t), PDQ: orig, Quality: q}
 	if q == 0 && f.PDQ.IsZero() {
-		return f, ctx.Err()
+		return f, nil, ctx.Err()
 	}
 	f.Views = append(f.Views, View{Name: "mirror", PDQ: mirror, Quality: q})
 	b := img.Bounds()
 	for _, nr := range views.Rects(views.QueryViews, l, b.Dx(), b.Dy()) {
 		if err := ctx.Err(); err != nil {
-			return Frame{}, err
+			return Frame{}, nil, err
 		}
 		o, m, q := h.pdq.WithMirrorFromImage(views.Crop(img, nr.R))
 		if q == 0 {
@@ -69,15 +77,14 @@ func (h *FrameHasher) hashQuery(ctx context.Context, img image.Image, t float64,
 			View{Name: nr.Name + "-mirror", PDQ: m, Quality: q})
 	}
 	if g == nil {
-		return f, ctx.Err()
+		return f, nil, ctx.Err()
 	}
 	turned, err := h.rotatedViews(ctx, g.Shrink(views.TurnedSide))
 	if err != nil {
-		return Frame{}, err
+		return Frame{}, nil, err
 	}
 	f.Views = append(f.Views, turned...)
-	f.Luma = g
-	return f, nil
+	return f, g, nil
 }
 
 // rotatedViews hashes the centre of g turned by each of views.RotationAngles

@@ -60,15 +60,16 @@ type Query struct {
 	Frames   []QueryFrame
 }
 
-// NewQuery makes a query from a fingerprint: each frame with its views of
-// sufficient quality.
-func NewQuery(fp *fingerprint.Fingerprint, minQuality int) Query {
+// NewQuery makes a query from the fingerprint of a checked file: each
+// frame with its views of sufficient quality, and the luminance of those
+// with local features.
+func NewQuery(fp *fingerprint.Query, minQuality int) Query {
 	q := Query{Kind: fp.Kind, Duration: fp.Duration, Frames: make([]QueryFrame, len(fp.Frames))}
 	for i, f := range fp.Frames {
 		qf := QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}, Signals: f.Signals}
 		if len(f.Local) > 0 {
 			if lf, err := orb.Decode(f.Local); err == nil {
-				qf.Local, qf.Luma = lf, f.Luma
+				qf.Local, qf.Luma = lf, fp.FrameLuma(i)
 			}
 		}
 		for _, v := range f.Views {

@@ -194,11 +194,11 @@ func TestNarrowViewsSearchedWithinMatchDistance(t *testing.T) {
 
 // TestNewQuerySplitsSpeculativeViews: rotated views go to Narrow.
 func TestNewQuerySplitsSpeculativeViews(t *testing.T) {
-	fp := &fingerprint.Fingerprint{Kind: media.KindImage, Frames: []fingerprint.Frame{{Quality: 90, PDQ: pdq.Hash{1}, Views: []fingerprint.View{
+	fp := &fingerprint.Query{Fingerprint: fingerprint.Fingerprint{Kind: media.KindImage, Frames: []fingerprint.Frame{{Quality: 90, PDQ: pdq.Hash{1}, Views: []fingerprint.View{
 		{Name: "mirror", PDQ: pdq.Hash{2}, Quality: 90},
 		{Name: "rotate-1.5", PDQ: pdq.Hash{3}, Quality: 90},
 		{Name: "rect", PDQ: pdq.Hash{4}, Quality: 20},
-	}}}}
+	}}}}}
 	q := NewQuery(fp, 50)
 	f := q.Frames[0]
 	if len(f.Hashes) != 2 || f.Hashes[1] != (pdq.Hash{2}) || len(f.Narrow) != 1 || f.Narrow[0] != (pdq.Hash{3}) {
