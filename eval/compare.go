@@ -134,5 +134,6 @@ func WriteComparison(w io.Writer, names []string, sums []*Summary) {
 		return fmt.Sprintf("%d / %d", s.Register.LocalFrames, s.Register.LocalDescriptors)
 	})
 	row("snapshot heap MiB", func(s *Summary) string { return fmt.Sprintf("%.0f", float64(s.Register.SnapshotHeap)/(1<<20)) })
+	row("peak resident MiB", func(s *Summary) string { return fmt.Sprintf("%.0f", float64(s.Register.PeakRSS)/(1<<20)) })
 	p("\n")
 }

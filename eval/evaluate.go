@@ -144,6 +144,7 @@ type RegisterStats struct {
 	LocalFrames      int    `json:"local_frames"`      // frames with local features in the index
 	LocalDescriptors int    `json:"local_descriptors"` // descriptors in the local-feature index
 	SnapshotHeap     uint64 `json:"snapshot_heap_bytes"`
+	PeakRSS          uint64 `json:"peak_rss_bytes"` // the process's peak resident memory at the end of checking
 }
 
 // CheckStats describe checking of one kind of query file.
@@ -459,6 +460,7 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 		phase("check "+string(kind)+"s", t0, fmt.Sprintf("%d files", len(idx)))
 	}
 	run.Results = results
+	run.Register.PeakRSS = peakRSS()
 
 	if opt.NoExplain {
 		return run, nil

@@ -364,8 +364,8 @@ func WriteMarkdown(w io.Writer, s *Summary, misses bool) {
 	rg := s.Register
 	p("\nRegistration: %d media (%.0f s of video) in %.1f s; %d frames, %d views, %d index entries; snapshot load %.2f s.\n\n",
 		rg.Media, rg.MediaSeconds, rg.Seconds, rg.Frames, rg.Views, rg.IndexEntries, rg.SnapshotSecs)
-	p("Loaded registry: %d cases, %d PDQ hashes in the index, %d frames with %d local-feature descriptors; the snapshot holds %.1f MiB of heap.\n\n",
-		rg.Cases, rg.IndexEntries, rg.LocalFrames, rg.LocalDescriptors, float64(rg.SnapshotHeap)/(1<<20))
+	p("Loaded registry: %d cases, %d PDQ hashes in the index, %d frames with %d local-feature descriptors; the snapshot holds %.1f MiB of heap; the process's peak resident memory was %.0f MiB.\n\n",
+		rg.Cases, rg.IndexEntries, rg.LocalFrames, rg.LocalDescriptors, float64(rg.SnapshotHeap)/(1<<20), float64(rg.PeakRSS)/(1<<20))
 	if sc := s.Scale; sc != nil {
 		x := sc.Exclusions
 		p("### Scale registry\n\n")

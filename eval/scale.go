@@ -720,6 +720,23 @@ func heapInUse() uint64 {
 
 func keepAlive(v any) { runtime.KeepAlive(v) }
 
+// peakRSS is the process's peak resident set size (Linux VmHWM), or 0.
+func peakRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			var kb uint64
+			if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kb); err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
 // copyRegistry copies a closed SQLite registry file to dst (replacing it).
 func copyRegistry(src, dst string) error {
 	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
