@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"image"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -224,11 +223,7 @@ func (e *Engine) Fingerprint(ctx context.Context, path string, s fingerprint.Sam
 // computes them.
 func (e *Engine) Hash(ctx context.Context, path string, s fingerprint.Sampling) (*fingerprint.Fingerprint, []fingerprint.Small, error) {
 	sh := fingerprint.NewSmallHasher()
-	if on := s.OnFrame; on != nil {
-		s.OnFrame = func(img image.Image, t float64) { on(img, t); sh.Observe(img, t) }
-	} else {
-		s.OnFrame = sh.Observe
-	}
+	s.Small = sh
 	fp, err := e.Fingerprint(ctx, path, s)
 	if err != nil {
 		return nil, nil, err

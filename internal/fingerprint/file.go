@@ -34,6 +34,9 @@ type Sampling struct {
 	// LocalFPS: video frames a second given local features (stills get
 	// them when it is above 0); 0 computes none.
 	LocalFPS float64
+	// Small, when set, computes the pHash and dHash of every frame hashed
+	// (the hash command prints them); nil computes none.
+	Small *SmallHasher
 }
 
 // The frames held back to decide a clip's layout: at least layoutFrames
@@ -168,7 +171,7 @@ func (fp *Fingerprinter) image(ctx context.Context, f *os.File, s Sampling) (*Qu
 	if s.OnFrame != nil {
 		s.OnFrame(img, 0)
 	}
-	out, err := QueryImageContext(ctx, img, info.Format, s.Views)
+	out, err := queryImage(ctx, img, info.Format, s.Views, s.Small)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +205,13 @@ func FingerprintImageContext(ctx context.Context, img image.Image, format string
 // FingerprintImageContext does, for a check: with the luminance it keeps
 // with set views.QueryViews.
 func QueryImageContext(ctx context.Context, img image.Image, format string, set views.Set) (*Query, error) {
+	return queryImage(ctx, img, format, set, nil)
+}
+
+// queryImage is QueryImageContext, giving the frame to small when set.
+func queryImage(ctx context.Context, img image.Image, format string, set views.Set, small *SmallHasher) (*Query, error) {
 	h := GetFrameHasher()
+	h.small = small
 	defer PutFrameHasher(h)
 	b := img.Bounds()
 	l := picture.Layout{Inner: picture.Full, Content: picture.Full}
@@ -373,6 +382,7 @@ type heldFrame struct {
 
 func newSink(s Sampling, out *Query) *sink {
 	sk := &sink{h: GetFrameHasher(), local: localPacer{fps: s.LocalFPS}, views: s.Views, dedup: newDeduper(s.Dedup, out)}
+	sk.h.small = s.Small
 	if s.Views == views.NoViews {
 		sk.layout = &picture.Layout{Inner: picture.Full, Content: picture.Full}
 	}

@@ -14,7 +14,7 @@ import (
 // views, with the fast and the thorough query views. The +small variants
 // add pHash and dHash from the grid PDQ left, as every frame did when
 // frames carried them (the hash command now computes them on its own,
-// SmallHasher); small-alone is that part by itself.
+// Sampling.Small); small-alone is that part by itself.
 func BenchmarkHashFrame(b *testing.B) {
 	img := testmedia.Picture(11, 320, 180)
 	l := picture.Layout{Inner: picture.Full, Content: picture.Full}

@@ -16,19 +16,19 @@ type Small struct {
 }
 
 // SmallHasher computes the pHash and dHash of the frames of a fingerprint:
-// set Observe as the Sampling's OnFrame, fingerprint the file, then ask For
-// its frames. Both hashes are computed from the 64×64 luminance grid PDQ
-// makes of the picture, not from the full image (goimagehash's own resize
-// would otherwise dominate the cost). A SmallHasher serves one file at a
-// time and is not safe for concurrent use.
+// set it as the Sampling's Small, fingerprint the file, then ask For its
+// frames. Both hashes are computed from the 64×64 luminance grid PDQ made
+// of each frame as it was hashed (goimagehash's own resize of the full
+// image would otherwise dominate the cost), so they cost no second PDQ
+// pass. A SmallHasher serves one file at a time and is not safe for
+// concurrent use.
 type SmallHasher struct {
-	pdq   *pdq.Hasher
 	thumb *image.Gray
 	seen  []smallSeen
 }
 
-// smallSeen is one sampled picture: its time, its PDQ hash (to find the
-// frame made of it) and its small hashes.
+// smallSeen is one hashed frame: its time, its PDQ hash (to find it among
+// the frames kept) and its small hashes.
 type smallSeen struct {
 	t     float64
 	pdq   pdq.Hash
@@ -37,16 +37,15 @@ type smallSeen struct {
 
 // NewSmallHasher returns a SmallHasher.
 func NewSmallHasher() *SmallHasher {
-	return &SmallHasher{pdq: pdq.NewHasher(), thumb: image.NewGray(image.Rect(0, 0, 64, 64))}
+	return &SmallHasher{thumb: image.NewGray(image.Rect(0, 0, 64, 64))}
 }
 
-// Observe hashes one sampled picture at time t; its signature is
-// Sampling.OnFrame's. A picture too small or empty for PDQ gets zeros.
-func (s *SmallHasher) Observe(img image.Image, t float64) {
-	ph, q := s.pdq.FromImage(img)
-	seen := smallSeen{t: t, pdq: ph}
-	if q > 0 || !ph.IsZero() {
-		seen.small = s.fromGrid(s.pdq.Luma64())
+// record takes frame f, just hashed, and grid, PDQ's 64×64 luminance grid
+// of its picture. A picture too small or empty for PDQ gets zeros.
+func (s *SmallHasher) record(f Frame, grid *[64 * 64]float32) {
+	seen := smallSeen{t: f.T, pdq: f.PDQ}
+	if f.Quality > 0 || !f.PDQ.IsZero() {
+		seen.small = s.fromGrid(grid)
 	}
 	s.seen = append(s.seen, seen)
 }
@@ -67,10 +66,9 @@ func (s *SmallHasher) fromGrid(grid *[64 * 64]float32) Small {
 }
 
 // For returns the small hashes of frames, the frames of the fingerprint
-// made while Observe saw its pictures, one for each frame. The frames kept
-// are some of the pictures sampled, in their order: each is the next
-// picture seen with its time and PDQ hash. A frame of no picture seen gets
-// zeros.
+// made with s, one for each frame. The frames kept are some of the frames
+// hashed, in their order: each is the next one hashed with its time and
+// PDQ hash. A frame not hashed with s gets zeros.
 func (s *SmallHasher) For(frames []Frame) []Small {
 	out := make([]Small, len(frames))
 	next := 0

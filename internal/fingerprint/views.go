@@ -59,6 +59,7 @@ func (h *FrameHasher) hashQuery(ctx context.Context, img image.Image, t float64,
 	// pixels: PDQ's dihedral flip is exact only for square images.
 	orig, mirror, q := h.pdq.WithMirrorFromImage(img)
 	f := Frame{T: roundT(t), PDQ: orig, Quality: q}
+	h.hashed(f) // the grid left is the original's
 	if q == 0 && f.PDQ.IsZero() {
 		return f, nil, ctx.Err()
 	}
