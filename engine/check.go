@@ -97,7 +97,7 @@ func (e *Engine) CheckFile(ctx context.Context, path string, opt CheckOptions) (
 		if err != nil {
 			return done(Checked{Err: err, Fingerprinted: true}), nil
 		}
-		return done(Checked{Report: rep, Fingerprinted: true}), nil
+		return done(Checked{Report: e.withIdentical(fctx, rep, d), Fingerprinted: true}), nil
 	}
 	var c Checked
 	for {
@@ -137,6 +137,10 @@ func (e *Engine) CheckFile(ctx context.Context, path string, opt CheckOptions) (
 		rep, err := e.evaluateCtx(fctx, snap, ent.fp)
 		if err != nil {
 			return done(Checked{Err: err, Cached: c.Cached, Fingerprinted: c.Fingerprinted}), nil
+		}
+		rep = e.withIdentical(fctx, rep, d)
+		if fctx.Err() != nil {
+			return done(Checked{Err: fctx.Err(), Cached: c.Cached, Fingerprinted: c.Fingerprinted}), nil
 		}
 		e.cache.setReport(ent, snap.Generation, rep)
 		c.Report = rep

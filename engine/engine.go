@@ -273,13 +273,10 @@ func (e *Engine) EvaluateContext(ctx context.Context, snap *index.Snapshot, fp *
 			continue
 		}
 		c := snap.Case(int32(cm.Case))
-		m := Match{
-			EntryID: c.ID, Title: c.Title, Claim: c.Claim, Rating: c.Rating, Category: string(c.Category),
-			Verdict: v, Score: score, Distance: cm.Evidence.BestDistance,
-			QueryCoverage: cm.Evidence.QueryCoverage, EntryCoverage: cm.Evidence.EntryCoverage,
-			FramesMatched: cm.Evidence.FramesMatched, Media: c.Media[cm.Media].Name,
-			Segments: []Segment{}, FactChecks: []FactCheck{},
-		}
+		m := caseMatch(c)
+		m.Verdict, m.Score, m.Distance = v, score, cm.Evidence.BestDistance
+		m.QueryCoverage, m.EntryCoverage = cm.Evidence.QueryCoverage, cm.Evidence.EntryCoverage
+		m.FramesMatched, m.Media = cm.Evidence.FramesMatched, c.Media[cm.Media].Name
 		em := &c.Media[cm.Media]
 		m.Seen = &Seen{MediaSHA256: em.SHA256, MediaKind: em.Fingerprint.Kind,
 			MediaDuration: em.Fingerprint.Duration, Pairs: make([]FramePair, 0, len(cm.Pairs))}
@@ -300,9 +297,6 @@ func (e *Engine) EvaluateContext(ctx context.Context, snap *index.Snapshot, fp *
 		if r := cm.Region; r != nil {
 			m.Region = &Region{QueryT: r.QueryT, EntryT: r.EntryT, Inliers: r.Inliers, Mirror: r.Mirrored,
 				Entry: Box{r.Entry.X, r.Entry.Y, r.Entry.W, r.Entry.H}, Query: Box{r.Query.X, r.Query.Y, r.Query.W, r.Query.H}}
-		}
-		for _, fc := range c.FactChecks {
-			m.FactChecks = append(m.FactChecks, FactCheck{fc.Publisher, fc.URL, fc.Title, fc.Rating, fc.Date})
 		}
 		rep.Matches = append(rep.Matches, m)
 		if v.Rank() > rep.Verdict.Rank() {

@@ -45,6 +45,9 @@ type Match struct {
 	FramesMatched int           `json:"frames_matched"`
 	Media         string        `json:"media,omitempty"` // the registered medium that matched
 	Segments      []Segment     `json:"segments"`
+	// IdenticalFile: this file is byte for byte the registered medium
+	// Media (the same SHA-256), a match whatever its frames show.
+	IdenticalFile bool `json:"identical_file,omitempty"`
 	// Region is where local features found part of the registered
 	// picture in this file; absent without local evidence.
 	Region     *Region     `json:"region,omitempty"`

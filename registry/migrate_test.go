@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
@@ -87,7 +86,8 @@ func TestMigrationDropsSmallHashes(t *testing.T) {
 					`ALTER TABLE frames ADD COLUMN phash TEXT NOT NULL DEFAULT ''`,
 					`ALTER TABLE frames ADD COLUMN dhash TEXT NOT NULL DEFAULT ''`,
 					`UPDATE frames SET phash = printf('%016x', media_id * 1000 + seq), dhash = printf('%016x', seq)`,
-					fmt.Sprintf(`PRAGMA user_version = %d`, SchemaVersion-1),
+					`DROP INDEX media_sha256`, // schema 9
+					`PRAGMA user_version = 7`, // before schema 8 dropped the columns
 				} {
 					if _, err := s.(*SQLite).db.ExecContext(ctx, q); err != nil {
 						t.Fatalf("%s: %v", q, err)
@@ -101,7 +101,8 @@ func TestMigrationDropsSmallHashes(t *testing.T) {
 				for _, q := range []string{
 					`ALTER TABLE frames ADD COLUMN phash BIGINT NOT NULL DEFAULT 0, ADD COLUMN dhash BIGINT NOT NULL DEFAULT 0`,
 					`UPDATE frames SET phash = media_id * 1000 + seq, dhash = seq`,
-					fmt.Sprintf(`UPDATE provcheck_schema SET version = %d`, PGSchemaVersion-1),
+					`DROP INDEX media_sha256`,                 // schema 7
+					`UPDATE provcheck_schema SET version = 5`, // before schema 6 dropped the columns
 				} {
 					if _, err := s.(*Postgres).pool.Exec(ctx, q); err != nil {
 						t.Fatalf("%s: %v", q, err)

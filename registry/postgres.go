@@ -19,7 +19,7 @@ import (
 )
 
 // PGSchemaVersion is the PostgreSQL registry schema this build writes.
-const PGSchemaVersion = 6
+const PGSchemaVersion = 7
 
 // pgMigrations[i] brings a PostgreSQL registry from schema version i to
 // i+1. The tables mirror the SQLite schema; hashes are stored as bytes.
@@ -134,6 +134,8 @@ var pgMigrations = []string{
 	// 6: frames lose their 64-bit pHash and dHash, which never took part
 	// in matching (as SQLite schema 8).
 	`ALTER TABLE frames DROP COLUMN phash, DROP COLUMN dhash;`,
+	// 7: media are found by their file's digest (as SQLite schema 9).
+	`CREATE INDEX media_sha256 ON media (sha256);`,
 }
 
 // nilIfEmpty stores an empty byte slice as NULL.
@@ -514,6 +516,28 @@ func pgInsertMedia(ctx context.Context, tx pgx.Tx, caseID string, seq int, m Med
 		}
 	}
 	return nil
+}
+
+// WithDigest implements Store.
+func (s *Postgres) WithDigest(ctx context.Context, sha256 string) ([]MediaRef, error) {
+	var out []MediaRef
+	err := s.read(ctx, func(tx pgx.Tx) error {
+		out = out[:0]
+		rows, err := tx.Query(ctx, `SELECT case_id, name FROM media WHERE sha256 = $1 ORDER BY case_id, seq`, sha256)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m MediaRef
+			if err := rows.Scan(&m.CaseID, &m.Name); err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // Get implements Store.

@@ -18,7 +18,7 @@ import (
 )
 
 // SchemaVersion is the registry schema this build writes.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // migrations[i] brings a registry from schema version i to i+1.
 var migrations = []string{
@@ -139,6 +139,9 @@ var migrations = []string{
 	// the table; the pages freed are reused by later writes.
 	`ALTER TABLE frames DROP COLUMN phash;
 	ALTER TABLE frames DROP COLUMN dhash;`,
+	// 9: media are found by their file's digest (a checked file identical
+	// to a registered one).
+	`CREATE INDEX media_sha256 ON media (sha256);`,
 }
 
 // SQLite is the embedded registry: one file, WAL journal, pure Go driver.
@@ -302,6 +305,24 @@ func (s *SQLite) Changes(ctx context.Context, since int64) (Changes, error) {
 		return out, nil
 	}, func() ([]StopFrame, error) { return stopFrames(ctx, tx) })
 	return ch, err
+}
+
+// WithDigest implements Store.
+func (s *SQLite) WithDigest(ctx context.Context, sha256 string) ([]MediaRef, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT case_id, name FROM media WHERE sha256 = ? ORDER BY case_id, seq`, sha256)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MediaRef
+	for rows.Next() {
+		var m MediaRef
+		if err := rows.Scan(&m.CaseID, &m.Name); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // Generation implements Store.

@@ -28,11 +28,21 @@ type Store interface {
 	ImportBundle(ctx context.Context, b Bundle) error
 	// All returns every case with its media fingerprints, ordered by id.
 	All(ctx context.Context) ([]Case, error)
+	// WithDigest lists the registered media whose file has this SHA-256
+	// (lower-case hex), by case id and name; none is not an error. It
+	// looks the digest up in an index, never scans.
+	WithDigest(ctx context.Context, sha256 string) ([]MediaRef, error)
 	// Generation changes whenever the registry changes (in this process or
 	// another one sharing the store), so readers know when to reload.
 	Generation(ctx context.Context) (int64, error)
 	StopList
 	Close() error
+}
+
+// MediaRef names one registered medium: its case and its name.
+type MediaRef struct {
+	CaseID string `json:"case_id"`
+	Name   string `json:"name"`
 }
 
 // Summary is one line of a registry listing.

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/provcheck/provcheck/internal/pgtest"
@@ -156,5 +158,35 @@ func testGetUnknown(t *testing.T, open func(*testing.T) Store) {
 	list, err := s.List(context.Background())
 	if err != nil || len(list) != 0 {
 		t.Errorf("empty registry lists %v %v", list, err)
+	}
+}
+
+func TestWithDigest(t *testing.T) { forEachStore(t, testWithDigest) }
+
+// testWithDigest: media are found by their file's digest, in every case
+// that holds the same file, and not after their case is removed.
+func testWithDigest(t *testing.T, open func(*testing.T) Store) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(5, 6))
+	s := open(t)
+	a, b := testCase(r, "case-a"), testCase(r, "case-b")
+	b.Media = append(b.Media, a.Media[0]) // the same file in a second case
+	b.Media[1].Name = "copy.mp4"
+	if err := s.Import(ctx, []Case{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.WithDigest(ctx, a.Media[0].SHA256)
+	want := []MediaRef{{"case-a", a.Media[0].Name}, {"case-b", "copy.mp4"}}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("WithDigest = %v, %v; want %v", got, err, want)
+	}
+	if got, err := s.WithDigest(ctx, strings.Repeat("0", 64)); err != nil || len(got) != 0 {
+		t.Errorf("unknown digest: %v, %v", got, err)
+	}
+	if err := s.Remove(ctx, "case-a"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.WithDigest(ctx, a.Media[0].SHA256); err != nil || !slices.Equal(got, want[1:]) {
+		t.Errorf("after removing case-a: %v, %v", got, err)
 	}
 }

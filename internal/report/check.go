@@ -195,12 +195,17 @@ func writeMatch(b *strings.Builder, r engine.Report, m engine.Match, st Style) {
 			}
 		}
 	}
-	ev := fmt.Sprintf("%d frame(s) matched", m.FramesMatched)
-	if r.Kind == "video" {
-		ev += fmt.Sprintf(" (%.0f%% of this clip)", 100*m.QueryCoverage)
+	if m.IdenticalFile {
+		fmt.Fprintf(b, "    Identical file: byte for byte %s (the same SHA-256)\n", orDefault(m.Media, "the registered medium"))
 	}
-	ev += fmt.Sprintf(", %.0f%% of the registered medium covered, best distance %d/256, score %.2f", 100*m.EntryCoverage, m.Distance, m.Score)
-	fmt.Fprintf(b, "    Evidence: %s\n", ev)
+	if !m.IdenticalFile || m.FramesMatched > 0 {
+		ev := fmt.Sprintf("%d frame(s) matched", m.FramesMatched)
+		if r.Kind == "video" {
+			ev += fmt.Sprintf(" (%.0f%% of this clip)", 100*m.QueryCoverage)
+		}
+		ev += fmt.Sprintf(", %.0f%% of the registered medium covered, best distance %d/256, score %.2f", 100*m.EntryCoverage, m.Distance, m.Score)
+		fmt.Fprintf(b, "    Evidence: %s\n", ev)
+	}
 	if g := m.Region; g != nil {
 		where := "this file"
 		if r.Kind == "video" {

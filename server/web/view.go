@@ -142,6 +142,12 @@ func newMatchView(i int, rep engine.Report, m engine.Match, ev Evidence) MatchVi
 	}
 	ev1 += fmt.Sprintf(", %.0f%% of the registered %s covered, best distance %d/256, score %.2f",
 		100*m.EntryCoverage, orDefault(m.Media, "medium"), m.Distance, m.Score)
+	switch {
+	case m.IdenticalFile && m.FramesMatched == 0:
+		ev1 = fmt.Sprintf("Your file is byte for byte the registered %s (the same SHA-256)", orDefault(m.Media, "medium"))
+	case m.IdenticalFile:
+		ev1 = fmt.Sprintf("Your file is byte for byte the registered %s (the same SHA-256); %s", orDefault(m.Media, "medium"), ev1)
+	}
 	v.Evidence = ev1
 	for _, fc := range m.FactChecks {
 		v.FactChecks = append(v.FactChecks, FactCheckView{Publisher: fc.Publisher, Title: fc.Title, Rating: fc.Rating,

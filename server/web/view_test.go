@@ -137,3 +137,20 @@ func TestSafeURL(t *testing.T) {
 		}
 	}
 }
+
+// TestResultIdenticalFile: a match by the file's digest alone says so in
+// its evidence, instead of counting frames it has none of.
+func TestResultIdenticalFile(t *testing.T) {
+	rep := engine.Report{File: "dark.mp4", Kind: media.KindVideo, Verdict: rules.Match, Matches: []engine.Match{{
+		EntryID: "dark", Title: "A dark clip", Verdict: rules.Match, Score: 1, QueryCoverage: 1, EntryCoverage: 1,
+		Media: "night.mp4", IdenticalFile: true, Segments: []engine.Segment{{QueryStart: 0, QueryEnd: 4, EntryStart: 0, EntryEnd: 4}},
+		FactChecks: []engine.FactCheck{}, Seen: &engine.Seen{MediaSHA256: "ab12", MediaKind: media.KindVideo, MediaDuration: 4, Pairs: []engine.FramePair{}},
+	}}}
+	html := render(t, NewResult(rep, Evidence{Cases: 1, MatchDistance: 31}))
+	if !strings.Contains(html, "Your file is byte for byte the registered night.mp4 (the same SHA-256)") {
+		t.Errorf("no identical-file evidence in:\n%s", html)
+	}
+	if strings.Contains(html, "0 frames matched") {
+		t.Errorf("counts frames it has none of:\n%s", html)
+	}
+}
