@@ -607,19 +607,7 @@ func abs32(v float32) float32 {
 // and is at least floor. Line by line, so the loops run over whole rows.
 func peaks(v []float32, n, along, reach int, floor float32) []bool {
 	line := func(b int) []float32 { return v[b*along : (b+1)*along] }
-	// win[b]: the largest value of boundaries max(1, b-reach)..min(n-1, b+reach).
-	win := make([]float32, len(v))
-	for b := 1; b < n; b++ {
-		w := win[b*along : (b+1)*along]
-		copy(w, line(b))
-		for o := max(1, b-reach); o <= min(n-1, b+reach); o++ {
-			for i, x := range line(o) {
-				if x > w[i] {
-					w[i] = x
-				}
-			}
-		}
-	}
+	win := windowMax(v, n, along, reach)
 	out := make([]bool, len(v))
 	for b := 1; b < n; b++ {
 		cur, w, o := line(b), win[b*along:(b+1)*along], out[b*along:(b+1)*along]
@@ -644,4 +632,42 @@ func peaks(v []float32, n, along, reach int, floor float32) []bool {
 		}
 	}
 	return out
+}
+
+// windowMax returns, for each boundary b in 1..n-1 of v (n lines of along
+// values), the largest value of boundaries max(1, b-reach)..min(n-1,
+// b+reach) at each position; line 0 is left zero. It takes the maxima of
+// runs of 1, 2, 4, … lines (a sparse table), so a window costs two
+// comparisons whatever reach.
+func windowMax(v []float32, n, along, reach int) []float32 {
+	win := make([]float32, len(v))
+	if n < 2 {
+		return win
+	}
+	// runs[j][o]: the largest of lines o..o+2^j-1 (for o+2^j-1 ≤ n-1).
+	runs := [][]float32{v}
+	for k := 1; 2*k <= min(2*reach+1, n-1); k *= 2 {
+		prev := runs[len(runs)-1]
+		next := make([]float32, len(v))
+		for o := 1; o+2*k-1 <= n-1; o++ {
+			a, b, d := prev[o*along:(o+1)*along], prev[(o+k)*along:(o+k+1)*along], next[o*along:(o+1)*along]
+			for i := range d {
+				d[i] = max(a[i], b[i])
+			}
+		}
+		runs = append(runs, next)
+	}
+	for b := 1; b < n; b++ {
+		lo, hi := max(1, b-reach), min(n-1, b+reach)
+		j, k := 0, 1
+		for 2*k <= hi-lo+1 {
+			j, k = j+1, 2*k
+		}
+		r := runs[j]
+		a, c, w := r[lo*along:(lo+1)*along], r[(hi-k+1)*along:(hi-k+2)*along], win[b*along:(b+1)*along]
+		for i := range w {
+			w[i] = max(a[i], c[i])
+		}
+	}
+	return win
 }

@@ -2,6 +2,7 @@ package orb
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -95,34 +96,63 @@ type corr struct {
 // matches returns the descriptor matches from q to reg that pass o's
 // distance and ratio tests, at most one per registered feature (the
 // closest).
+//
+// Only distances up to ratioCap(o) can decide a test: a best match further
+// than o.MaxDistance fails whatever the second best, and a second best
+// beyond the cap passes the ratio test whatever the best. So the scan keeps
+// the two smallest distances within the cap, which gives the same matches
+// as keeping them over all 257 values (TestMatchesSameAsFull).
 func matches(reg, q *Features, o VerifyOptions) []corr {
 	var out []corr
-	best := make(map[int]int, len(q.Descriptors))
+	best := make([]int32, len(reg.Descriptors)) // per registered feature: its match in out, +1
+	cap1 := ratioCap(o) + 1
+	rd := reg.Descriptors
 	for qi := range q.Descriptors {
 		qd := &q.Descriptors[qi]
-		b1, b2, bi := 257, 257, -1
-		for ri := range reg.Descriptors {
-			d := Distance(qd, &reg.Descriptors[ri])
-			if d < b1 {
-				b1, b2, bi = d, b1, ri
-			} else if d < b2 {
-				b2 = d
+		q0, q1, q2, q3 := qd[0], qd[1], qd[2], qd[3]
+		b1, b2, bi := cap1, cap1, -1
+		for ri := range rd {
+			r := &rd[ri]
+			d := bits.OnesCount64(q0^r[0]) + bits.OnesCount64(q1^r[1]) + bits.OnesCount64(q2^r[2])
+			if d >= b2 {
+				continue // three quarters of the bits already rule it out
+			}
+			d += bits.OnesCount64(q3 ^ r[3])
+			if d < b2 {
+				if d < b1 {
+					b1, b2, bi = d, b1, ri
+				} else {
+					b2 = d
+				}
 			}
 		}
 		if bi < 0 || b1 > o.MaxDistance || float64(b1) >= o.Ratio*float64(b2) {
 			continue
 		}
-		if j, ok := best[bi]; ok {
-			if out[j].d <= b1 {
+		if j := best[bi]; j != 0 {
+			if out[j-1].d <= b1 {
 				continue
 			}
-			out[j] = corr{r: bi, q: qi, d: b1}
+			out[j-1] = corr{r: bi, q: qi, d: b1}
 			continue
 		}
-		best[bi] = len(out)
 		out = append(out, corr{r: bi, q: qi, d: b1})
+		best[bi] = int32(len(out))
 	}
 	return out
+}
+
+// ratioCap is the largest descriptor distance that can decide o's
+// distance and ratio tests: the least c ≥ o.MaxDistance such that a second
+// best further than c passes the ratio test for every best within
+// o.MaxDistance (256 when there is none).
+func ratioCap(o VerifyOptions) int {
+	for c := max(o.MaxDistance, 0); c < 256; c++ {
+		if float64(o.MaxDistance) < o.Ratio*float64(c+1) {
+			return c
+		}
+	}
+	return 256
 }
 
 // sim is a similarity x' = a·x − b·y + tx, y' = b·x + a·y + ty.

@@ -1,0 +1,113 @@
+package orb
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// matchesFull is matches without the distance cap: the two smallest of
+// every distance.
+func matchesFull(reg, q *Features, o VerifyOptions) []corr {
+	var out []corr
+	best := make(map[int]int, len(q.Descriptors))
+	for qi := range q.Descriptors {
+		qd := &q.Descriptors[qi]
+		b1, b2, bi := 257, 257, -1
+		for ri := range reg.Descriptors {
+			d := Distance(qd, &reg.Descriptors[ri])
+			if d < b1 {
+				b1, b2, bi = d, b1, ri
+			} else if d < b2 {
+				b2 = d
+			}
+		}
+		if bi < 0 || b1 > o.MaxDistance || float64(b1) >= o.Ratio*float64(b2) {
+			continue
+		}
+		if j, ok := best[bi]; ok {
+			if out[j].d <= b1 {
+				continue
+			}
+			out[j] = corr{r: bi, q: qi, d: b1}
+			continue
+		}
+		best[bi] = len(out)
+		out = append(out, corr{r: bi, q: qi, d: b1})
+	}
+	return out
+}
+
+// near returns f's descriptors with a few bits flipped at random, so that
+// distances fall around the cap.
+func near(f *Features, rng *rand.Rand, flips int) *Features {
+	out := &Features{W: f.W, H: f.H, Keypoints: slices.Clone(f.Keypoints), Descriptors: slices.Clone(f.Descriptors)}
+	for i := range out.Descriptors {
+		for range rng.IntN(flips + 1) {
+			b := rng.IntN(256)
+			out.Descriptors[i][b>>6] ^= 1 << (b & 63)
+		}
+	}
+	return out
+}
+
+// TestMatchesSameAsFull: the capped scan gives the same matches as the
+// full one, for real features of related and unrelated pictures, their
+// mirror images, noisy copies whose distances straddle the cap, and other
+// settings of the two tests.
+func TestMatchesSameAsFull(t *testing.T) {
+	g := scene(7, 640, 360)
+	reg := Detect(g, DefaultOptions())
+	other := Detect(scene(11, 640, 360), DefaultOptions())
+	crop := Detect(crop(g, 40, 20, 454, 256), DefaultOptions())
+	rng := rand.New(rand.NewPCG(1, 2))
+	queries := map[string]*Features{
+		"crop": crop, "mirror": Mirror(crop), "unrelated": other, "self": reg,
+		"noisy-40": near(reg, rng, 40), "noisy-80": near(reg, rng, 80), "noisy-120": near(crop, rng, 120),
+		"empty": {W: 10, H: 10},
+	}
+	opts := []VerifyOptions{DefaultVerifyOptions()}
+	for _, md := range []int{0, 30, 64, 100, 256} {
+		for _, r := range []float64{0, 0.5, 0.75, 0.8, 0.9, 1, 1.2} {
+			o := DefaultVerifyOptions()
+			o.MaxDistance, o.Ratio = md, r
+			opts = append(opts, o)
+		}
+	}
+	for name, q := range queries {
+		for _, r := range []*Features{reg, other, {W: 10, H: 10}} {
+			for _, o := range opts {
+				got, want := matches(r, q, o), matchesFull(r, q, o)
+				if !slices.Equal(got, want) {
+					t.Fatalf("%s, MaxDistance %d, Ratio %v: %d matches, want %d", name, o.MaxDistance, o.Ratio, len(got), len(want))
+				}
+			}
+		}
+	}
+	if n := len(matches(reg, crop, DefaultVerifyOptions())); n < 50 {
+		t.Fatalf("crop: %d matches, want a real test (≥ 50)", n)
+	}
+}
+
+// BenchmarkMatches: descriptor matching of a checked picture against an
+// unrelated registered one (the usual case of a check), capped scan
+// against the full one, in the same run.
+func BenchmarkMatches(b *testing.B) {
+	reg := Detect(scene(7, 640, 360), DefaultOptions())
+	q := Detect(scene(11, 640, 360), DefaultOptions())
+	o := DefaultVerifyOptions()
+	b.Run("full", func(b *testing.B) {
+		c0 := cpuTime()
+		for b.Loop() {
+			matchesFull(reg, q, o)
+		}
+		cpuPerOp(b, c0)
+	})
+	b.Run("capped", func(b *testing.B) {
+		c0 := cpuTime()
+		for b.Loop() {
+			matches(reg, q, o)
+		}
+		cpuPerOp(b, c0)
+	})
+}
