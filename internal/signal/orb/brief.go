@@ -58,19 +58,41 @@ func boxSum(lv *level, x, y int) int32 {
 	return s[y1*w1+x1] - s[y0*w1+x1] - s[y1*w1+x0] + s[y0*w1+x0]
 }
 
+// points are the distinct sampling points of pattern (of its 512 ends,
+// about 300 are distinct) and ends the indexes of each pair's two ends
+// in points: a descriptor turns and box-sums each point once.
+var points, ends = patternPoints(&pattern)
+
+func patternPoints(pat *[256]pair) (pts [][2]int8, ends [256][2]uint16) {
+	at := map[[2]int8]uint16{}
+	index := func(x, y int8) uint16 {
+		k := [2]int8{x, y}
+		i, ok := at[k]
+		if !ok {
+			i = uint16(len(pts))
+			at[k] = i
+			pts = append(pts, k)
+		}
+		return i
+	}
+	for i, p := range pat {
+		ends[i] = [2]uint16{index(p.ax, p.ay), index(p.bx, p.by)}
+	}
+	return pts, ends
+}
+
 // describe computes the rotated BRIEF descriptor of the keypoint at (x, y)
 // of a level, oriented by ang.
 func describe(lv *level, x, y int, ang float64) Descriptor {
 	var d Descriptor
 	c, s := math.Cos(ang), math.Sin(ang)
-	rot := func(px, py int8) (int, int) {
-		fx, fy := float64(px), float64(py)
-		return x + int(math.Round(c*fx-s*fy)), y + int(math.Round(s*fx+c*fy))
+	var sums [2 * len(pattern)]int32
+	for j, p := range points {
+		fx, fy := float64(p[0]), float64(p[1])
+		sums[j] = boxSum(lv, x+int(math.Round(c*fx-s*fy)), y+int(math.Round(s*fx+c*fy)))
 	}
-	for i, p := range pattern {
-		ax, ay := rot(p.ax, p.ay)
-		bx, by := rot(p.bx, p.by)
-		if boxSum(lv, ax, ay) < boxSum(lv, bx, by) {
+	for i, e := range ends {
+		if sums[e[0]] < sums[e[1]] {
 			d[i>>6] |= 1 << (i & 63)
 		}
 	}
