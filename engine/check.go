@@ -93,7 +93,7 @@ func (e *Engine) CheckFile(ctx context.Context, path string, opt CheckOptions) (
 		if err != nil {
 			return done(Checked{Err: err, Fingerprinted: true}), nil
 		}
-		rep, err := e.evaluateCtx(fctx, snap, fp)
+		rep, err := e.EvaluateContext(fctx, snap, fp)
 		if err != nil {
 			return done(Checked{Err: err, Fingerprinted: true}), nil
 		}
@@ -134,7 +134,7 @@ func (e *Engine) CheckFile(ctx context.Context, path string, opt CheckOptions) (
 			c.Report = rep
 			return done(c), nil
 		}
-		rep, err := e.evaluateCtx(fctx, snap, ent.fp)
+		rep, err := e.EvaluateContext(fctx, snap, ent.fp)
 		if err != nil {
 			return done(Checked{Err: err, Cached: c.Cached, Fingerprinted: c.Fingerprinted}), nil
 		}
@@ -161,11 +161,6 @@ func (e *Engine) fingerprintOnce(ctx context.Context, path string, onFrame func(
 	s := e.QuerySampling()
 	s.OnFrame = onFrame
 	return e.fp.Query(ctx, path, s)
-}
-
-// evaluateCtx is Evaluate, given up when ctx ends.
-func (e *Engine) evaluateCtx(ctx context.Context, snap *index.Snapshot, fp *fingerprint.Query) (Report, error) {
-	return e.EvaluateContext(ctx, snap, fp)
 }
 
 // digest opens path as a regular file, refuses it when it is empty or over

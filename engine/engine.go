@@ -209,13 +209,12 @@ func (e *Engine) RegisterSampling() fingerprint.Sampling {
 
 // Fingerprint fingerprints one file with a per-file timeout.
 func (e *Engine) Fingerprint(ctx context.Context, path string, s fingerprint.Sampling) (*fingerprint.Fingerprint, error) {
-	ctx, cancel := context.WithTimeout(ctx, e.cfg.Limits.Timeout)
-	defer cancel()
-	fp, err := e.fp.File(ctx, path, s)
-	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return nil, timeoutError(e.cfg.Limits.Timeout)
+	q, err := e.FingerprintQuery(ctx, path, s)
+	if err != nil {
+		return nil, err
 	}
-	return fp, err
+	f := q.Fingerprint // not the query: its luminance is let go
+	return &f, nil
 }
 
 // Hash fingerprints one file as Fingerprint does and computes, for the

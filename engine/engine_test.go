@@ -261,8 +261,8 @@ func TestFastQueryViews(t *testing.T) {
 	}
 }
 
-// TestEvaluateLeavesFingerprintAsItIs: matching hashes more views of a
-// checked frame (guided views) on a copy, so a fingerprint shared between checks (the service caches them)
+// TestEvaluateLeavesFingerprintAsItIs: matching never modifies the
+// fingerprint it is given, so a fingerprint shared between checks (the service caches them)
 // gives the same verdict each time and never grows.
 func TestEvaluateLeavesFingerprintAsItIs(t *testing.T) {
 	f := getFixture(t)

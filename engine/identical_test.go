@@ -81,13 +81,16 @@ func TestIdenticalFile(t *testing.T) {
 			t.Fatalf("%s: %v %s", tc.file, err, rep.Error)
 		}
 		if tc.entry == "" {
-			if rep.Verdict != rules.NoMatch {
-				t.Errorf("%s: %s, want no_match: %s", tc.file, rep.Verdict, describe(rep))
+			if rep.Verdict != rules.NoMatch || rep.Frames != 0 {
+				t.Errorf("%s: %s with %d informative frames, want no_match with none: %s", tc.file, rep.Verdict, rep.Frames, describe(rep))
 			}
 			continue
 		}
 		if rep.Verdict != rules.Match || len(rep.Matches) != 1 {
 			t.Fatalf("%s: %s, want one match: %s", tc.file, rep.Verdict, describe(rep))
+		}
+		if !tc.byFrames && rep.Frames != 0 {
+			t.Errorf("%s: %d informative frames, want none (the case is for media no frame can match)", tc.file, rep.Frames)
 		}
 		m := rep.Matches[0]
 		if m.EntryID != tc.entry || !m.IdenticalFile || m.Media != tc.media || m.Score != 1 {

@@ -404,19 +404,18 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 	}
 	run.Register.Seconds = time.Since(t0).Seconds()
 	phase("register", t0, fmt.Sprintf("%d media", len(plan.Registered)))
-	t0 = time.Now()
 	ss, err := snapshotStats(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	run.Register.SnapshotSecs = time.Since(t0).Seconds()
-	snap, err := e.Snapshot(ctx)
+	run.Register.SnapshotSecs = ss.load.Seconds()
+	run.Register.IndexEntries = ss.hashes
+	run.Register.LocalFrames, run.Register.LocalDescriptors, run.Register.SnapshotHeap = ss.localFrames, ss.descriptors, ss.heap
+	run.Register.Cases = ss.cases
+	snap, err := e.Snapshot(ctx) // the one just loaded, for explaining misses
 	if err != nil {
 		return nil, err
 	}
-	run.Register.IndexEntries = ss.hashes
-	run.Register.LocalFrames, run.Register.LocalDescriptors, run.Register.SnapshotHeap = ss.localFrames, ss.descriptors, ss.heap
-	run.Register.Cases = snap.CaseCount()
 
 	// Check: videos, then images, each timed on its own.
 	results := make([]*Result, len(queries))

@@ -43,8 +43,8 @@ func TestFilterPool(t *testing.T) {
 	}
 }
 
-// TestCorpusNearest: a mirrored, recompressed copy of a corpus picture is
-// within possible_distance of it (so it is left out of the pool); an
+// TestCorpusNearest: a mirrored copy of a corpus picture is within
+// possible_distance of it (so it is left out of the pool); an
 // unrelated picture is not.
 func TestCorpusNearest(t *testing.T) {
 	a := testmedia.Picture(11, 480, 320)
@@ -67,7 +67,8 @@ func TestCorpusNearest(t *testing.T) {
 }
 
 // TestTransformCopy: every transform makes a picture, the same one for
-// the same position and copy, and the copies of one picture differ.
+// the same position and copy, and each copy of one picture uses another
+// transform.
 func TestTransformCopy(t *testing.T) {
 	src := testmedia.Picture(21, 400, 300)
 	seen := map[string]bool{}

@@ -12,7 +12,7 @@ import (
 // concurrent use; see GetFrameHasher.
 type FrameHasher struct {
 	pdq   *pdq.Hasher
-	rot   []float32    // scratch for rotated views
+	rot   []float32    // scratch for turned views and warped windows (scratch)
 	small *SmallHasher // when set, takes each frame hashed (Sampling.Small)
 }
 

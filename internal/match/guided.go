@@ -99,10 +99,11 @@ const guidedMaxPlacements = 3
 // the length of a clip, while local features are computed on one checked
 // frame a second and registered features on one frame in two seconds.
 // Each placement where local matches found a whole registered picture is
-// warped and hashed on every checked frame that kept its luminance; the
-// hashes are searched in the PDQ index like any other view, so the frames
-// between the described ones become evidence too (and the time alignment
-// gets its coverage). placements are the local matches, best first.
+// warped and hashed on every query frame that carries luminance — today
+// only the frames with local features (QueryFrame.Luma), so the frames
+// between the described ones do not yet become evidence this way; the
+// hashes are searched in the PDQ index like any other view. placements
+// are the local matches, best first.
 func guidedViews(q *Query, placements []guide, minQuality int) (hashes []pdq.Hash, owner []int32) {
 	if len(placements) == 0 {
 		return nil, nil

@@ -254,8 +254,9 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 		}
 	}
 	// Guided views: where a whole registered picture was found, the same
-	// placement is hashed on every checked frame and searched like any
-	// other view (guided.go).
+	// placement is hashed on the checked frames that kept their luminance
+	// (those with local features, see Luma) and searched like any other
+	// view (guided.go).
 	if len(local) > 0 {
 		var cands []guide
 		for k, lh := range local {
@@ -264,10 +265,9 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 			}
 		}
 		if gh, gowner := guidedViews(&q, distinctPlacements(cands), p.MinQuality); len(gh) > 0 {
-			snap.Index.SearchMany(gh, min(p.MatchDistance, p.SearchDistance), collect(gowner))
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
+			if err := index.SearchManyContext(ctx, snap.Index, gh, min(p.MatchDistance, p.SearchDistance), collect(gowner)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	// The cases hit are read from the store when the snapshot is on an

@@ -50,7 +50,8 @@ var RotationAngles = TiltLadder(RotationStep, true)
 const RotationZoom = 0.8
 
 // GridSide is the longest side of the luminance grid rotated and kept
-// for windows (video frames, decoded smaller, are used at their size).
+// for guided matching (video frames, decoded smaller, are used at their
+// size).
 const GridSide = 512
 
 // TurnedSide is the longest side of the grid the turned views are hashed

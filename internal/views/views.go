@@ -1,8 +1,8 @@
 // Package views says which parts of a frame are fingerprinted besides the
 // frame itself: the picture found in it and proposed rectangles, registered
-// centre crops and zooms, the centre turned by small angles, and windows of a
-// kept luminance grid. It makes the pixels of each view; the fingerprint
-// package hashes them.
+// centre crops and zooms, the centre turned by small angles, and a kept
+// luminance grid warped back through a local match's transform (Warped).
+// It makes the pixels of each view; the fingerprint package hashes them.
 package views
 
 import (
