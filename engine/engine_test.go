@@ -375,3 +375,48 @@ func TestGuidedPDQ(t *testing.T) {
 		})
 	}
 }
+
+// TestGuidedViewsBetweenDescribedFrames: local features describe one
+// sampled frame a second, the clip is sampled twice as often. The
+// placement a local match found is hashed on the frames between the
+// described ones too, so they become PDQ evidence of their own (a
+// collage tile's whole frame is far from the registered one).
+func TestGuidedViewsBetweenDescribedFrames(t *testing.T) {
+	f := getFixture(t)
+	ctx := context.Background()
+	file := filepath.Join(f.dir, "collage.mp4")
+	fp, err := f.e.FingerprintQuery(ctx, file, f.e.QuerySampling())
+	if err != nil {
+		t.Fatal(err)
+	}
+	described := map[float64]bool{}
+	for _, fr := range fp.Frames {
+		if len(fr.Local) > 0 {
+			described[fr.T] = true
+		}
+	}
+	if len(described) == 0 || len(described) == len(fp.Frames) {
+		t.Fatalf("%d of %d frames have local features; the test needs some without", len(described), len(fp.Frames))
+	}
+	rep, err := f.e.Check(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Verdict != rules.Match || rep.Matches[0].Seen == nil {
+		t.Fatalf("verdict %s: %s", rep.Verdict, describe(rep))
+	}
+	limit := f.e.Config().Thresholds.MatchDistance
+	strong, between := 0, 0
+	for _, p := range rep.Matches[0].Seen.Pairs {
+		if p.Distance <= limit {
+			strong++
+			if !described[p.QueryT] {
+				between++
+			}
+		}
+	}
+	t.Logf("%d frames, %d described; %d strong pairs, %d of them between described frames: %s", len(fp.Frames), len(described), strong, between, describe(rep))
+	if between == 0 {
+		t.Errorf("no frame without local features has PDQ evidence within %d", limit)
+	}
+}

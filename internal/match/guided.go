@@ -35,18 +35,6 @@ const (
 	guidedMaxSide = views.GridSide
 )
 
-// guidedDistance is the PDQ distance between the registered frame's hash
-// want and the checked frame's luminance l warped through the local
-// match lh; ok is false when the match does not hold the whole registered
-// picture or the window has too little detail to hash.
-func guidedDistance(h *fingerprint.FrameHasher, l *luma.Grid, qw, qh int, lh *localHit, want pdq.Hash, minQuality int) (int, bool) {
-	hash, ok := guidedHash(h, l, qw, qh, lh, minQuality)
-	if !ok {
-		return 0, false
-	}
-	return pdq.Distance(hash, want), true
-}
-
 // whole reports whether the local match holds the whole registered
 // picture (guidedMinShare).
 func (lh *localHit) whole() bool {
@@ -99,12 +87,14 @@ const guidedMaxPlacements = 3
 // the length of a clip, while local features are computed on one checked
 // frame a second and registered features on one frame in two seconds.
 // Each placement where local matches found a whole registered picture is
-// warped and hashed on every query frame that carries luminance — today
-// only the frames with local features (QueryFrame.Luma), so the frames
-// between the described ones do not yet become evidence this way; the
-// hashes are searched in the PDQ index like any other view. placements
-// are the local matches, best first.
-func guidedViews(q *Query, placements []guide, minQuality int) (hashes []pdq.Hash, owner []int32) {
+// warped and hashed on every informative query frame that kept its
+// luminance (QueryFrame.Luma: every sampled frame of a thorough check, so
+// the frames between the described ones become evidence this way too);
+// the hashes are searched in the PDQ index like any other view.
+// placements are the local matches, best first. Each warp is also
+// remembered in memo, so guided PDQ does not warp the frame a placement
+// was found in a second time.
+func guidedViews(q *Query, placements []guide, minQuality int, memo guidedMemo) (hashes []pdq.Hash, owner []int32) {
 	if len(placements) == 0 {
 		return nil, nil
 	}
@@ -112,17 +102,33 @@ func guidedViews(q *Query, placements []guide, minQuality int) (hashes []pdq.Has
 	defer fingerprint.PutFrameHasher(h)
 	for qi := range q.Frames {
 		f := &q.Frames[qi]
-		if f.Luma == nil {
+		if f.Luma == nil || !f.Informative(minQuality) {
 			continue
 		}
 		for _, g := range placements {
-			if hash, ok := guidedHash(h, f.Luma, g.qw, g.qh, g.lh, minQuality); ok {
+			hash, ok := guidedHash(h, f.Luma, g.qw, g.qh, g.lh, minQuality)
+			memo[guidedKey{int32(qi), g.lh}] = guidedWarp{hash, ok}
+			if ok {
 				hashes = append(hashes, hash)
 				owner = append(owner, int32(qi))
 			}
 		}
 	}
 	return hashes, owner
+}
+
+// guidedMemo holds the warped hashes of query frames through local
+// matches, computed once each.
+type guidedMemo map[guidedKey]guidedWarp
+
+type guidedKey struct {
+	qi int32
+	lh *localHit
+}
+
+type guidedWarp struct {
+	hash pdq.Hash
+	ok   bool
 }
 
 // guide is one placement: a local match and the size of the features of

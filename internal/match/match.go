@@ -37,8 +37,11 @@ type QueryFrame struct {
 	// Local is the frame's local features, on the frames sampled for
 	// them; nil on the others.
 	Local *orb.Features
-	// Luma is the frame's luminance where it has local features and the
-	// fingerprint kept it: what guided PDQ hashes.
+	// Luma is the frame's luminance where the fingerprint kept it (every
+	// sampled frame of a thorough check, up to its bound on long clips):
+	// what guided PDQ and the guided views hash, so a placement found by
+	// local features on one frame is also hashed on the frames between
+	// those with local features.
 	Luma *luma.Grid
 }
 
@@ -61,15 +64,15 @@ type Query struct {
 }
 
 // NewQuery makes a query from the fingerprint of a checked file: each
-// frame with its views of sufficient quality, and the luminance of those
-// with local features.
+// frame with its views of sufficient quality, its local features and the
+// luminance the fingerprint kept of it.
 func NewQuery(fp *fingerprint.Query, minQuality int) Query {
 	q := Query{Kind: fp.Kind, Duration: fp.Duration, Frames: make([]QueryFrame, len(fp.Frames))}
 	for i, f := range fp.Frames {
-		qf := QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}, Signals: f.Signals}
+		qf := QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}, Signals: f.Signals, Luma: fp.FrameLuma(i)}
 		if len(f.Local) > 0 {
 			if lf, err := orb.Decode(f.Local); err == nil {
-				qf.Local, qf.Luma = lf, fp.FrameLuma(i)
+				qf.Local = lf
 			}
 		}
 		for _, v := range f.Views {
@@ -255,8 +258,8 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 	}
 	// Guided views: where a whole registered picture was found, the same
 	// placement is hashed on the checked frames that kept their luminance
-	// (those with local features, see Luma) and searched like any other
-	// view (guided.go).
+	// (see Luma) and searched like any other view (guided.go).
+	memo := guidedMemo{}
 	if len(local) > 0 {
 		var cands []guide
 		for k, lh := range local {
@@ -264,7 +267,7 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 				cands = append(cands, guide{lh: lh, qw: f.W, qh: f.H, qi: k.qi, fi: k.fi, c: k.mk.c, m: k.mk.m})
 			}
 		}
-		if gh, gowner := guidedViews(&q, distinctPlacements(cands), p.MinQuality); len(gh) > 0 {
+		if gh, gowner := guidedViews(&q, distinctPlacements(cands), p.MinQuality, memo); len(gh) > 0 {
 			if err := index.SearchManyContext(ctx, snap.Index, gh, min(p.MatchDistance, p.SearchDistance), collect(gowner)); err != nil {
 				return nil, err
 			}
@@ -313,11 +316,15 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 		if f.Luma == nil || f.Local == nil {
 			return d
 		}
-		if fh == nil {
-			fh = fingerprint.GetFrameHasher()
+		w, done := memo[guidedKey{k.qi, lh}]
+		if !done {
+			if fh == nil {
+				fh = fingerprint.GetFrameHasher()
+			}
+			w.hash, w.ok = guidedHash(fh, f.Luma, f.Local.W, f.Local.H, lh, p.MinQuality)
 		}
-		if gd, ok := guidedDistance(fh, f.Luma, f.Local.W, f.Local.H, lh, regFrame(k).PDQ, p.MinQuality); ok {
-			return min(d, int32(gd))
+		if w.ok {
+			return min(d, int32(pdq.Distance(w.hash, regFrame(k).PDQ)))
 		}
 		return d
 	}
