@@ -29,12 +29,16 @@ deps-postgres:
 		echo "installing postgresql (apt-get)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
 
-# Chromium runs the browser tests of the web pages (server/web); install it
-# from Debian when missing.
+# Chromium runs the browser tests of the web pages (server/web) and the
+# evaluation's browser recipes (eval), Xvfb its screen recordings; install
+# them from Debian when missing.
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
 		echo "installing chromium (apt-get)"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@command -v Xvfb >/dev/null 2>&1 || { \
+		echo "installing xvfb (apt-get, for the evaluation's screen recordings)"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq xvfb >/dev/null; }
 
 # deploy/'s test checks the systemd unit with systemd-analyze (Debian's
 # systemd package; no running systemd is needed).

@@ -185,6 +185,10 @@ func TestRecipesMakeMedia(t *testing.T) {
 		"webp/i-pic":                      {kind: media.KindImage, w: 201, h: 151},
 		"letterbox/i-pic":                 {kind: media.KindImage, w: 202, h: 200},
 		"trim+letterbox+watermark/v-clip": {kind: media.KindVideo, w: 192, h: 144, dur: 3},
+		"feed-phone/i-pic":                {kind: media.KindImage, w: 824, h: 1830},
+		"feed-phone-dark/i-pic":           {kind: media.KindImage, w: 780, h: 1688},
+		"feed-desktop/i-pic":              {kind: media.KindImage, w: 1366, h: 768},
+		"screen-recording/v-clip":         {kind: media.KindVideo, w: 1280, h: 720},
 	}
 	for _, r := range Recipes {
 		for _, it := range []*Item{clip, pic} {
@@ -192,6 +196,9 @@ func TestRecipesMakeMedia(t *testing.T) {
 				continue
 			}
 			t.Run(r.Name+"/"+it.ID, func(t *testing.T) {
+				if r.Browser != nil {
+					needBrowser(t, *r.Browser)
+				}
 				q, err := MakeVariant(ctx, env, r, it)
 				if err != nil {
 					t.Fatal(err)
@@ -209,6 +216,11 @@ func TestRecipesMakeMedia(t *testing.T) {
 					if fps := avgFrameRate(t, q.Path); fps <= 0 || fps > 61 {
 						t.Errorf("average frame rate %.1f", fps)
 					}
+				}
+				if r.Browser != nil && r.Browser.Record && (p.Duration < it.Probe.Duration || p.Duration > it.Probe.Duration+30) {
+					// The recording runs from before the page opens until
+					// after the clip has ended.
+					t.Errorf("recording of %.2f s for a clip of %.2f s", p.Duration, it.Probe.Duration)
 				}
 				w, ok := want[q.ID]
 				if !ok {

@@ -248,6 +248,14 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 		return nil, err
 	}
 	negRecipes, _ := SelectRecipes(opt.Quick, "")
+	// Browser recipes need Chromium (and Xvfb for a recording): when
+	// it is missing, a recipe named in -only is an error, and otherwise
+	// the recipe is reported as not made, once, with the reason.
+	var notRun []string
+	recipes, negRecipes, notRun, err = dropUnavailable(recipes, negRecipes, opt.Only != "")
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(opt.Work, 0o755); err != nil {
 		return nil, err
 	}
@@ -296,8 +304,15 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 		plain = append(plain, &Query{ID: it.ID, Path: it.Path, Source: it, Category: it.Category})
 	}
 	negT := NegativeRecipes(plan.Negatives, negRecipes, negativeEvery(opt.Quick))
+	// The browser negatives go with the browser recipes run (all of them
+	// in a full run): a run of other recipes checks the same negatives as
+	// before they were added.
+	browserT := BrowserNegatives(plan.Negatives, recipes)
 	for _, it := range plan.Negatives {
 		if r, ok := negT[it]; ok {
+			tasks = append(tasks, task{r, it})
+		}
+		if r, ok := browserT[it]; ok {
 			tasks = append(tasks, task{r, it})
 		}
 	}
@@ -321,6 +336,7 @@ func Evaluate(ctx context.Context, opt Options, log *slog.Logger) (*Run, error) 
 	}); err != nil {
 		return nil, err
 	}
+	run.VariantErrors = append(run.VariantErrors, notRun...)
 	sort.Strings(run.VariantErrors)
 	var queries []*Query
 	nMade := 0
@@ -662,4 +678,39 @@ func parallel(ctx context.Context, workers, n int, f func(i int) error) error {
 		first = ctx.Err()
 	}
 	return first
+}
+
+// dropUnavailable takes out the browser recipes whose programs are not
+// installed, saying why for each; with named (the recipes were named in
+// -only) that is an error instead.
+func dropUnavailable(recipes, negRecipes []Recipe, named bool) ([]Recipe, []Recipe, []string, error) {
+	var notRun []string
+	missing := map[string]error{}
+	for _, r := range append(append([]Recipe{}, recipes...), negRecipes...) {
+		if r.Browser == nil {
+			continue
+		}
+		if _, done := missing[r.Name]; done {
+			continue
+		}
+		missing[r.Name] = r.Browser.Missing()
+	}
+	keep := func(rs []Recipe) []Recipe {
+		var out []Recipe
+		for _, r := range rs {
+			if missing[r.Name] == nil {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	for _, r := range recipes {
+		if err := missing[r.Name]; err != nil {
+			if named {
+				return nil, nil, nil, fmt.Errorf("transformation %s cannot be made: %w", r.Name, err)
+			}
+			notRun = append(notRun, fmt.Sprintf("%s: not made (nor its negatives): %v", r.Name, err))
+		}
+	}
+	return keep(recipes), keep(negRecipes), notRun, nil
 }

@@ -22,6 +22,11 @@ type Recipe struct {
 	// an unrelated post).
 	Negative bool
 	Ops      []Op
+	// Browser recipes are made by a real browser (a screenshot of a page,
+	// a screen recording), not by an ffmpeg filter graph. Their negatives
+	// are a rotation of their own (BrowserNegatives), so that adding one
+	// does not change which template the other negatives get.
+	Browser *BrowserJob
 }
 
 // Applies reports whether the recipe makes variants of media of kind k.
@@ -34,7 +39,7 @@ func (r Recipe) Applies(k media.Kind) bool {
 
 // IsControl reports whether the recipe is the unchanged original, which is
 // shown in the tables but left out of the overall recall.
-func (r Recipe) IsControl() bool { return len(r.Ops) == 0 }
+func (r Recipe) IsControl() bool { return len(r.Ops) == 0 && r.Browser == nil }
 
 // Probe is what an operation needs to know about its input.
 type Probe struct {
@@ -504,6 +509,10 @@ var Recipes = []Recipe{
 	{Name: "compilation", Desc: "6 s of the clip inside 20 s of other footage", Video: true, Ops: ops(compilation)},
 	{Name: "slow-mo", Desc: "half speed", Video: true, Ops: ops(speed(0.5))},
 	{Name: "pan-window", Desc: "a 1:1 window panning across the frame", Video: true, Ops: ops(panWindow)},
+	{Name: "feed-phone", Desc: "screenshot of a phone photo feed rendered by Chromium (app bar, stories, avatar, rounded picture cropped to 4:5-1.91:1, buttons; PNG, 824x1830)", Image: true, Negative: true, Browser: &BrowserJob{Layout: "phone"}},
+	{Name: "feed-phone-dark", Desc: "screenshot of a dark phone feed post rendered by Chromium (text above the whole picture, rounded; PNG, 780x1688)", Image: true, Negative: true, Browser: &BrowserJob{Layout: "phone-dark"}},
+	{Name: "feed-desktop", Desc: "screenshot of a desktop feed rendered by Chromium (header, side columns, post card; PNG, 1366x768)", Image: true, Negative: true, Browser: &BrowserJob{Layout: "desktop"}},
+	{Name: "screen-recording", Desc: "screen recording (Xvfb, ffmpeg x11grab, 1280x720) of a desktop page playing the clip in Chromium", Video: true, Negative: true, Browser: &BrowserJob{Layout: "video", Record: true}},
 	{Name: "crop-corner-tl+mirror+lowq", Desc: "top left corner (50% of the area), mirrored, CRF 40", Video: true, Image: true, Ops: ops(cropAt("iw*0.71", "ih*0.71", "0", "0"), mirror, lowQuality)},
 }
 
