@@ -181,7 +181,7 @@ func (e *Engine) QuerySampling() fingerprint.Sampling {
 		local = queryLocalFPS
 	}
 	return fingerprint.Sampling{FPS: s.QueryFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup,
-		Views: set, KeyframesOnly: s.QueryKeyframes, LocalFPS: local}
+		Views: set, KeyframesOnly: s.QueryKeyframes, LocalFPS: local, LocalCoarse: queryLocalCoarse}
 }
 
 // Local features are computed on this many video frames a second: checked
@@ -193,6 +193,13 @@ func (e *Engine) QuerySampling() fingerprint.Sampling {
 const (
 	queryLocalFPS    = 1
 	registerLocalFPS = 0.5
+	// queryLocalCoarse: checked frames spend their feature budget a second
+	// time from this pyramid level on (orb.Options.Coarse; 1.2^4 ≈ 2.1×),
+	// so a repost that keeps part of the registered picture and is decoded
+	// at the same frame size — a corner or edge crop, a 9:16 or 4:5 cut
+	// enlarged 1.4–2.5× — still has features at the scale the registered
+	// frame was described at.
+	queryLocalCoarse = 4
 )
 
 // RegisterSampling is how registered videos are sampled: densely, so any

@@ -34,6 +34,11 @@ type Sampling struct {
 	// LocalFPS: video frames a second given local features (stills get
 	// them when it is above 0); 0 computes none.
 	LocalFPS float64
+	// LocalCoarse is orb.Options.Coarse for the local features of video
+	// frames: checked frames set it (a crop or cut of a registered clip is
+	// decoded at the same frame size, so it shows the registered picture
+	// enlarged); registered frames leave it 0.
+	LocalCoarse int
 	// Small, when set, computes the pHash and dHash of every frame hashed
 	// (the hash command prints them); nil computes none.
 	Small *SmallHasher
@@ -369,6 +374,7 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 type sink struct {
 	h      *FrameHasher
 	local  localPacer
+	coarse int // orb.Options.Coarse of the local features
 	views  views.Set
 	dedup  *deduper
 	layout *picture.Layout
@@ -381,7 +387,7 @@ type heldFrame struct {
 }
 
 func newSink(s Sampling, out *Query) *sink {
-	sk := &sink{h: GetFrameHasher(), local: localPacer{fps: s.LocalFPS}, views: s.Views, dedup: newDeduper(s.Dedup, out)}
+	sk := &sink{h: GetFrameHasher(), local: localPacer{fps: s.LocalFPS}, coarse: s.LocalCoarse, views: s.Views, dedup: newDeduper(s.Dedup, out)}
 	sk.h.small = s.Small
 	if s.Views == views.NoViews {
 		sk.layout = &picture.Layout{Inner: picture.Full, Content: picture.Full}
@@ -449,7 +455,9 @@ func (sk *sink) hash(ctx context.Context, img image.Image, t float64, l picture.
 	}
 	f.Signals = extraSignals(img, signal.Video)
 	if sk.local.due(&f) {
-		if f.Local, err = LocalFeaturesContext(ctx, img, 0, LocalFrameFeatures); err != nil {
+		o := LocalOptions()
+		o.MaxFeatures, o.Coarse = LocalFrameFeatures, sk.coarse
+		if f.Local, err = localFeatures(ctx, img, 0, o); err != nil {
 			return Frame{}, nil, err
 		}
 	}

@@ -41,6 +41,11 @@ func LocalFeatures(img image.Image, maxSide, n int) []byte {
 func LocalFeaturesContext(ctx context.Context, img image.Image, maxSide, n int) ([]byte, error) {
 	o := LocalOptions()
 	o.MaxFeatures = n
+	return localFeatures(ctx, img, maxSide, o)
+}
+
+// localFeatures describes img with detection options o, encoded.
+func localFeatures(ctx context.Context, img image.Image, maxSide int, o orb.Options) ([]byte, error) {
 	g, err := orb.GrayFromContext(ctx, img, maxSide)
 	if err != nil {
 		return nil, err

@@ -40,7 +40,22 @@ func DetectContext(ctx context.Context, g *Gray, o Options) (*Features, error) {
 			return nil, err
 		}
 	}
-	quota := levelQuotas(o, len(levels))
+	if c := o.Coarse; c > 0 && len(levels) > c && o.LowThreshold > 0 && o.LowThreshold < o.FastThreshold && total(cands[c:]) < o.MaxFeatures/4 {
+		// The coarse levels' own retry: the fine levels of an enlarged
+		// picture find many corners, the levels at its original scale few.
+		low, err := detectAll(ctx, levels[c:], o.LowThreshold)
+		if err != nil {
+			return nil, err
+		}
+		copy(cands[c:], low)
+	}
+	quota := levelQuotas(o, min(len(levels), o.Levels))
+	if o.Coarse > 0 && len(levels) > o.Coarse {
+		quota = append(quota, make([]int, len(levels)-len(quota))...)
+		for i, n := range levelQuotas(o, min(len(levels)-o.Coarse, o.Levels)) {
+			quota[o.Coarse+i] += n
+		}
+	}
 	for li, lv := range levels {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -93,7 +108,7 @@ func levelQuotas(o Options, n int) []int {
 
 func pyramid(ctx context.Context, g *Gray, o Options) ([]*level, error) {
 	levels := []*level{{img: g, scale: 1}}
-	for i := 1; i < o.Levels; i++ {
+	for i := 1; i < o.Levels+max(0, o.Coarse); i++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}

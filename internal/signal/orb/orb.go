@@ -205,6 +205,15 @@ type Options struct {
 	// which features are spread (each level keeps its share per cell before
 	// filling up by response); 0 keeps the strongest only.
 	Grid int
+	// Coarse, when above 0, spends the feature budget a second time from
+	// level Coarse on, on a pyramid Coarse levels deeper: a picture shown
+	// enlarged (a crop or a cut of a registered frame, sampled at the same
+	// frame size, is ScaleFactor^Coarse or so larger than the registered
+	// picture) then keeps as many features at the scale the registered
+	// picture was described at as that picture has, instead of the few a
+	// coarse level's share of one budget gives. Keypoints keep their level,
+	// so scales stay exact powers of ScaleFactor. At most 2×MaxFeatures.
+	Coarse int
 }
 
 // DefaultOptions returns the settings provcheck uses.

@@ -427,3 +427,49 @@ func TestEncodeDecode(t *testing.T) {
 		}
 	}
 }
+
+// TestCoarseEnlargedCut: a 4:5 cut from the right of a registered frame,
+// decoded at the frame size the registered frame was described at, shows
+// the registered picture 2.2× enlarged. Spending the budget a second
+// time from level Coarse keeps features at the registered scale, so more
+// descriptor matches agree on the transform; keypoint scales stay powers
+// of the scale factor.
+func TestCoarseEnlargedCut(t *testing.T) {
+	const W, H = 320, 180
+	reg := scene(21, W, H)
+	o := DefaultOptions()
+	o.MaxFeatures = 300
+	rf := Detect(reg, o)
+	const s = 400.0 / H
+	x0 := float64(W) - 320/s
+	q := warp(reg, similarity(s, 0, -x0*s, 0), 320, 400, 0)
+	vo := DefaultVerifyOptions()
+	plain := Detect(q, o)
+	o.Coarse = 4
+	coarse := Detect(q, o)
+	if coarse.Len() > 2*o.MaxFeatures {
+		t.Errorf("%d features, budget %d", coarse.Len(), 2*o.MaxFeatures)
+	}
+	deep := 0
+	for _, k := range coarse.Keypoints {
+		if want := math.Pow(o.ScaleFactor, float64(k.Level)); math.Abs(float64(k.Scale)-want) > 1e-4 {
+			t.Fatalf("level %d scale %g, want %g", k.Level, k.Scale, want)
+		}
+		if int(k.Level) >= o.Levels {
+			deep++
+		}
+	}
+	mp, okp := Verify(rf, plain, vo)
+	mc, okc := Verify(rf, coarse, vo)
+	t.Logf("plain: %d features, verified %v, %d inliers; coarse: %d features (%d below level %d), verified %v, %d inliers",
+		plain.Len(), okp, mp.Inliers, coarse.Len(), deep, o.Levels, okc, mc.Inliers)
+	if !okc {
+		t.Fatalf("coarse: not verified: %+v", mc)
+	}
+	if want := (Rect{X: x0 / W, Y: 0, W: 1 - x0/W, H: 1}); math.Abs(mc.Region.X-want.X) > 0.05 || math.Abs(mc.Region.W-want.W) > 0.05 {
+		t.Errorf("region %+v, want %+v", mc.Region, want)
+	}
+	if mc.Inliers <= mp.Inliers {
+		t.Errorf("coarse %d inliers, plain %d: no gain", mc.Inliers, mp.Inliers)
+	}
+}
