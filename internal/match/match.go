@@ -441,6 +441,7 @@ func align(q Query, entry *fingerprint.Fingerprint, hits []hit, p Params) CaseMa
 	speed, offset := 1.0, 0.0
 	if q.Kind == media.KindVideo && entry.Kind == media.KindVideo && len(entry.Frames) > 1 && len(q.Frames) > 1 {
 		chosen, speed, offset = temporal(q, entry, hits, p)
+		sameShot(q, entry, chosen, speed, offset, p)
 	} else {
 		// A still on either side: no time axis to agree on; each query frame
 		// keeps its best hit.
@@ -740,4 +741,77 @@ func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 func roundRect(r orb.Rect) orb.Rect {
 	return orb.Rect{X: round3(r.X), Y: round3(r.Y), W: round3(r.W), H: round3(r.H)}
+}
+
+// sameShotDistance: a frame within this PDQ distance of another shows the
+// same picture — the distance below which neither a checked nor a
+// registered clip describes a frame by local features again
+// (fingerprint.LocalDedup).
+const sameShotDistance = fingerprint.LocalDedup
+
+// sameShot extends local evidence along unchanged shots. Local features
+// are computed on a frame only when it differs from the last one
+// described, so in a static shot (a fixed camera, a held picture) under an
+// overlay that whole-frame hashes cannot see through, one described frame
+// stands for all of them. An aligned query frame with a local match lends
+// it to each informative query frame without a hit of its own that shows
+// the same picture (within sameShotDistance), when the registered frame
+// the alignment puts there shows the same picture as the registered frame
+// matched (or the registered frames on both sides of that time do: a
+// static registered run keeps only its first and last frames). The lent
+// hits are weak (beyond MatchDistance, no local evidence of their own):
+// they add aligned frames and coverage, never strong or local frames, so
+// a verdict still needs as many independently verified frames as before.
+func sameShot(q Query, entry *fingerprint.Fingerprint, chosen map[int32]hit, speed, offset float64, p Params) {
+	var lenders []int32
+	for qi, h := range chosen {
+		if h.loc != nil {
+			lenders = append(lenders, qi)
+		}
+	}
+	if len(lenders) == 0 {
+		return
+	}
+	slices.Sort(lenders)
+	tight := max(minTight, entryStep(entry))
+	near := func(a, b pdq.Hash) bool { return pdq.Distance(a, b) <= sameShotDistance }
+	for qi := range q.Frames {
+		f := &q.Frames[qi]
+		if _, ok := chosen[int32(qi)]; ok || !f.Informative(p.MinQuality) {
+			continue
+		}
+		// The nearest lender in time showing the same picture.
+		lender, gap := int32(-1), math.Inf(1)
+		for _, l := range lenders {
+			if d := math.Abs(q.Frames[l].T - f.T); d < gap && near(q.Frames[l].Hashes[0], f.Hashes[0]) {
+				lender, gap = l, d
+			}
+		}
+		if lender < 0 {
+			continue
+		}
+		want := entry.Frames[chosen[lender].fi].PDQ
+		t := speed*f.T + offset
+		i, _ := slices.BinarySearchFunc(entry.Frames, t, func(e fingerprint.Frame, t float64) int { return cmp.Compare(e.T, t) })
+		fi := -1
+		switch {
+		case i < len(entry.Frames) && entry.Frames[i].T-t <= tight && near(entry.Frames[i].PDQ, want):
+			fi = i
+		case i > 0 && t-entry.Frames[i-1].T <= tight && near(entry.Frames[i-1].PDQ, want):
+			fi = i - 1
+		case i > 0 && i < len(entry.Frames) && near(entry.Frames[i-1].PDQ, want) && near(entry.Frames[i].PDQ, want):
+			fi = i - 1
+			if entry.Frames[i].T-t < t-entry.Frames[i-1].T {
+				fi = i
+			}
+		}
+		if fi < 0 {
+			continue
+		}
+		d := 256
+		for _, h := range f.Hashes {
+			d = min(d, pdq.Distance(h, entry.Frames[fi].PDQ))
+		}
+		chosen[int32(qi)] = hit{qi: int32(qi), fi: int32(fi), dist: int32(max(d, p.MatchDistance+1)), pdq: int32(d)}
+	}
 }

@@ -243,3 +243,73 @@ func TestMaxSpeedChangeFromConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestSameShotLendsLocalEvidence: in a static shot under an overlay (the
+// whole checked frame is far from the registered one), local features
+// describe a few frames; the frames between them that show the same
+// picture, aligned with registered frames that show the same picture,
+// become aligned frames too — weak ones: the strong and local frames
+// stay those verified. A frame of another shot borrows nothing, nor does
+// one aligned with a registered frame of another shot.
+func TestSameShotLendsLocalEvidence(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	shot := pdq.Hash{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
+	other := pdq.Hash{r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64()}
+	jitter := func(h pdq.Hash, n int) pdq.Hash {
+		for i := 0; i < n; i++ {
+			h[r.IntN(4)] ^= 1 << r.IntN(64)
+		}
+		return h
+	}
+	// Registered: 0-8 s one static shot (a deduplicated run keeps its
+	// first and last frames and a few between), 8-10 s another shot.
+	entry := fingerprint.Fingerprint{Kind: media.KindVideo, Duration: 10}
+	for _, t := range []float64{0, 2, 6, 7.8} {
+		entry.Frames = append(entry.Frames, fingerprint.Frame{T: t, PDQ: jitter(shot, 3), Quality: 90})
+	}
+	for t := 8.0; t < 10; t += 0.2 {
+		entry.Frames = append(entry.Frames, fingerprint.Frame{T: math.Round(t*10) / 10, PDQ: jitter(other, 3), Quality: 90})
+	}
+	// Checked: the same 10 s under a caption box: the whole frame is far
+	// from both shots, but frames of one shot are near each other.
+	boxed, boxedOther := jitter(shot, 90), jitter(other, 90)
+	q := Query{Kind: media.KindVideo, Duration: 10}
+	for t := 0.0; t < 10; t += 0.5 {
+		h := boxed
+		if t >= 8 {
+			h = boxedOther
+		}
+		q.Frames = append(q.Frames, QueryFrame{T: t, Quality: 90, Hashes: []pdq.Hash{jitter(h, 4)}})
+	}
+	// Local matches on the frames at 0, 1 and 2 s (registered 0 and 2 s).
+	loc := &localHit{inliers: 60}
+	var hits []hit
+	for _, m := range [][2]int32{{0, 0}, {2, 0}, {4, 1}} {
+		d := int32(pdq.Distance(q.Frames[m[0]].Hashes[0], entry.Frames[m[1]].PDQ))
+		hits = append(hits, hit{qi: m[0], fi: m[1], dist: min(d, int32(params.MatchDistance)), pdq: d, loc: loc})
+	}
+	cm := align(q, &entry, hits, params)
+	e := cm.Evidence
+	if e.StrongFrames != 3 || e.LocalFrames != 3 {
+		t.Errorf("strong %d, local %d frames: want the 3 verified", e.StrongFrames, e.LocalFrames)
+	}
+	// 0-7.5 s: 16 frames of the shot; from 8 s the other shot.
+	if e.FramesMatched != 16 {
+		t.Errorf("%d frames aligned, want the 16 of the static shot", e.FramesMatched)
+	}
+	for _, p := range cm.Pairs {
+		if q.Frames[p.Query].T >= 8 || entry.Frames[p.Entry].T >= 8 {
+			t.Errorf("query %.1f s paired with registered %.1f s, of another shot", q.Frames[p.Query].T, entry.Frames[p.Entry].T)
+		}
+	}
+	if e.EntryCoverage < 0.7 {
+		t.Errorf("entry coverage %.2f", e.EntryCoverage)
+	}
+	// Without local evidence nothing is lent.
+	for i := range hits {
+		hits[i].loc = nil
+	}
+	if n := align(q, &entry, hits, params).Evidence.FramesMatched; n != 3 {
+		t.Errorf("PDQ hits only: %d frames aligned, want 3", n)
+	}
+}
