@@ -387,6 +387,18 @@ func panVideo(id, pkg string, paths []string, perPhoto float64) *Item {
 		}}
 }
 
+// stillClip is a clip made from one still of a Debian package by an
+// ffmpeg filter graph that makes the frames (zoompan: a pan or zoom over
+// the still, then a grade), H.264, at most the given seconds.
+func stillClip(id, category, pkg, path string, seconds float64, vf string) *Item {
+	return &Item{ID: id, Kind: media.KindVideo, Category: category, Origin: fmt.Sprintf("%s:%s %s", pkg, path, vf),
+		Pkgs: []string{pkg}, Files: []string{pkg + ":" + path}, Ext: "mp4", Key: fmt.Sprintf("stillclip|%s|%s|%g|%s", pkg, path, seconds, vf),
+		make: func(ctx context.Context, env *Env, out string) error {
+			args := []string{"-i", env.PkgFile(pkg, path), "-vf", vf, "-t", fmt.Sprint(seconds), "-an"}
+			return ffmpeg(ctx, append(append(args, outputArgs("mp4")...), out)...)
+		}}
+}
+
 // genVideo is a generated clip (slow pans over textured pictures with hard
 // cuts).
 func genVideo(id string, spec testmedia.VideoSpec) *Item {

@@ -104,6 +104,22 @@ func DebianPlan() Plan {
 		genVideo("v-gen-3", testmedia.VideoSpec{Seed: 103, W: 854, H: 480, FPS: 25, Seconds: 20, Scene: 5}),
 		genVideo("v-gen-portrait", testmedia.VideoSpec{Seed: 104, W: 360, H: 640, FPS: 30, Seconds: 12, Scene: 4}),
 	)...)
+	// Registered low-detail footage, made from OpenCV stills nothing else
+	// in the corpus uses (their stereo pair right.jpg is left out too): a
+	// dim photo of books on a floor panned and graded to night (PDQ
+	// quality about 48-59, around min_quality), and a small object on a
+	// plain white ground, drifting and zooming slowly (the object a tenth
+	// of the frame; quality about 55-69).
+	p.Registered = append(p.Registered, registered(
+		stillClip("v-night-books", "low detail", "opencv-doc", opencvData+"left.jpg", 10,
+			"scale=1280:720:force_original_aspect_ratio=increase,crop=1280:720,"+
+				"zoompan=z='1.1+0.001*on':x='(iw-iw/zoom)*on/250':y='(ih-ih/zoom)/2':d=250:s=960x540:fps=25,"+
+				"eq=brightness=-0.3:contrast=0.3:gamma=0.8:saturation=0.5,colorbalance=bs=0.06:bm=0.04,noise=alls=5:allf=t,format=yuv420p"),
+		stillClip("v-plain-robot", "low detail", "opencv-doc", opencvData+"ml.png", 8,
+			"scale=-2:240,pad=1056:594:(ow-iw)/2:(oh-ih)/2:color=white,"+
+				"zoompan=z='1+0.0008*on':x='iw/2-(iw/zoom/2)+sin(on/40)*iw/25':y='ih/2-(ih/zoom/2)':d=200:s=960x540:fps=25,"+
+				"noise=alls=3:allf=t,format=yuv420p"),
+	)...)
 
 	// Registered images: 30 real photographs.
 	var imgs []*Item
