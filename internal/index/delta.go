@@ -50,7 +50,8 @@ type layers struct {
 	nBase    int     // case positions the base covers
 	live     int     // cases alive
 
-	base *MIH
+	base   *MIH
+	frames *frameTable // the base's references (nil on an index file)
 	// local features: the index built whole and the stop-list's
 	stopLocal []*orb.Features
 	localBase localBase
@@ -208,7 +209,7 @@ func (s *Snapshot) ApplyContext(ctx context.Context, ch registry.Changes) (*Snap
 	}
 	old := s.layers
 	l := &layers{
-		opts: old.opts, stop: old.stop, base: old.base, stopLocal: old.stopLocal, localBase: old.localBase,
+		opts: old.opts, stop: old.stop, base: old.base, frames: old.frames, stopLocal: old.stopLocal, localBase: old.localBase,
 		find:  old.find,
 		moved: make(map[string]int, len(old.moved)+len(ch.Upserted)+len(ch.Removed)),
 		dead:  slices.Clone(old.dead),

@@ -36,8 +36,8 @@ import (
 // then the sections, each a flat little-endian array aligned to 64 bytes:
 //
 //	hashes        [N]pdq.Hash      the indexed hashes, in case, medium, frame order
-//	mih.offsets   [16·65537]uint32 MIH bucket bounds (when the index has tables)
-//	mih.ids       [16·N]uint32     MIH hash ids by substring value
+//	mih.dir       [12·(2^b+1)]uint32 MIH bucket bounds (when the index has tables)
+//	mih.ent       [12·N]uint32     MIH entries (id and residue) by bucket
 //	frame.start   [F+1]uint32      position of the first hash of each registered frame
 //	media.frame   [M+1]uint32      first frame of each medium
 //	media.version [M]uint32        its fingerprint version (a header string)
@@ -62,7 +62,9 @@ import (
 // file gives wrong hits at worst, never a crash. VerifyFile checks the CRC
 // of every section.
 
-const fileFormat = 1
+// Format 2: 12 MIH tables of 21- and 22-bit substrings with a directory
+// (format 1 had 16 tables of 16 bits).
+const fileFormat = 2
 
 var fileMagic = [8]byte{'P', 'C', 'I', 'N', 'D', 'E', 'X', '\n'}
 
@@ -87,6 +89,8 @@ type fileHeader struct {
 	Written    time.Time     `json:"written"`
 	Hashes     int           `json:"hashes"`
 	Tables     bool          `json:"tables"`
+	DirBits    int           `json:"dir_bits"`
+	ResBits    int           `json:"res_bits"`
 	Cases      int           `json:"cases"`
 	Media      int           `json:"media"`
 	Frames     int           `json:"frames"`
@@ -114,8 +118,8 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // registry: the fingerprint and index versions, the options, and the
 // in-memory layout of the arrays mapped as they are.
 func FileSignature(o Options) string {
-	return fmt.Sprintf("fingerprint %s; min_quality %d; stop_distance %d; mih %dx%d; local %+v; sizes frame %d keypoint %d descriptor %d; %s",
-		fingerprint.Version(), o.MinQuality, o.StopDistance, mihTables, mihBits, localindex.DefaultOptions(),
+	return fmt.Sprintf("fingerprint %s; min_quality %d; stop_distance %d; mih %dx%d dir %d; local %+v; sizes frame %d keypoint %d descriptor %d; %s",
+		fingerprint.Version(), o.MinQuality, o.StopDistance, mihTables, mihMaxLen, mihDirShift, localindex.DefaultOptions(),
 		unsafe.Sizeof(localindex.FrameRecord{}), unsafe.Sizeof(orb.Keypoint{}), unsafe.Sizeof(orb.Descriptor{}), byteOrder())
 }
 
@@ -337,7 +341,7 @@ func fileContents(s *Snapshot) ([][]byte, fileHeader, error) {
 	base.Build()
 	n := base.Len()
 	hdr := fileHeader{Signature: FileSignature(l.opts), Generation: s.Generation, Written: time.Now().UTC(),
-		Hashes: n, Tables: base.tables, Cases: len(s.Cases), Stopped: s.Stopped}
+		Hashes: n, Tables: base.tables, DirBits: base.dirBits, ResBits: base.resBits, Cases: len(s.Cases), Stopped: s.Stopped}
 	var names []string
 	var data [][]byte
 	add := func(name string, b []byte) {
@@ -346,31 +350,31 @@ func fileContents(s *Snapshot) ([][]byte, fileHeader, error) {
 	}
 	add("hashes", asBytes(base.hashes))
 	if base.tables {
-		add("mih.offsets", asBytes(base.offsets))
-		add("mih.ids", asBytes(base.ids))
+		add("mih.dir", asBytes(base.dir))
+		add("mih.ent", asBytes(base.ent))
 	}
-	// The references as positions.
-	var frameStart, mediaFrame, mediaVersion, caseMedia []uint32
+	// The references as positions (the base's frame table).
+	ft := l.frames
+	if ft == nil || len(ft.caseMedia) != len(s.Cases)+1 {
+		return nil, fileHeader{}, errors.New("index file: the snapshot has no frame table")
+	}
+	var mediaVersion []uint32
 	caseEntries := make([]int32, len(s.Cases))
 	sums := make([]uint64, len(s.Cases))
 	var idOff []uint32
 	var ids []byte
 	versions := map[string]uint32{}
-	p := 0
 	for ci := range s.Cases {
 		c := &s.Cases[ci]
 		if ci > 0 && c.ID <= s.Cases[ci-1].ID {
 			return nil, fileHeader{}, errors.New("index file: cases are not in id order")
 		}
-		caseMedia = append(caseMedia, uint32(len(mediaFrame)))
 		idOff = append(idOff, uint32(len(ids)))
 		ids = append(ids, c.ID...)
 		caseEntries[ci] = l.entries[ci]
 		sums[ci] = caseSum(c)
 		for mi := range c.Media {
-			m := &c.Media[mi]
-			mediaFrame = append(mediaFrame, uint32(len(frameStart)))
-			v := m.FingerprintVersion()
+			v := c.Media[mi].FingerprintVersion()
 			vi, ok := versions[v]
 			if !ok {
 				vi = uint32(len(hdr.Versions))
@@ -378,27 +382,17 @@ func fileContents(s *Snapshot) ([][]byte, fileHeader, error) {
 				hdr.Versions = append(hdr.Versions, v)
 			}
 			mediaVersion = append(mediaVersion, vi)
-			for fi := range m.Fingerprint.Frames {
-				frameStart = append(frameStart, uint32(p))
-				want := Ref{Case: int32(ci), Media: int32(mi), Frame: int32(fi)}
-				for p < n && base.refs[p] == want {
-					p++
-				}
-			}
 		}
 	}
-	if p != n {
-		return nil, fileHeader{}, errors.New("index file: the index is not in case order")
+	if len(mediaVersion)+1 != len(ft.mediaFrame) || int(ft.frameStart[len(ft.frameStart)-1]) != n {
+		return nil, fileHeader{}, errors.New("index file: the frame table does not fit the index")
 	}
-	frameStart = append(frameStart, uint32(n))
-	mediaFrame = append(mediaFrame, uint32(len(frameStart)-1))
-	caseMedia = append(caseMedia, uint32(len(mediaVersion)))
 	idOff = append(idOff, uint32(len(ids)))
-	hdr.Media, hdr.Frames = len(mediaVersion), len(frameStart)-1
-	add("frame.start", asBytes(frameStart))
-	add("media.frame", asBytes(mediaFrame))
+	hdr.Media, hdr.Frames = len(mediaVersion), len(ft.frameStart)-1
+	add("frame.start", asBytes(ft.frameStart))
+	add("media.frame", asBytes(ft.mediaFrame))
 	add("media.version", asBytes(mediaVersion))
-	add("case.media", asBytes(caseMedia))
+	add("case.media", asBytes(ft.caseMedia))
 	add("case.entries", asBytes(caseEntries))
 	add("case.sum", asBytes(sums))
 	add("case.idoff", asBytes(idOff))
@@ -433,10 +427,8 @@ type File struct {
 
 	mih          *MIH
 	local        *localindex.Index
-	frameStart   []uint32
-	mediaFrame   []uint32
+	frames       frameTable
 	mediaVersion []uint32
-	caseMedia    []uint32
 	caseEntries  []int32
 	caseSums     []uint64
 	idOff        []uint32
@@ -545,38 +537,44 @@ func (f *File) setup() error {
 	x := &MIH{hashes: hashes, tables: h.Tables}
 	x.ready.Store(true)
 	if h.Tables {
-		if x.offsets, err = section[uint32](f, "mih.offsets", mihTables*(mihKeys+1)); err != nil {
+		db, rb := mihLayout(h.Hashes)
+		if h.DirBits != db || h.ResBits != rb {
+			return damaged("mih layout %d/%d, want %d/%d", h.DirBits, h.ResBits, db, rb)
+		}
+		x.dirBits, x.resBits = db, rb
+		nd := 1<<db + 1
+		if x.dir, err = section[uint32](f, "mih.dir", mihTables*nd); err != nil {
 			return err
 		}
 		for k := 0; k < mihTables; k++ {
-			if err := ascending("mih.offsets", x.offsets[k*(mihKeys+1):(k+1)*(mihKeys+1)], h.Hashes); err != nil {
+			if err := ascending("mih.dir", x.dir[k*nd:(k+1)*nd], h.Hashes); err != nil {
 				return err
 			}
 		}
-		if x.ids, err = section[uint32](f, "mih.ids", mihTables*h.Hashes); err != nil {
+		if x.ent, err = section[uint32](f, "mih.ent", mihTables*h.Hashes); err != nil {
 			return err
 		}
 		if f.fd != nil {
 			// Read bucket by bucket, not through the mapping (see
-			// MIH.readIDs).
-			off := f.secOff["mih.ids"]
-			x.ids = nil
-			x.readIDs = func(buf []uint32, from int64) error {
+			// MIH.readEntries).
+			off := f.secOff["mih.ent"]
+			x.ent = nil
+			x.readEntries = func(buf []uint32, from int64) error {
 				_, err := f.fd.ReadAt(asBytes(buf), off+4*from)
 				return err
 			}
 		}
 	}
-	if f.frameStart, err = section[uint32](f, "frame.start", h.Frames+1); err != nil {
+	if f.frames.frameStart, err = section[uint32](f, "frame.start", h.Frames+1); err != nil {
 		return err
 	}
-	if f.mediaFrame, err = section[uint32](f, "media.frame", h.Media+1); err != nil {
+	if f.frames.mediaFrame, err = section[uint32](f, "media.frame", h.Media+1); err != nil {
 		return err
 	}
 	if f.mediaVersion, err = section[uint32](f, "media.version", h.Media); err != nil {
 		return err
 	}
-	if f.caseMedia, err = section[uint32](f, "case.media", h.Cases+1); err != nil {
+	if f.frames.caseMedia, err = section[uint32](f, "case.media", h.Cases+1); err != nil {
 		return err
 	}
 	if f.caseEntries, err = section[int32](f, "case.entries", h.Cases); err != nil {
@@ -595,8 +593,8 @@ func (f *File) setup() error {
 		name string
 		s    []uint32
 		last int
-	}{{"frame.start", f.frameStart, h.Hashes}, {"media.frame", f.mediaFrame, h.Frames},
-		{"case.media", f.caseMedia, h.Media}, {"case.idoff", f.idOff, len(f.ids)}} {
+	}{{"frame.start", f.frames.frameStart, h.Hashes}, {"media.frame", f.frames.mediaFrame, h.Frames},
+		{"case.media", f.frames.caseMedia, h.Media}, {"case.idoff", f.idOff, len(f.ids)}} {
 		if err := ascending(c.name, c.s, c.last); err != nil {
 			return err
 		}
@@ -611,7 +609,7 @@ func (f *File) setup() error {
 			return damaged("case ids out of order at %d", i)
 		}
 	}
-	x.refOf = f.refOf
+	x.refOf = f.frames.ref
 	f.mih = x
 	// The local-feature index.
 	a := localindex.Arrays{Bits: h.Local.Bits, RehashedAt: h.Local.RehashedAt, Live: h.Local.Live}
@@ -680,28 +678,6 @@ func (f *File) findCase(id string) (int, bool) {
 		}
 	}
 	return lo, lo < f.hdr.Cases && f.caseID(lo) == id
-}
-
-// last returns the last i with s[i] ≤ v (s ascending, s[0] ≤ v).
-func last(s []uint32, v uint32) int {
-	lo, hi := 0, len(s)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if s[m] <= v {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo - 1
-}
-
-// refOf turns a hash position into its reference.
-func (f *File) refOf(id int) Ref {
-	g := last(f.frameStart[:len(f.frameStart)-1], uint32(id))
-	m := last(f.mediaFrame[:len(f.mediaFrame)-1], uint32(g))
-	c := last(f.caseMedia[:len(f.caseMedia)-1], uint32(m))
-	return Ref{Case: int32(c), Media: int32(m - int(f.caseMedia[c])), Frame: int32(g - int(f.mediaFrame[m]))}
 }
 
 // Bytes is the size of the file.

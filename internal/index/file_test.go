@@ -150,12 +150,21 @@ func TestFileSameAsMemory(t *testing.T) {
 	if !slices.Equal(vm, vf) || len(vm) != fx.mem.CaseCount()+400/7+1 {
 		t.Errorf("media versions: %d from the file, %d in memory", len(vf), len(vm))
 	}
-	// Every reference resolves to the position the snapshot in memory
-	// holds.
-	x := fs.layers.base
+	// Every reference resolves to the one the snapshot in memory gives,
+	// and names a frame that has the hash (as itself or a view).
+	x, mx := fs.layers.base, fx.mem.layers.base
 	for id := range x.Len() {
-		if x.ref(id) != fx.mem.layers.base.refs[id] {
-			t.Fatalf("hash %d: ref %+v, want %+v", id, x.ref(id), fx.mem.layers.base.refs[id])
+		r := mx.ref(id)
+		if x.ref(id) != r {
+			t.Fatalf("hash %d: ref %+v, want %+v", id, x.ref(id), r)
+		}
+		f := &fx.mem.Cases[r.Case].Media[r.Media].Fingerprint.Frames[r.Frame]
+		has := f.PDQ == mx.hashes[id]
+		for _, v := range f.Views {
+			has = has || v.PDQ == mx.hashes[id]
+		}
+		if !has {
+			t.Fatalf("hash %d: ref %+v names a frame without it", id, r)
 		}
 	}
 }
@@ -276,11 +285,11 @@ func TestFileDamaged(t *testing.T) {
 		{name: "header byte", change: flip(40), want: ErrFileDamaged},
 		{name: "case ids", change: flip(sec["case.ids"].Off + 3), want: ErrFileDamaged},
 		{name: "frame starts", change: flip(sec["frame.start"].Off + 9), want: ErrFileDamaged},
-		{name: "mih offsets", change: flip(sec["mih.offsets"].Off + 4*1000), want: ErrFileDamaged},
+		{name: "mih bucket bounds", change: flip(sec["mih.dir"].Off + 4*100), want: ErrFileDamaged},
 		{name: "local frames", change: flip(sec["local.frames"].Off + 8), want: ErrFileDamaged},
 		{name: "other options", opts: Options{MinQuality: 71, StopDistance: 31}, want: ErrFileStale},
 		{name: "a hash", change: flip(sec["hashes"].Off + 100), verify: true},
-		{name: "a table id", change: func(b []byte) []byte { o := sec["mih.ids"].Off + 400; b[o+3] = 0xff; return b }, verify: true},
+		{name: "a table entry", change: func(b []byte) []byte { o := sec["mih.ent"].Off + 400; b[o+3] = 0xff; return b }, verify: true},
 		{name: "a local link", change: func(b []byte) []byte { o := sec["local.next.0"].Off + 40; b[o+3] = 0x7f; return b }, verify: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

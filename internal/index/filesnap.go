@@ -107,7 +107,7 @@ func (s *Snapshot) MediaVersions(fn func(version string)) {
 			if dead(c) {
 				continue
 			}
-			for m := f.caseMedia[c]; m < f.caseMedia[c+1]; m++ {
+			for m := f.frames.caseMedia[c]; m < f.frames.caseMedia[c+1]; m++ {
 				fn(f.hdr.Versions[f.mediaVersion[m]])
 			}
 		}

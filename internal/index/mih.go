@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -14,49 +15,55 @@ import (
 // MIH is an exact multi-index hashing index (Norouzi, Punjani and Fleet,
 // "Fast Search in Hamming Space with Multi-Index Hashing", CVPR 2012). It
 // returns exactly the hits Linear returns; at small distances it looks at a
-// small fraction of the hashes (see the benchmarks in mih_test.go).
+// small fraction of the hashes (see the benchmarks in mih_test.go and
+// scale_bench_test.go, beside the index of 16 tables of 16 bits it replaced,
+// mih16_test.go).
 //
-// Each 256-bit hash is cut into m = 16 substrings of 16 bits (the 16-bit
-// words of pdq.Hash; in PDQ's layout one word is one row of the 16×16 DCT
-// sign matrix). Each substring has its own table mapping the 65,536
-// substring values to the ids of the hashes with that value, stored as
-// compressed sparse rows: offsets [65537]uint32 and ids []uint32.
+// Each 256-bit hash is cut into m = 12 substrings, 4 of 22 bits and 8 of 21
+// (the paper's best m is about 256/log2 N: 12 to 13 for 10^6 to 10^7
+// hashes). Search rests on the pigeonhole principle: if table k is probed
+// with every key within r_k bits of the query's substring k, and
+// Σ(r_k+1) > maxDist, every hash within maxDist of the query shows up in at
+// least one probe (were each substring farther than r_k, the hash would be
+// at least Σ(r_k+1) away). r_k = -1 leaves table k out. At distance 31 a
+// query probes 8 tables with radius 2 and 4 with radius 1, and a random
+// hash is a candidate with probability about 1,900/2^21: on ten million
+// hashes some 9,000 candidates, where 16 tables of 16 bits (radius 1) gave
+// 41,000.
 //
-// Search rests on the pigeonhole principle: if table k is probed with every
-// value within r_k bits of the query's substring k, and Σ(r_k+1) > maxDist,
-// then every hash within maxDist of the query shows up in at least one probed
-// bucket (were each substring farther than r_k, the hash would be at least
-// Σ(r_k+1) away). r_k = -1 leaves table k out. Candidates are deduplicated
-// with a generation-stamped array and verified with the full distance.
+// A table is a directory on the top b bits of the substring (b = 16 up to
+// 16 M hashes, buckets of 128 to 256 entries on average beyond) and an
+// entry per hash, grouped by directory bucket: a uint32 holding the hash's
+// id in its high bits and, in the bits the id leaves free, the rest of the
+// substring (the residue: 5 bits up to 2^27 hashes; a 22-bit substring
+// leaves one bit to the verification). A probe of radius r enumerates the
+// buckets t ≤ r bits from the query's and keeps the entries whose residue
+// is within r−t bits of the query's: a bucket is one random read, its
+// entries are compared in sequence. The candidates, deduplicated with a bit
+// a hash, are verified with the whole distance once all are known, so that
+// their random reads overlap.
 //
-// The radii are chosen per query, greedily: each step raises by one the
-// radius of the table whose next ring of values (those exactly r_k+1 bits
-// from the query's substring) is cheapest, costed by the actual bucket sizes
-// read from the offsets (a ring not read yet is costed at the average bucket
-// size, and read before it is taken). On uniform data this gives the
-// textbook radii, ⌊maxDist/m⌋ for (maxDist mod m)+1 tables and one less for
-// the rest; on real data, where video frames cluster and some substring
-// values are very common, a hot bucket costs its real size and the plan
-// steers around it, to other tables or wider rings. Distances below 16 use
-// only maxDist+1 tables, each probed with one bucket. m = 16 suits
-// registries of 2^16 to 2^22 hashes (the paper's best m is about
-// 256/log2 N), and 16-bit keys index the offsets directly.
+// The radii are chosen per query, greedily, costed by the real bucket sizes
+// read from the directory (see plan): on uniform data the textbook radii,
+// ⌊(maxDist+1)/m⌋ for every table and one more for (maxDist+1) mod m of
+// them; on real data, where video frames cluster, a table where the query
+// sits in a crowded bucket is given a smaller radius or left out.
 //
-// When the plan costs more than scanning every hash (a large maxDist, a
-// small index, a query in crowded buckets), the query falls back to the
-// linear scan. The plan's cost for uniform data is estimated from the probe
-// counts before any bucket is read; the real cost is tracked while planning,
-// and planning stops once it passes the cost of a scan. So a query costs at
-// most about two scans, and on a million hashes maxDist 31 costs about a
-// tenth of one. The cost weights (mihProbeCost, mihCandCost, mihScanCost)
-// come from the benchmarks in mih_test.go. An index of fewer than
-// mihMinTables hashes has no tables: it is always scanned.
+// When the plan's estimated cost passes that of scanning every hash (a large
+// maxDist, a small index), or the real work passes it while the buckets are
+// read (a query in crowded buckets), the query is scanned linearly instead:
+// a query costs at most about two scans. The cost weights (mihProbeCost,
+// mihEntryCost, mihCandCost, mihScanCost) come from the benchmarks. An
+// index of fewer than mihMinTables hashes has no tables: it is always
+// scanned.
 //
-// Memory: 32 bytes a hash, 12 a Ref, 64 of table ids (16 tables × 4), plus
-// 4 MiB of offsets. Each search needs a bit a hash of scratch; scratch is
-// kept for reuse, so the index holds as many as the most searches that ran
-// at once (unlike a sync.Pool, which drops them at each GC and would
-// reallocate megabytes).
+// Memory: 32 bytes a hash, 48 of table entries (12 tables × 4), the
+// directories (12 × 2^b × 4 bytes: 3 MiB), and 12 bytes of Ref a hash
+// unless the references are positions (refOf: a snapshot's base and an
+// index file, 4 bytes a registered frame). Each search needs a bit a hash
+// of scratch; scratch is kept for reuse, so the index holds as many as the
+// most searches that ran at once (unlike a sync.Pool, which drops them at
+// each GC and would reallocate megabytes).
 //
 // Concurrency: the tables are built by Build, or by the first search after
 // an Add. Once built, Search and SearchMany are safe for concurrent use (a
@@ -71,20 +78,23 @@ import (
 type MIH struct {
 	hashes []pdq.Hash
 	refs   []Ref
-	// refOf gives the reference of hash id when refs is nil: an index
-	// mapped from a file keeps no references, the position of a hash
-	// says which frame it is (see File).
+	// refOf gives the reference of hash id when refs is nil: the position
+	// of a hash says which frame it is (a snapshot's base, an index file:
+	// see frameTable).
 	refOf func(id int) Ref
-	// readIDs, when ids is nil, reads len(buf) table ids from position
-	// from of ids (an index file's tables are read, not mapped: a probe
-	// reads one bucket, where a mapping would map the pages around it).
-	readIDs func(buf []uint32, from int64) error
+	// readEntries, when ent is nil, reads len(buf) table entries from
+	// position from of ent (an index file's tables are read, not mapped: a
+	// probe reads its buckets, where a mapping would map the pages around
+	// them).
+	readEntries func(buf []uint32, from int64) error
 
 	mu      sync.Mutex  // serialises building
 	ready   atomic.Bool // tables cover every hash, or are not wanted
 	tables  bool        // built tables (false: index too small, scan)
-	offsets []uint32    // mihTables × (mihKeys+1): table k's bucket v is ids[k*n+offsets[k*(mihKeys+1)+v] : …+v+1]
-	ids     []uint32    // mihTables × n hash ids, each table's grouped by substring value
+	dirBits int         // b: bits of a substring the directory resolves
+	resBits int         // bits of a substring an entry holds below them
+	dir     []uint32    // mihTables × (2^b+1): table k's bucket v is ent[k*n+dir[k*(2^b+1)+v] : …+v+1]
+	ent     []uint32    // mihTables × n entries, id<<resBits | residue, grouped by bucket
 	freeMu  sync.Mutex
 	free    []*mihScratch // scratch not in use
 
@@ -92,45 +102,62 @@ type MIH struct {
 }
 
 const (
-	mihTables = 16
-	mihBits   = pdq.Bits / mihTables
-	mihKeys   = 1 << mihBits
+	// 12 substrings: mihLong of 22 bits, then 21 bits each.
+	mihTables = 12
+	mihLong   = pdq.Bits - 21*mihTables
+	mihMaxLen = 22
+	mihMinLen = 21
+
+	// mihDirShift: a table's directory has 2^(bits.Len(n)-mihDirShift)
+	// buckets (128 to 256 entries each on average), at least 2^mihMinDir
+	// (3 MiB for 12 tables) and at most 2^mihMinLen. Fewer, longer buckets
+	// cost fewer random reads a probe; their entries are compared in
+	// sequence.
+	mihDirShift = 8
+	mihMinDir   = 16
 
 	// Cost weights, in nanoseconds on the reference machine: reading one
-	// bucket's bounds, visiting one candidate id (stamp, fetch, distance),
-	// and scanning one hash linearly.
-	mihProbeCost = 8.0
+	// bucket's bounds, comparing one entry's residue, verifying one
+	// candidate (stamp, fetch, distance), and scanning one hash linearly.
+	mihProbeCost = 40.0
+	mihEntryCost = 0.8
 	mihCandCost  = 40.0
 	mihScanCost  = 1.7
 
 	// mihMinTables: below this many hashes a scan takes a few
-	// microseconds and the tables (4 MiB of offsets) are not built.
+	// microseconds and the tables are not built.
 	mihMinTables = 4096
 )
 
-// mihMasks lists every 16-bit value by popcount; the values of popcount w
-// are mihMasks[mihMaskStart[w]:mihMaskStart[w+1]].
-var mihMasks, mihMaskStart = func() ([]uint16, [mihBits + 2]int) {
-	var start [mihBits + 2]int
-	for v := 0; v < mihKeys; v++ {
-		start[bits.OnesCount16(uint16(v))+1]++
+// binom[n][k] is n choose k, for n, k ≤ 32.
+var binom = func() (c [33][33]float64) {
+	for n := 0; n <= 32; n++ {
+		c[n][0] = 1
+		for k := 1; k <= n; k++ {
+			c[n][k] = c[n-1][k-1] + c[n-1][k]
+		}
 	}
-	for w := 1; w < len(start); w++ {
-		start[w] += start[w-1]
-	}
-	masks := make([]uint16, mihKeys)
-	next := start
-	for v := 0; v < mihKeys; v++ {
-		w := bits.OnesCount16(uint16(v))
-		masks[next[w]] = uint16(v)
-		next[w]++
-	}
-	return masks, start
+	return c
 }()
 
-// mihKey is substring k of h: its 16-bit word k.
-func mihKey(h *pdq.Hash, k int) uint16 {
-	return uint16(h[k>>2] >> (16 * (k & 3)))
+// mihLen is the length of substring k.
+func mihLen(k int) int {
+	if k < mihLong {
+		return mihMaxLen
+	}
+	return mihMinLen
+}
+
+// mihKey is substring k of h: its mihLen(k) bits from bit
+// 22·min(k, mihLong) + 21·max(k−mihLong, 0) on.
+func mihKey(h *pdq.Hash, k int) uint32 {
+	o := mihMaxLen*min(k, mihLong) + mihMinLen*max(k-mihLong, 0)
+	w, sh := o>>6, uint(o&63)
+	v := h[w] >> sh
+	if int(sh)+mihLen(k) > 64 {
+		v |= h[w+1] << (64 - sh)
+	}
+	return uint32(v) & (1<<mihLen(k) - 1)
 }
 
 // NewMIH returns an empty multi-index hashing index with room for n hashes.
@@ -157,14 +184,22 @@ func (x *MIH) ref(id int) Ref {
 	return x.refOf(id)
 }
 
+// layout is the directory and residue widths for n hashes.
+func mihLayout(n int) (dirBits, resBits int) {
+	dirBits = min(max(bits.Len(uint(n))-mihDirShift, mihMinDir), mihMinLen)
+	idBits := max(bits.Len(uint(max(n-1, 0))), 1)
+	resBits = min(32-idBits, mihMinLen-dirBits)
+	return dirBits, resBits
+}
+
 // Build builds the tables for every hash added so far, if not yet built.
 // Searches call it themselves; calling it once after the last Add moves the
 // cost out of the first search.
 func (x *MIH) Build() { _ = x.BuildContext(context.Background()) }
 
 // BuildContext is Build, given up with ctx's error when ctx ends (between
-// chunks of hashes and between tables); the index is then left unbuilt, and
-// a later Build builds it whole.
+// tables); the index is then left unbuilt, and a later Build builds it
+// whole.
 func (x *MIH) BuildContext(ctx context.Context) error {
 	if x.ready.Load() {
 		return nil
@@ -174,8 +209,8 @@ func (x *MIH) BuildContext(ctx context.Context) error {
 	if x.ready.Load() {
 		return nil
 	}
-	// Table ids are uint32: a larger index (128 GiB of hashes) is scanned.
-	x.tables = (len(x.hashes) >= mihMinTables || x.noFallback) && uint64(len(x.hashes)) <= math.MaxUint32
+	// Ids fill at most 31 bits of an entry: a larger index is scanned.
+	x.tables = (len(x.hashes) >= mihMinTables || x.noFallback) && len(x.hashes) > 0 && uint64(len(x.hashes)) <= math.MaxInt32
 	if x.tables {
 		if err := x.build(ctx); err != nil {
 			return err
@@ -185,40 +220,26 @@ func (x *MIH) BuildContext(ctx context.Context) error {
 	return nil
 }
 
-// build fills the tables by counting sort. The substrings are first copied
-// out column by column (2 bytes a hash and table, freed after), so that each
-// table's two passes read 2 MiB a million hashes instead of all 32 MiB.
+// build fills the tables by counting sort, one table per worker: the
+// table's substrings are copied out first (4 bytes a hash, freed after) so
+// that its two passes read 4 bytes a hash instead of 32.
 func (x *MIH) build(ctx context.Context) error {
 	n := len(x.hashes)
-	if cap(x.offsets) < mihTables*(mihKeys+1) {
-		x.offsets = make([]uint32, mihTables*(mihKeys+1))
+	x.dirBits, x.resBits = mihLayout(n)
+	d := 1<<x.dirBits + 1
+	if cap(x.dir) < mihTables*d {
+		x.dir = make([]uint32, mihTables*d)
 	}
-	x.offsets = x.offsets[:mihTables*(mihKeys+1)]
-	if cap(x.ids) < mihTables*n {
-		x.ids = make([]uint32, mihTables*n)
+	x.dir = x.dir[:mihTables*d]
+	if cap(x.ent) < mihTables*n {
+		x.ent = make([]uint32, mihTables*n)
 	}
-	x.ids = x.ids[:mihTables*n]
-	keys := make([]uint16, mihTables*n)
-	const chunk = 1 << 14
-	parallel((n+chunk-1)/chunk, func(c int) {
-		if ctx.Err() != nil {
-			return
-		}
-		for i := c * chunk; i < min((c+1)*chunk, n); i++ {
-			h := &x.hashes[i]
-			for k := 0; k < mihTables; k++ {
-				keys[k*n+i] = mihKey(h, k)
-			}
-		}
-	})
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+	x.ent = x.ent[:mihTables*n]
 	parallel(mihTables, func(k int) {
 		if ctx.Err() != nil {
 			return
 		}
-		x.buildTable(k, keys[k*n:(k+1)*n])
+		x.buildTable(k)
 	})
 	return ctx.Err()
 }
@@ -239,36 +260,50 @@ func parallel(jobs int, fn func(job int)) {
 	wg.Wait()
 }
 
-// buildTable groups the hash ids of table k by substring value; keys[i] is
-// substring k of hash i.
-func (x *MIH) buildTable(k int, keys []uint16) {
-	n := len(keys)
-	off := x.offsets[k*(mihKeys+1) : (k+1)*(mihKeys+1)]
-	ids := x.ids[k*n : (k+1)*n]
+// buildTable groups the entries of table k by directory bucket (ids
+// ascending within a bucket).
+func (x *MIH) buildTable(k int) {
+	n := len(x.hashes)
+	b, rb := x.dirBits, x.resBits
+	l := mihLen(k)
+	u := l - b - rb
+	nd := 1 << b
+	off := x.dir[k*(nd+1) : (k+1)*(nd+1)]
+	ent := x.ent[k*n : (k+1)*n]
+	keys := make([]uint32, n)
+	for i := range x.hashes {
+		keys[i] = mihKey(&x.hashes[i], k)
+	}
 	clear(off)
 	for _, v := range keys {
-		off[int(v)+1]++
+		off[int(v>>(l-b))+1]++
 	}
-	for v := 1; v <= mihKeys; v++ {
+	for v := 1; v <= nd; v++ {
 		off[v] += off[v-1]
 	}
+	mask := uint32(1)<<rb - 1
 	// Scatter with off[v] as bucket v's write position; afterwards off[v]
 	// is bucket v's end, which is bucket v+1's start: shift back by one.
 	for i, v := range keys {
-		ids[off[v]] = uint32(i)
-		off[v]++
+		top := v >> (l - b)
+		ent[off[top]] = uint32(i)<<rb | (v>>u)&mask
+		off[top]++
 	}
-	copy(off[1:], off[:mihKeys])
+	copy(off[1:], off[:nd])
 	off[0] = 0
 }
 
 // mihScratch is one search's working memory.
 type mihScratch struct {
 	seen   []uint64 // bit id: id already a candidate of this query
-	ranges []uint32 // [start, end) pairs of the non-empty buckets probed
+	cand   []uint32 // ids whose seen bit is set, to clear after the query
 	hits   []mihHit
 	linear []int    // SearchMany: queries left to the linear scan
-	idbuf  []uint32 // a bucket read by readIDs
+	buf    []uint32 // entries read by readEntries
+	ranges []uint32 // plan: [start, end) pairs of the non-empty buckets of the rings read
+	runs   []uint64 // file: the buckets to read, start<<32 | index in ranges
+	// What the last collect read (benchmarks): buckets and candidates.
+	probes, cands int
 }
 
 type mihHit struct {
@@ -302,159 +337,312 @@ func (x *MIH) putScratch(s *mihScratch) {
 	x.freeMu.Unlock()
 }
 
-// reset starts a new query's deduplication. A bit a hash (rather than a
-// stamp of 4 bytes) is cleared for each query, but stays in cache: the
-// candidates' bits are looked up at random.
-func (s *mihScratch) reset() { clear(s.seen) }
-
-// mihPlan is the per-query choice of radii and the buckets to read.
+// mihPlan is the per-query choice of radii.
 type mihPlan struct {
-	radius [mihTables]int                   // r_k, -1: table not probed
-	span   [mihTables][mihBits + 1][2]int32 // ring w of table k: ranges[span[0]:span[1]]
-	probes int                              // buckets looked up while planning
-	cands  int                              // ids in the rings taken
+	radius [mihTables]int                     // r_k, -1: table not probed
+	span   [mihTables][mihMaxLen + 1][2]int32 // ring w of table k: ranges[span[0]:span[1]]
+	cost   float64                            // estimated, ns
+	probes int                                // buckets looked up
 }
 
-// uniformCost estimates the cost of an MIH search for maxDist over n uniform
-// hashes with the textbook radii.
-func uniformCost(n, maxDist int) float64 {
-	r, a := maxDist/mihTables, maxDist%mihTables
-	probes := float64(a+1) * float64(mihMaskStart[min(r, mihBits)+1])
-	if r > 0 {
-		probes += float64(mihTables-a-1) * float64(mihMaskStart[min(r-1, mihBits)+1])
+// candShare is the share of random hashes within r bits of a query on w
+// resolved bits.
+func candShare(w, r int) float64 {
+	c := 0.0
+	for t := 0; t <= min(r, w); t++ {
+		c += binom[w][t]
 	}
-	return probes * (mihProbeCost + float64(n)/mihKeys*mihCandCost)
+	return c / math.Ldexp(1, w)
 }
 
-// plan chooses the radii for q and collects the bucket ranges to read into
-// s.ranges. It reports false when a linear scan is cheaper.
+// Masks of 16 and 8 bits by popcount: the values of popcount w are
+// masks16[mask16Start[w]:mask16Start[w+1]].
+var (
+	masks16, mask16Start = masksByPopcount(16)
+	masks8, mask8Start   = masksByPopcount(8)
+)
+
+func masksByPopcount(b int) ([]uint32, []int) {
+	start := make([]int, b+2)
+	for v := 0; v < 1<<b; v++ {
+		start[bits.OnesCount32(uint32(v))+1]++
+	}
+	for w := 1; w < len(start); w++ {
+		start[w] += start[w-1]
+	}
+	masks := make([]uint32, 1<<b)
+	next := slices.Clone(start)
+	for v := 0; v < 1<<b; v++ {
+		w := bits.OnesCount32(uint32(v))
+		masks[next[w]] = uint32(v)
+		next[w]++
+	}
+	return masks, start
+}
+
+// ring appends to s.ranges the bounds of the non-empty buckets exactly w
+// bits from top in a directory of b ≥ 16 bits (b−16 ≤ 8 high bits and 16
+// low ones: every split of w between them), and returns how many buckets
+// it looked up and their entries.
+func ring(s *mihScratch, off []uint32, top uint32, b, w int) (probes, entries int) {
+	hb := b - 16
+	for i := max(0, w-16); i <= min(w, hb); i++ {
+		his := masks8[mask8Start[i]:mask8Start[i+1]]
+		los := masks16[mask16Start[w-i]:mask16Start[w-i+1]]
+		for _, hi := range his {
+			if hi>>hb != 0 {
+				continue
+			}
+			t := top ^ hi<<16
+			for _, lo := range los {
+				v := t ^ lo
+				a, e := off[v], off[v+1]
+				if a != e {
+					s.ranges = append(s.ranges, a, e)
+					entries += int(e - a)
+				}
+			}
+			probes += len(los)
+		}
+	}
+	return probes, entries
+}
+
+// plan chooses the radii for q, greedily: each step raises by one the
+// radius of the table whose next ring (the buckets exactly r_k+1 bits from
+// the query's, and the candidates the wider residue test lets through) is
+// cheapest. A ring is costed at the average bucket size until it is the
+// cheapest, then by its buckets' real sizes, read from the directory into
+// s.ranges, before it is taken: on uniform data this gives the textbook
+// radii (⌊(maxDist+1)/m⌋ for every table, one more for (maxDist+1) mod m of
+// them); on real data a query in a crowded bucket is steered to other
+// tables. It reports false when a linear scan is cheaper (estimated before
+// any bucket is read, then from the rings read).
 func (x *MIH) plan(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) bool {
 	n := len(x.hashes)
+	if !x.tables || maxDist >= pdq.Bits {
+		return false
+	}
 	budget := float64(n) * mihScanCost
 	if x.noFallback {
 		budget = math.Inf(1)
 	}
-	if !x.tables || maxDist >= pdq.Bits || uniformCost(n, maxDist) > budget {
-		return false
+	b, rb := x.dirBits, x.resBits
+	nd := 1 << b
+	nf := float64(n)
+	avg := nf / float64(nd)
+	// next estimates the cost of ring w of a table (radius w-1 to w).
+	next := func(k, w int) float64 {
+		if w > mihLen(k) {
+			return math.Inf(1)
+		}
+		c := nf * (candShare(b+rb, w) - candShare(b+rb, w-1)) * mihCandCost
+		if w <= b {
+			c += binom[b][w] * (mihProbeCost + avg*mihEntryCost)
+		}
+		return c
 	}
-	avg := float64(n) / mihKeys
-	var key [mihTables]uint16
-	var cost [mihTables]float64 // cost of table k's next ring
-	var exact [mihTables]bool   // cost[k] is from real bucket sizes
-	var ring [mihTables]int     // ids in table k's next ring, once exact
-	p.probes, p.cands = 0, 0
-	for k := range p.radius {
-		key[k] = mihKey(q, k)
-		p.radius[k] = -1
-		cost[k] = mihProbeCost + avg*mihCandCost
-	}
-	s.ranges = s.ranges[:0]
-	spent := 0.0 // probes read plus candidates of the rings taken
-	for need := maxDist + 1; need > 0; need-- {
-		for {
-			k := 0
-			for j := 1; j < mihTables; j++ {
-				if cost[j] < cost[k] {
-					k = j
-				}
+	// The textbook radii's cost, before any bucket is read.
+	{
+		need := maxDist + 1
+		est := 0.0
+		for k := 0; k < mihTables; k++ {
+			r := need/mihTables - 1
+			if k < need%mihTables {
+				r++
 			}
-			w := p.radius[k] + 1
-			if w > mihBits { // every table whole: cannot happen for maxDist < 256
+			for w := 0; w <= r; w++ {
+				est += next(k, w)
+			}
+		}
+		if est > budget {
+			return false
+		}
+	}
+	var top [mihTables]uint32
+	var cost [mihTables]float64 // the next ring's cost
+	var exact [mihTables]bool   // cost[k] is from real bucket sizes
+	p.cost, p.probes = 0, 0
+	s.ranges = s.ranges[:0]
+	for k := range p.radius {
+		top[k] = mihKey(q, k) >> (mihLen(k) - b)
+		p.radius[k] = -1
+		cost[k] = next(k, 0)
+		exact[k] = false
+	}
+	for need := maxDist + 1; need > 0; {
+		k := 0
+		for j := 1; j < mihTables; j++ {
+			if cost[j] < cost[k] {
+				k = j
+			}
+		}
+		w := p.radius[k] + 1
+		if w > mihLen(k) {
+			return false // every table whole: cannot happen for maxDist < 256
+		}
+		if !exact[k] {
+			lo := len(s.ranges)
+			probes, entries := 0, 0
+			if w <= b {
+				probes, entries = ring(s, x.dir[k*(nd+1):(k+1)*(nd+1)], top[k], b, w)
+			}
+			p.span[k][w] = [2]int32{int32(lo), int32(len(s.ranges))}
+			p.probes += probes
+			cand := nf * (candShare(b+rb, w) - candShare(b+rb, w-1)) * mihCandCost
+			cost[k] = float64(probes)*mihProbeCost + float64(entries)*mihEntryCost + cand
+			exact[k] = true
+			if float64(p.probes)*mihProbeCost > budget {
 				return false
 			}
-			if !exact[k] {
-				// Read ring w of table k: the buckets of every value w
-				// bits from the query's substring.
-				off := x.offsets[k*(mihKeys+1) : (k+1)*(mihKeys+1)]
-				lo, c := len(s.ranges), 0
-				masks := mihMasks[mihMaskStart[w]:mihMaskStart[w+1]]
-				for _, m := range masks {
-					v := int(key[k] ^ m)
-					a, b := off[v], off[v+1]
-					if a != b {
-						s.ranges = append(s.ranges, a, b)
-						c += int(b - a)
-					}
-				}
-				p.span[k][w] = [2]int32{int32(lo), int32(len(s.ranges))}
-				p.probes += len(masks)
-				ring[k] = c
-				spent += float64(len(masks)) * mihProbeCost
-				cost[k] = float64(c) * mihCandCost
-				exact[k] = true
-				if spent > budget {
-					return false
-				}
-				continue
-			}
-			p.radius[k] = w
-			p.cands += ring[k]
-			spent += cost[k]
-			if w+1 <= mihBits {
-				probes := float64(mihMaskStart[w+2] - mihMaskStart[w+1])
-				cost[k] = probes * (mihProbeCost + avg*mihCandCost)
-			} else {
-				cost[k] = math.Inf(1)
-			}
-			exact[k] = false
-			break
+			continue
 		}
-		if spent > budget {
+		p.radius[k] = w
+		p.cost += cost[k]
+		cost[k] = next(k, w+1)
+		exact[k] = false
+		need--
+		if p.cost > budget {
 			return false
 		}
 	}
 	return true
 }
 
-// collect reads the planned buckets and appends the hits to s.hits.
-func (x *MIH) collect(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) {
+// collect reads the planned buckets and appends the hits to s.hits. It
+// reports false, with no hits, when the work passes the cost of a linear
+// scan (the caller scans instead).
+func (x *MIH) collect(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) bool {
 	n := len(x.hashes)
-	s.reset()
+	budget := float64(n) * mihScanCost
+	if x.noFallback {
+		budget = math.Inf(1)
+	}
 	seen := s.seen
-	q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
-	for k := 0; k < mihTables; k++ {
-		var ids []uint32
-		if x.ids != nil {
-			ids = x.ids[k*n : (k+1)*n]
+	defer func() {
+		s.cands = len(s.cand)
+		for _, id := range s.cand {
+			seen[id>>6] = 0
 		}
-		for w := 0; w <= p.radius[k]; w++ {
+		s.cand = s.cand[:0]
+	}()
+	q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
+	b, rb := x.dirBits, x.resBits
+	mask := uint32(1)<<rb - 1
+	work := float64(p.probes) * mihProbeCost
+	s.probes = p.probes
+	for k := 0; k < mihTables; k++ {
+		r := p.radius[k]
+		if r < 0 {
+			continue
+		}
+		qr := (mihKey(q, k) >> (mihLen(k) - b - rb)) & mask
+		if x.ent == nil {
+			x.fileRuns(s, int64(k)*int64(n), p.span[k][:r+1])
+		}
+		var ent []uint32
+		if x.ent != nil {
+			ent = x.ent[k*n : (k+1)*n]
+		}
+		for w := 0; w <= r; w++ {
+			rho := r - w
 			rs := s.ranges[p.span[k][w][0]:p.span[k][w][1]]
-			for r := 0; r+1 < len(rs); r += 2 {
+			for j := 0; j+1 < len(rs); j += 2 {
 				var bucket []uint32
-				if ids != nil {
-					bucket = ids[rs[r]:rs[r+1]]
+				if ent != nil {
+					bucket = ent[rs[j]:rs[j+1]]
 				} else {
-					bucket = x.bucket(s, int64(k)*int64(n)+int64(rs[r]), int(rs[r+1]-rs[r]))
+					bucket = x.fileBucket(s, p.span[k][w][0]+int32(j))
 				}
-				for _, id := range bucket {
+				work += float64(len(bucket)) * mihEntryCost
+				for _, e := range bucket {
+					if rho < rb && bits.OnesCount32((e^qr)&mask) > rho {
+						continue
+					}
+					id := e >> rb
 					if int(id) >= n || seen[id>>6]&(1<<(id&63)) != 0 {
 						// (id ≥ n only in a damaged file: see File)
 						continue
 					}
 					seen[id>>6] |= 1 << (id & 63)
-					h := &x.hashes[id]
-					d := bits.OnesCount64(q0^h[0]) + bits.OnesCount64(q1^h[1]) +
-						bits.OnesCount64(q2^h[2]) + bits.OnesCount64(q3^h[3])
-					if d <= maxDist {
-						s.hits = append(s.hits, mihHit{id, int32(d)})
-					}
+					s.cand = append(s.cand, id)
 				}
+			}
+			if work+float64(len(s.cand))*mihCandCost > budget {
+				return false
 			}
 		}
 	}
+	// Verified after they are all known: the reads of their hashes are
+	// independent of one another, so they overlap.
+	for _, id := range s.cand {
+		h := &x.hashes[id]
+		d := bits.OnesCount64(q0^h[0]) + bits.OnesCount64(q1^h[1]) +
+			bits.OnesCount64(q2^h[2]) + bits.OnesCount64(q3^h[3])
+		if d <= maxDist {
+			s.hits = append(s.hits, mihHit{id, int32(d)})
+		}
+	}
+	return true
 }
 
-// bucket reads cnt table ids from position from with readIDs; none when
-// the read fails (a file that cannot be read gives no hits).
-func (x *MIH) bucket(s *mihScratch, from int64, cnt int) []uint32 {
-	if cap(s.idbuf) < cnt {
-		s.idbuf = make([]uint32, cnt, max(cnt, 2*cap(s.idbuf)))
+// fileRunGap: buckets of an index file closer than this many entries are
+// read in one call, of at most fileRunMax entries.
+const (
+	fileRunGap = 1024
+	fileRunMax = 1 << 16
+)
+
+// fileRuns reads the buckets of one table of an index file planned in
+// spans into s.buf: sorted by position, in runs of nearby buckets (a pread
+// each). fileBucket then gives each bucket's entries.
+func (x *MIH) fileRuns(s *mihScratch, base int64, spans [][2]int32) {
+	s.runs = s.runs[:0]
+	for _, sp := range spans {
+		for j := sp[0]; j+1 < sp[1]; j += 2 {
+			s.runs = append(s.runs, uint64(s.ranges[j])<<32|uint64(j))
+		}
 	}
-	buf := s.idbuf[:cnt]
-	if x.readIDs(buf, from) != nil {
-		return nil
+	slices.Sort(s.runs)
+	// Buffer layout: the runs one after the other; each range is rewritten
+	// to its place in s.buf (start, end) so that fileBucket finds it.
+	total := 0
+	for i := 0; i < len(s.runs); {
+		j := int(s.runs[i] & 0xffffffff)
+		lo, hi := s.ranges[j], s.ranges[j+1]
+		m := i + 1
+		for m < len(s.runs) {
+			jm := int(s.runs[m] & 0xffffffff)
+			a, e := s.ranges[jm], s.ranges[jm+1]
+			if a-hi > fileRunGap || e-lo > fileRunMax {
+				break
+			}
+			hi = e
+			m++
+		}
+		cnt := int(hi - lo)
+		if cap(s.buf) < total+cnt {
+			nb := make([]uint32, total, max(total+cnt, 2*cap(s.buf)))
+			copy(nb, s.buf[:total])
+			s.buf = nb
+		}
+		s.buf = s.buf[:total+cnt]
+		ok := x.readEntries(s.buf[total:total+cnt], base+int64(lo)) == nil
+		for ; i < m; i++ {
+			jm := int(s.runs[i] & 0xffffffff)
+			a, e := s.ranges[jm], s.ranges[jm+1]
+			if !ok { // a file that cannot be read gives no hits
+				a, e = lo, lo
+			}
+			s.ranges[jm], s.ranges[jm+1] = uint32(total)+a-lo, uint32(total)+e-lo
+		}
+		total += cnt
 	}
-	return buf
+}
+
+// fileBucket is the bucket at ranges[j] after fileRuns.
+func (x *MIH) fileBucket(s *mihScratch, j int32) []uint32 {
+	return s.buf[s.ranges[j]:s.ranges[j+1]]
 }
 
 // Search implements Index.
@@ -466,14 +654,13 @@ func (x *MIH) Search(q pdq.Hash, maxDist int, dst []Hit) []Hit {
 	s := x.getScratch()
 	defer x.putScratch(s)
 	var p mihPlan
-	if !x.plan(&q, maxDist, s, &p) {
+	s.hits = s.hits[:0]
+	if !x.plan(&q, maxDist, s, &p) || !x.collect(&q, maxDist, s, &p) {
 		scan(x.hashes, q, maxDist, func(j, d int) {
 			dst = append(dst, Hit{Ref: x.ref(j), Distance: d})
 		})
 		return dst
 	}
-	s.hits = s.hits[:0]
-	x.collect(&q, maxDist, s, &p)
 	for _, h := range s.hits {
 		dst = append(dst, Hit{Ref: x.ref(int(h.id)), Distance: int(h.dist)})
 	}
@@ -503,12 +690,11 @@ func (x *MIH) searchManyContext(ctx context.Context, qs []pdq.Hash, maxDist int,
 		if i%queriesPerCheck == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if !x.plan(&qs[i], maxDist, s, &p) {
+		s.hits = s.hits[:0]
+		if !x.plan(&qs[i], maxDist, s, &p) || !x.collect(&qs[i], maxDist, s, &p) {
 			s.linear = append(s.linear, i)
 			continue
 		}
-		s.hits = s.hits[:0]
-		x.collect(&qs[i], maxDist, s, &p)
 		for _, h := range s.hits {
 			fn(i, Hit{Ref: x.ref(int(h.id)), Distance: int(h.dist)})
 		}

@@ -135,15 +135,14 @@ func TestMIHPlanCoversDistance(t *testing.T) {
 		x.Add(randHash(r), Ref{Frame: int32(i)})
 	}
 	x.Build()
-	s := x.getScratch()
-	for _, d := range []int{0, 1, 10, 15, 16, 31, 45, 64, 100} {
+	for _, d := range []int{0, 1, 7, 8, 10, 15, 16, 31, 45, 64, 100, 255} {
 		var p mihPlan
-		if !x.plan(ptr(randHash(r)), d, s, &p) {
+		if !x.plan(ptr(randHash(r)), d, x.getScratch(), &p) {
 			t.Fatalf("d=%d: no plan without fallback", d)
 		}
 		sum := 0
 		for _, rk := range p.radius {
-			if rk < -1 || rk > mihBits {
+			if rk < -1 || rk > mihMaxLen {
 				t.Fatalf("d=%d: radius %d", d, rk)
 			}
 			sum += rk + 1
@@ -151,8 +150,10 @@ func TestMIHPlanCoversDistance(t *testing.T) {
 		if sum != d+1 {
 			t.Errorf("d=%d: Σ(r_k+1) = %d, want %d (radii %v)", d, sum, d+1, p.radius)
 		}
+		// (Beyond d=31 on this small index the rings' bucket counts
+		// C(b, w) no longer grow with w: unequal radii are cheaper.)
 		lo, hi := slices.Min(p.radius[:]), slices.Max(p.radius[:])
-		if d >= mihTables && hi-lo > 1 {
+		if d >= mihTables && d <= 31 && hi-lo > 1 {
 			t.Errorf("d=%d: uniform data, radii %v differ by more than one", d, p.radius)
 		}
 	}
@@ -161,27 +162,28 @@ func TestMIHPlanCoversDistance(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 // TestMIHHotBucket: when a third of the registry shares the query's first
-// substring, the plan leaves that table out, and the hits stay exact.
+// substring, the plan gives that table the smaller radius, and the hits
+// stay exact.
 func TestMIHHotBucket(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
 	lin, x := NewLinear(0), NewMIH(0)
-	for i := 0; i < 30000; i++ {
+	for i := 0; i < 100000; i++ {
 		h := randHash(r)
 		if i%3 == 0 {
-			h[0] &^= 0xffff // substring 0 is 0x0000
+			h[0] &^= 0xffffffff // substring 0 is 0
 		}
 		lin.Add(h, Ref{Frame: int32(i)})
 		x.Add(h, Ref{Frame: int32(i)})
 	}
 	x.Build()
 	q := randHash(r)
-	q[0] &^= 0xffff
-	for _, d := range []int{10, 31} {
+	q[0] &^= 0xffffffff
+	for _, d := range []int{10, 20, 31} {
 		var p mihPlan
 		if !x.plan(&q, d, x.getScratch(), &p) {
 			t.Fatalf("d=%d: fell back to the linear scan", d)
 		}
-		if p.radius[0] != -1 {
+		if small := slices.Min(p.radius[:]); p.radius[0] != small {
 			t.Errorf("d=%d: hot table 0 probed with radius %d (radii %v)", d, p.radius[0], p.radius)
 		}
 		want := sortHits(lin.Search(q, d, nil))
@@ -201,13 +203,12 @@ func TestMIHFallback(t *testing.T) {
 		x.Add(randHash(r), Ref{Frame: int32(i)})
 	}
 	x.Build()
-	s := x.getScratch()
 	for _, c := range []struct {
 		d      int
 		tables bool
 	}{{0, true}, {10, true}, {31, true}, {64, false}, {256, false}, {1000, false}} {
 		var p mihPlan
-		if got := x.plan(ptr(randHash(r)), c.d, s, &p); got != c.tables {
+		if got := x.plan(ptr(randHash(r)), c.d, x.getScratch(), &p); got != c.tables {
 			t.Errorf("d=%d: plan = %v, want %v", c.d, got, c.tables)
 		}
 	}
@@ -221,13 +222,13 @@ func TestMIHFallback(t *testing.T) {
 }
 
 // TestMIHCrowdedQueryFallsBack: a query whose every substring lands in a
-// crowded bucket (half the index is within 3 bits of the zero hash) is
-// scanned, a random query in the same batch goes through the tables, and
+// crowded bucket (half the index is within 3 bits of the zero hash) gives
+// up reading the tables once its work passes a scan's and is scanned, a random query in the same batch goes through the tables, and
 // SearchMany still gives exactly Linear's hits for both.
 func TestMIHCrowdedQueryFallsBack(t *testing.T) {
 	r := rand.New(rand.NewPCG(39, 40))
 	lin, x := NewLinear(0), NewMIH(0)
-	for i := 0; i < 20000; i++ {
+	for i := 0; i < 100000; i++ {
 		h := randHash(r)
 		if i%2 == 0 {
 			h = flipBits(r, pdq.Hash{}, r.IntN(4))
@@ -238,10 +239,11 @@ func TestMIHCrowdedQueryFallsBack(t *testing.T) {
 	x.Build()
 	crowded, plain := flipBits(r, pdq.Hash{}, 2), flipBits(r, lin.hashes[1], 20)
 	var p mihPlan
-	if x.plan(&crowded, 31, x.getScratch(), &p) {
-		t.Errorf("crowded query: planned %d candidates instead of a scan", p.cands)
+	s := x.getScratch()
+	if x.plan(&crowded, 31, s, &p) && x.collect(&crowded, 31, s, &p) {
+		t.Errorf("crowded query: %d candidates through the tables instead of a scan", s.cands)
 	}
-	if !x.plan(&plain, 31, x.getScratch(), &p) {
+	if !x.plan(&plain, 31, s, &p) || !x.collect(&plain, 31, s, &p) {
 		t.Errorf("plain query: scanned")
 	}
 	qs := []pdq.Hash{plain, crowded, randHash(r), crowded, lin.hashes[3]}
@@ -279,8 +281,8 @@ func TestMIHEdges(t *testing.T) {
 		t.Fatalf("after Add: %v", got)
 	}
 	x.SearchMany(nil, 45, func(int, Hit) { t.Fatal("no queries: hit") })
-	if x.tables || x.offsets != nil {
-		t.Errorf("%d hashes: tables built (%d offsets), a scan is cheaper", x.Len(), len(x.offsets))
+	if x.tables || x.dir != nil {
+		t.Errorf("%d hashes: tables built (%d bucket bounds), a scan is cheaper", x.Len(), len(x.dir))
 	}
 }
 
@@ -390,37 +392,53 @@ func mihBenchIndex(kind, set string) Index {
 	}
 	hs := benchSets()[set]
 	var idx Index = NewLinear(len(hs))
-	if kind == "mih" {
+	switch kind {
+	case "mih":
 		idx = NewMIH(len(hs))
+	case "mih16":
+		idx = newMIH16(len(hs))
 	}
 	for i, h := range hs {
 		idx.Add(h, Ref{Frame: int32(i)})
 	}
-	if x, ok := idx.(*MIH); ok {
+	if x, ok := idx.(interface{ Build() }); ok {
 		x.Build()
 	}
 	benchIndexes[key] = idx
 	return idx
 }
 
-// reportPlan reports what the plans for qs cost, independently of timing:
-// buckets looked up and candidate ids per query, and the share of queries
-// left to the linear scan.
+// reportPlan reports what the searches for qs cost, independently of
+// timing: buckets read and candidate ids verified per query, and the share
+// of queries left to the linear scan.
 func reportPlan(b *testing.B, idx Index, qs []pdq.Hash, d int) {
-	x, ok := idx.(*MIH)
-	if !ok {
-		return
-	}
-	s := x.getScratch()
 	probes, cands, linear := 0, 0, 0
-	for i := range qs {
-		var p mihPlan
-		if x.plan(&qs[i], d, s, &p) {
-			probes += p.probes
-			cands += p.cands
-		} else {
-			linear++
+	switch x := idx.(type) {
+	case *MIH:
+		s := x.getScratch()
+		for i := range qs {
+			var p mihPlan
+			s.hits = s.hits[:0]
+			if x.plan(&qs[i], d, s, &p) && x.collect(&qs[i], d, s, &p) {
+				probes += s.probes
+				cands += s.cands
+			} else {
+				linear++
+			}
 		}
+	case *mih16:
+		s := x.getScratch()
+		for i := range qs {
+			var p m16Plan
+			if x.plan(&qs[i], d, s, &p) {
+				probes += p.probes
+				cands += p.cands
+			} else {
+				linear++
+			}
+		}
+	default:
+		return
 	}
 	b.ReportMetric(float64(probes)/float64(len(qs)), "probes/q")
 	b.ReportMetric(float64(cands)/float64(len(qs)), "cands/q")
@@ -433,7 +451,7 @@ func reportPlan(b *testing.B, idx Index, qs []pdq.Hash, d int) {
 func BenchmarkMIHSearch1M(b *testing.B) {
 	for _, set := range []string{"uniform", "clips"} {
 		for _, d := range []int{31, 45, 64} {
-			for _, kind := range []string{"mih", "linear"} {
+			for _, kind := range []string{"mih", "mih16", "linear"} {
 				b.Run(fmt.Sprintf("%s/d=%d/%s", set, d, kind), func(b *testing.B) {
 					idx := mihBenchIndex(kind, set)
 					qs := benchQueries(benchSets()[set])
@@ -461,7 +479,7 @@ func BenchmarkMIHSearchMany1M(b *testing.B) {
 	for _, set := range []string{"uniform", "clips"} {
 		for _, queries := range []string{"mixed", "clip"} {
 			for _, d := range []int{31, 45} {
-				for _, kind := range []string{"mih", "linear"} {
+				for _, kind := range []string{"mih", "mih16", "linear"} {
 					b.Run(fmt.Sprintf("%s/%s/d=%d/%s", set, queries, d, kind), func(b *testing.B) {
 						idx := mihBenchIndex(kind, set)
 						batches := [][]pdq.Hash{benchQueries(benchSets()[set])}
@@ -498,13 +516,13 @@ func BenchmarkMIHBuild1M(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		x.ready.Store(false)
-		x.offsets, x.ids = nil, nil
+		x.dir, x.ent = nil, nil
 		x.Build()
 	}
 	b.StopTimer()
 	size := func(n int, elem uintptr) float64 { return float64(uintptr(n) * elem) }
 	linear := size(cap(x.hashes), unsafe.Sizeof(pdq.Hash{})) + size(cap(x.refs), unsafe.Sizeof(Ref{}))
-	tables := size(cap(x.offsets), 4) + size(cap(x.ids), 4)
+	tables := size(cap(x.dir), 4) + size(cap(x.ent), 4)
 	b.ReportMetric((linear+tables)/float64(len(hs)), "bytes/hash")
 	b.ReportMetric(linear/float64(len(hs)), "linear-bytes/hash")
 }

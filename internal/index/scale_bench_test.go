@@ -53,7 +53,8 @@ func heapInUse() uint64 {
 // near a registered frame, half unrelated), and one write — a new clip of
 // 1,000 hashes — applied as a delta (Snapshot.Apply) against building the
 // whole snapshot again, as a refresh did before; the linear scan is the
-// baseline of the query.
+// baseline of the query, and the multi-index of 16 tables of 16-bit
+// substrings used before (mih16) the baseline of the index.
 //
 //	go test ./internal/index -run '^$' -bench Scale -benchtime 2s -timeout 60m
 func BenchmarkScale(b *testing.B) {
@@ -72,16 +73,39 @@ func BenchmarkScale(b *testing.B) {
 				}
 			}
 			qs := benchQueries(hs)
-			for _, d := range []int{31, 45} {
-				b.Run(fmt.Sprintf("query/d=%d", d), func(b *testing.B) {
-					var hits []Hit
-					for i := 0; b.Loop(); i++ {
-						hits = snap.Index.Search(qs[i%len(qs)], d, hits[:0])
-					}
-					b.ReportMetric(perHash, "bytes/hash")
-					b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/query")
-				})
+			// The baseline: the multi-index of 16 tables of 16 bits the
+			// snapshot used before (refs in memory).
+			before = heapInUse()
+			old := newMIH16(snap.Index.Len())
+			for _, c := range cases {
+				for fi, f := range c.Media[0].Fingerprint.Frames {
+					old.Add(f.PDQ, Ref{Frame: int32(fi)})
+				}
 			}
+			old.Build()
+			oldPerHash := float64(heapInUse()-before) / float64(old.Len())
+			for _, d := range []int{31, 45} {
+				for _, kind := range []string{"", "/mih16"} {
+					idx := snap.Index
+					ph := perHash
+					if kind != "" {
+						idx, ph = old, oldPerHash
+					}
+					b.Run(fmt.Sprintf("query/d=%d%s", d, kind), func(b *testing.B) {
+						var hits []Hit
+						n := 0
+						for i := 0; b.Loop(); i++ {
+							hits = idx.Search(qs[i%len(qs)], d, hits[:0])
+							n += len(hits)
+						}
+						b.ReportMetric(ph, "bytes/hash")
+						b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/query")
+						b.ReportMetric(float64(n)/float64(b.N), "hits/q")
+						reportPlan(b, idx, qs, d)
+					})
+				}
+			}
+			old = nil
 			b.Run("query/d=31/linear-scan", func(b *testing.B) {
 				lin := NewLinear(snap.Index.Len())
 				for _, c := range cases {

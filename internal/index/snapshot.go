@@ -8,6 +8,7 @@ import (
 	"github.com/provcheck/provcheck/internal/signal"
 	"github.com/provcheck/provcheck/internal/signal/localindex"
 	"github.com/provcheck/provcheck/internal/signal/orb"
+	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/registry"
 )
 
@@ -72,24 +73,51 @@ func BuildSnapshotContext(ctx context.Context, cases []registry.Case, o Options)
 	stop := stopIndex(o.Stop)
 	stopped := 0
 	evidence := evidenceFunc(o, stop, &stopped)
-	n := 0
+	// The base's references are positions (frameTable): the hashes are
+	// added in case, medium and frame order.
+	n, nm, nf := 0, 0, 0
+	ft := &frameTable{caseMedia: make([]uint32, 0, len(cases)+1)}
 	for _, c := range cases {
+		ft.caseMedia = append(ft.caseMedia, uint32(nm))
+		nm += len(c.Media)
 		for _, m := range c.Media {
+			nf += len(m.Fingerprint.Frames)
 			for _, f := range m.Fingerprint.Frames {
 				n += 1 + len(f.Views)
 			}
 		}
 	}
-	idx := NewMIH(n)
+	ft.caseMedia = append(ft.caseMedia, uint32(nm))
+	ft.mediaFrame = make([]uint32, 0, nm+1)
+	g := 0
+	for _, c := range cases {
+		for _, m := range c.Media {
+			ft.mediaFrame = append(ft.mediaFrame, uint32(g))
+			g += len(m.Fingerprint.Frames)
+		}
+	}
+	ft.mediaFrame = append(ft.mediaFrame, uint32(nf))
+	ft.frameStart = make([]uint32, nf+1)
+	idx := &MIH{hashes: make([]pdq.Hash, 0, n), refOf: ft.ref}
+	set := 0 // frames whose start is set
+	add := func(h pdq.Hash, r Ref) {
+		for g := int(ft.mediaFrame[ft.caseMedia[r.Case]+uint32(r.Media)]) + int(r.Frame); set <= g; set++ {
+			ft.frameStart[set] = uint32(len(idx.hashes))
+		}
+		idx.hashes = append(idx.hashes, h)
+	}
 	basePos := make(map[string]int, len(cases))
-	l := &layers{opts: o, stop: stop, base: idx, find: func(id string) (int, bool) { p, ok := basePos[id]; return p, ok },
+	l := &layers{opts: o, stop: stop, base: idx, frames: ft, find: func(id string) (int, bool) { p, ok := basePos[id]; return p, ok },
 		entries: make([]int32, len(cases)), dead: make([]bool, len(cases)), live: len(cases), nBase: len(cases)}
 	for ci := range cases {
 		if ci%casesPerCheck == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		l.entries[ci] = int32(l.indexCase(&cases[ci], ci, evidence, idx.Add))
+		l.entries[ci] = int32(l.indexCase(&cases[ci], ci, evidence, add))
 		basePos[cases[ci].ID] = ci
+	}
+	for ; set <= nf; set++ {
+		ft.frameStart[set] = uint32(len(idx.hashes))
 	}
 	// Built before it is shared: searches only read it.
 	if err := idx.BuildContext(ctx); err != nil {
