@@ -556,11 +556,17 @@ func (f *File) setup() error {
 		}
 		if f.fd != nil {
 			// Read bucket by bucket, not through the mapping (see
-			// MIH.readEntries).
+			// MIH.readEntries), and the hashes a search verifies in one
+			// pass (MIH.readHashes).
 			off := f.secOff["mih.ent"]
 			x.ent = nil
 			x.readEntries = func(buf []uint32, from int64) error {
 				_, err := f.fd.ReadAt(asBytes(buf), off+4*from)
+				return err
+			}
+			hoff := f.secOff["hashes"]
+			x.readHashes = func(buf []pdq.Hash, from int64) error {
+				_, err := f.fd.ReadAt(asBytes(buf), hoff+32*from)
 				return err
 			}
 		}

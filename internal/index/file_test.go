@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -78,6 +79,19 @@ func (fx *fileFixture) open(t *testing.T, path string) *Snapshot {
 
 // hitsOf are a snapshot's hits of q named by case id, read from the store
 // first for a snapshot on a file.
+// manyHits searches qs in one SearchMany of s's index: every query's hits,
+// sorted.
+func manyHits(s *Snapshot, qs []pdq.Hash, d int) map[int][]Hit {
+	out := map[int][]Hit{}
+	s.Index.SearchMany(qs, d, func(i int, h Hit) { out[i] = append(out[i], h) })
+	for i := range out {
+		slices.SortFunc(out[i], func(a, b Hit) int {
+			return cmp.Or(cmp.Compare(a.Case, b.Case), cmp.Compare(a.Media, b.Media), cmp.Compare(a.Frame, b.Frame), cmp.Compare(a.Distance, b.Distance))
+		})
+	}
+	return out
+}
+
 func hitsOf(t *testing.T, s *Snapshot, q pdq.Hash, d int) []hitKey {
 	t.Helper()
 	var hits []Hit
@@ -136,6 +150,27 @@ func TestFileSameAsMemory(t *testing.T) {
 		}
 		if d == 0 && (fs.Fetched() == 0 || fs.Fetched() > len(fx.probes)) {
 			t.Errorf("%d of %d cases read from the store for %d probes", fs.Fetched(), fs.CaseCount(), len(fx.probes))
+		}
+	}
+	// Every probe and some random queries in one SearchMany: the file
+	// verifies their candidates in one pass over its hashes, and scans
+	// for those whose plan is a linear scan (d=120), in the same pass.
+	r := rand.New(rand.NewPCG(91, 92))
+	qs := slices.Clone(fx.probes)
+	for range 5 {
+		qs = append(qs, randHash(r))
+	}
+	for _, d := range []int{31, 45, 120} {
+		got, want := manyHits(fs, qs, d), manyHits(fx.mem, qs, d)
+		total := 0
+		for i := range qs {
+			if !slices.Equal(got[i], want[i]) {
+				t.Fatalf("SearchMany, distance %d, query %d: %v, want %v", d, i, got[i], want[i])
+			}
+			total += len(want[i])
+		}
+		if total == 0 {
+			t.Fatalf("SearchMany, distance %d: no hits: the queries test nothing", d)
 		}
 	}
 	for i, f := range fx.local {

@@ -74,7 +74,8 @@ import (
 // Order: the hits are the same set as Linear's, each indexed hash at most
 // once per query, but not in index order (they come table by table).
 // SearchMany calls fn from the calling goroutine, query after query, except
-// that queries answered by the linear fallback come last, together.
+// that queries answered by the linear fallback come last, together (on an
+// index file, in hash order: see searchStreamed).
 type MIH struct {
 	hashes []pdq.Hash
 	refs   []Ref
@@ -87,6 +88,10 @@ type MIH struct {
 	// probe reads its buckets, where a mapping would map the pages around
 	// them).
 	readEntries func(buf []uint32, from int64) error
+	// readHashes, when set, reads len(buf) hashes from position from:
+	// SearchMany then verifies candidates in one pass over the hashes
+	// read with it (searchStreamed) instead of through the mapping.
+	readHashes func(buf []pdq.Hash, from int64) error
 
 	mu      sync.Mutex  // serialises building
 	ready   atomic.Bool // tables cover every hash, or are not wanted
@@ -302,6 +307,9 @@ type mihScratch struct {
 	buf    []uint32 // entries read by readEntries
 	ranges []uint32 // plan: [start, end) pairs of the non-empty buckets of the rings read
 	runs   []uint64 // file: the buckets to read, start<<32 | index in ranges
+	pairs  []uint64 // searchStreamed: candidates, id<<32 | query
+	sorted []uint64 // the same, by chunk
+	chunk  []pdq.Hash
 	// What the last collect read (benchmarks): buckets and candidates.
 	probes, cands int
 }
@@ -513,20 +521,43 @@ func (x *MIH) plan(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) bool {
 // reports false, with no hits, when the work passes the cost of a linear
 // scan (the caller scans instead).
 func (x *MIH) collect(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) bool {
+	defer s.clearSeen()
+	if !x.gather(q, s, p) {
+		return false
+	}
+	// Verified after they are all known: the reads of their hashes are
+	// independent of one another, so they overlap.
+	q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
+	for _, id := range s.cand {
+		h := &x.hashes[id]
+		d := bits.OnesCount64(q0^h[0]) + bits.OnesCount64(q1^h[1]) +
+			bits.OnesCount64(q2^h[2]) + bits.OnesCount64(q3^h[3])
+		if d <= maxDist {
+			s.hits = append(s.hits, mihHit{id, int32(d)})
+		}
+	}
+	return true
+}
+
+// clearSeen forgets the candidates of the last gather.
+func (s *mihScratch) clearSeen() {
+	s.cands = len(s.cand)
+	for _, id := range s.cand {
+		s.seen[id>>6] = 0
+	}
+	s.cand = s.cand[:0]
+}
+
+// gather reads the planned buckets and lists the candidates, deduplicated,
+// in s.cand (their seen bits set: clearSeen clears them). It reports false
+// when the work passes the cost of a linear scan.
+func (x *MIH) gather(q *pdq.Hash, s *mihScratch, p *mihPlan) bool {
 	n := len(x.hashes)
 	budget := float64(n) * mihScanCost
 	if x.noFallback {
 		budget = math.Inf(1)
 	}
 	seen := s.seen
-	defer func() {
-		s.cands = len(s.cand)
-		for _, id := range s.cand {
-			seen[id>>6] = 0
-		}
-		s.cand = s.cand[:0]
-	}()
-	q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
 	b, rb := x.dirBits, x.resBits
 	mask := uint32(1)<<rb - 1
 	work := float64(p.probes) * mihProbeCost
@@ -571,16 +602,6 @@ func (x *MIH) collect(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) bool 
 			if work+float64(len(s.cand))*mihCandCost > budget {
 				return false
 			}
-		}
-	}
-	// Verified after they are all known: the reads of their hashes are
-	// independent of one another, so they overlap.
-	for _, id := range s.cand {
-		h := &x.hashes[id]
-		d := bits.OnesCount64(q0^h[0]) + bits.OnesCount64(q1^h[1]) +
-			bits.OnesCount64(q2^h[2]) + bits.OnesCount64(q3^h[3])
-		if d <= maxDist {
-			s.hits = append(s.hits, mihHit{id, int32(d)})
 		}
 	}
 	return true
@@ -682,6 +703,9 @@ func (x *MIH) searchManyContext(ctx context.Context, qs []pdq.Hash, maxDist int,
 		return ctx.Err()
 	}
 	x.Build()
+	if x.readHashes != nil {
+		return x.searchStreamed(ctx, qs, maxDist, fn)
+	}
 	s := x.getScratch()
 	defer x.putScratch(s)
 	var p mihPlan
@@ -711,6 +735,90 @@ func (x *MIH) searchManyContext(ctx context.Context, qs []pdq.Hash, maxDist int,
 		for _, qi := range s.linear {
 			scan(hs, qs[qi], maxDist, func(j, d int) {
 				fn(qi, Hit{Ref: x.ref(lo + j), Distance: d})
+			})
+		}
+	}
+	return nil
+}
+
+// streamChunk: hashes read at once by searchStreamed (1 MiB).
+const streamChunk = 1 << 15
+
+// searchStreamed is searchManyContext for an index file: the candidates of
+// every query are listed first, grouped by position, and verified in one
+// pass over the hashes read with readHashes a chunk at a time (the linear
+// scans, if any, in the same pass), so that the hashes are never mapped: a
+// query at a wide distance has candidates on most pages of the hash array,
+// which through a mapping would all become the process's memory. The hits
+// come in hash order, not query by query.
+func (x *MIH) searchStreamed(ctx context.Context, qs []pdq.Hash, maxDist int, fn func(i int, h Hit)) error {
+	n := len(x.hashes)
+	s := x.getScratch()
+	defer x.putScratch(s)
+	var p mihPlan
+	s.linear = s.linear[:0]
+	s.pairs = s.pairs[:0]
+	for i := range qs {
+		if i%queriesPerCheck == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !x.plan(&qs[i], maxDist, s, &p) || !x.gather(&qs[i], s, &p) {
+			s.clearSeen()
+			s.linear = append(s.linear, i)
+			continue
+		}
+		for _, id := range s.cand {
+			s.pairs = append(s.pairs, uint64(id)<<32|uint64(i))
+		}
+		s.clearSeen()
+	}
+	// Grouped by chunk (a counting sort: within a chunk the order does
+	// not matter).
+	chunks := (n + streamChunk - 1) / streamChunk
+	start := make([]int, chunks+1)
+	for _, pr := range s.pairs {
+		start[pr>>32/streamChunk+1]++
+	}
+	for c := 1; c <= chunks; c++ {
+		start[c] += start[c-1]
+	}
+	if cap(s.sorted) < len(s.pairs) {
+		s.sorted = make([]uint64, len(s.pairs))
+	}
+	sorted := s.sorted[:len(s.pairs)]
+	next := slices.Clone(start[:chunks])
+	for _, pr := range s.pairs {
+		c := pr >> 32 / streamChunk
+		sorted[next[c]] = pr
+		next[c]++
+	}
+	if cap(s.chunk) < streamChunk {
+		s.chunk = make([]pdq.Hash, streamChunk)
+	}
+	for c := 0; c < chunks; c++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		lo, hi := c*streamChunk, min((c+1)*streamChunk, n)
+		if len(s.linear) == 0 && start[c] == start[c+1] {
+			continue
+		}
+		buf := s.chunk[:hi-lo]
+		if x.readHashes(buf, int64(lo)) != nil {
+			continue // a file that cannot be read gives no hits
+		}
+		for _, pr := range sorted[start[c]:start[c+1]] {
+			id, qi := int(pr>>32), int(pr&0xffffffff)
+			q, h := &qs[qi], &buf[id-lo]
+			d := bits.OnesCount64(q[0]^h[0]) + bits.OnesCount64(q[1]^h[1]) +
+				bits.OnesCount64(q[2]^h[2]) + bits.OnesCount64(q[3]^h[3])
+			if d <= maxDist {
+				fn(qi, Hit{Ref: x.ref(id), Distance: d})
+			}
+		}
+		for _, qi := range s.linear {
+			scan(buf, qs[qi], maxDist, func(k, d int) {
+				fn(qi, Hit{Ref: x.ref(lo + k), Distance: d})
 			})
 		}
 	}
