@@ -816,10 +816,19 @@ func (x *MIH) searchStreamed(ctx context.Context, qs []pdq.Hash, maxDist int, fn
 				fn(qi, Hit{Ref: x.ref(id), Distance: d})
 			}
 		}
-		for _, qi := range s.linear {
-			scan(buf, qs[qi], maxDist, func(k, d int) {
-				fn(qi, Hit{Ref: x.ref(lo + k), Distance: d})
-			})
+		// The linear scans in blocks that stay in cache, as
+		// searchManyContext's, looking at ctx between them.
+		const block = 4096
+		for bl := 0; bl < len(buf) && len(s.linear) > 0; bl += block {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			hs := buf[bl:min(bl+block, len(buf))]
+			for _, qi := range s.linear {
+				scan(hs, qs[qi], maxDist, func(k, d int) {
+					fn(qi, Hit{Ref: x.ref(lo + bl + k), Distance: d})
+				})
+			}
 		}
 	}
 	return nil
