@@ -104,6 +104,7 @@ type MIH struct {
 	free    []*mihScratch // scratch not in use
 
 	noFallback bool // tests: always search the tables
+	wideDir    int  // tests: directory bits, as an index of many more hashes has
 }
 
 const (
@@ -231,6 +232,10 @@ func (x *MIH) BuildContext(ctx context.Context) error {
 func (x *MIH) build(ctx context.Context) error {
 	n := len(x.hashes)
 	x.dirBits, x.resBits = mihLayout(n)
+	if x.wideDir > 0 {
+		x.dirBits = x.wideDir
+		x.resBits = min(32-max(bits.Len(uint(n-1)), 1), mihMinLen-x.dirBits)
+	}
 	d := 1<<x.dirBits + 1
 	if cap(x.dir) < mihTables*d {
 		x.dir = make([]uint32, mihTables*d)

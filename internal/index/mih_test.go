@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -88,15 +89,21 @@ func TestMIHMatchesLinear(t *testing.T) {
 		mih := NewMIH(len(set.hs))
 		forced := NewMIH(len(set.hs))
 		forced.noFallback = true
+		// A directory of 19 bits (over 16 M hashes) and 20 (over 32 M).
+		wide, wider := NewMIH(len(set.hs)), NewMIH(len(set.hs))
+		wide.noFallback, wide.wideDir = true, 19
+		wider.noFallback, wider.wideDir = true, 20
 		for i, h := range set.hs {
 			ref := Ref{Case: int32(i / 100), Media: int32(i % 3), Frame: int32(i)}
 			lin.Add(h, ref)
 			mih.Add(h, ref)
 			forced.Add(h, ref)
+			wide.Add(h, ref)
+			wider.Add(h, ref)
 		}
 		qs := queriesFor(r, set.hs, 60)
 		for _, d := range []int{0, 10, 31, 45, 64} {
-			for name, idx := range map[string]*MIH{"mih": mih, "tables only": forced} {
+			for name, idx := range map[string]*MIH{"mih": mih, "tables only": forced, "wide directory": wide, "wider directory": wider} {
 				t.Run(fmt.Sprintf("%s/%s/d=%d", set.name, name, d), func(t *testing.T) {
 					total := 0
 					want := map[int][]Hit{}
@@ -525,4 +532,37 @@ func BenchmarkMIHBuild1M(b *testing.B) {
 	tables := size(cap(x.dir), 4) + size(cap(x.ent), 4)
 	b.ReportMetric((linear+tables)/float64(len(hs)), "bytes/hash")
 	b.ReportMetric(linear/float64(len(hs)), "linear-bytes/hash")
+}
+
+// TestMIHRing: a ring lists exactly the buckets w bits from the query's,
+// for directories wider than 16 bits too (indexes of over 16 M hashes).
+func TestMIHRing(t *testing.T) {
+	for _, b := range []int{16, 17, 19, 21} {
+		nd := 1 << b
+		off := make([]uint32, nd+1)
+		for v := range off {
+			off[v] = uint32(v) // every bucket holds one entry: its number
+		}
+		top := uint32(0x15a5a5) & uint32(nd-1)
+		for _, w := range []int{0, 1, 2, 3} {
+			s := &mihScratch{}
+			probes, entries := ring(s, off, top, b, w)
+			got := map[uint32]bool{}
+			for j := 0; j+1 < len(s.ranges); j += 2 {
+				got[s.ranges[j]] = true
+			}
+			want := 0
+			for v := 0; v < nd; v++ {
+				if bits.OnesCount32(uint32(v)^top) == w {
+					want++
+					if !got[uint32(v)] {
+						t.Fatalf("b=%d w=%d: bucket %#x missing", b, w, v)
+					}
+				}
+			}
+			if len(got) != want || probes != want || entries != want {
+				t.Errorf("b=%d w=%d: %d buckets (%d probes, %d entries), want %d", b, w, len(got), probes, entries, want)
+			}
+		}
+	}
 }
