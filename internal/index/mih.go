@@ -130,6 +130,10 @@ const (
 	mihCandCost  = 40.0
 	mihScanCost  = 1.7
 
+	// mihPlainRatio: a table whose rings cost at most this many times
+	// their estimate for uniform data takes its next ring unread (see plan).
+	mihPlainRatio = 2.0
+
 	// mihMinTables: below this many hashes a scan takes a few
 	// microseconds and the tables are not built.
 	mihMinTables = 4096
@@ -475,6 +479,10 @@ func (x *MIH) plan(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) bool {
 	var top [mihTables]uint32
 	var cost [mihTables]float64 // the next ring's cost
 	var exact [mihTables]bool   // cost[k] is from real bucket sizes
+	// plain[k]: table k's rings read so far cost about what uniform data
+	// would (at most mihPlainRatio times): its next ring is taken on its
+	// estimate and read then, with no ring read that is not taken.
+	var plain [mihTables]bool
 	p.cost, p.probes = 0, 0
 	s.ranges = s.ranges[:0]
 	for k := range p.radius {
@@ -482,6 +490,7 @@ func (x *MIH) plan(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) bool {
 		p.radius[k] = -1
 		cost[k] = next(k, 0)
 		exact[k] = false
+		plain[k] = false
 	}
 	for need := maxDist + 1; need > 0; {
 		k := 0
@@ -503,12 +512,17 @@ func (x *MIH) plan(q *pdq.Hash, maxDist int, s *mihScratch, p *mihPlan) bool {
 			p.span[k][w] = [2]int32{int32(lo), int32(len(s.ranges))}
 			p.probes += probes
 			cand := nf * (candShare(b+rb, w) - candShare(b+rb, w-1)) * mihCandCost
+			est := cost[k]
 			cost[k] = float64(probes)*mihProbeCost + float64(entries)*mihEntryCost + cand
 			exact[k] = true
+			wasPlain := plain[k]
+			plain[k] = cost[k] <= mihPlainRatio*est
 			if float64(p.probes)*mihProbeCost > budget {
 				return false
 			}
-			continue
+			if !wasPlain {
+				continue // compared again with the other tables
+			}
 		}
 		p.radius[k] = w
 		p.cost += cost[k]
