@@ -745,7 +745,7 @@ func (x *MIH) searchManyContext(ctx context.Context, qs []pdq.Hash, maxDist int,
 	if len(s.linear) == 0 {
 		return ctx.Err()
 	}
-	const block = 4096
+	block := linearBlock(len(s.linear))
 	for lo := 0; lo < len(x.hashes); lo += block {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -837,7 +837,7 @@ func (x *MIH) searchStreamed(ctx context.Context, qs []pdq.Hash, maxDist int, fn
 		}
 		// The linear scans in blocks that stay in cache, as
 		// searchManyContext's, looking at ctx between them.
-		const block = 4096
+		block := linearBlock(len(s.linear))
 		for bl := 0; bl < len(buf) && len(s.linear) > 0; bl += block {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -851,4 +851,12 @@ func (x *MIH) searchStreamed(ctx context.Context, qs []pdq.Hash, maxDist int, fn
 		}
 	}
 	return nil
+}
+
+// linearBlock is how many hashes a linear pass for q queries compares with
+// every query between two looks at its context: 4096 (128 KiB, in cache),
+// fewer for many queries, so that a block is about 2^18 comparisons (half
+// a millisecond) whatever the number of queries.
+func linearBlock(q int) int {
+	return min(4096, max(64, (1<<18)/max(q, 1)))
 }
