@@ -9,6 +9,7 @@ package main
 // resolve nowhere and whose proxy is a closed port).
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -260,7 +261,8 @@ const (
 	recordTail    = 1 * time.Second  // recording after the clip has ended
 	recordSlack   = 60 * time.Second // beyond twice the clip's length, before a recording is abandoned
 	recordFPS     = 25
-	ffmpegQuitMax = 30 * time.Second // ffmpeg to finish the file after it is told to quit
+	recordCatchUp = 500 * time.Millisecond // how far the written recording may trail the capture when it is stopped
+	ffmpegQuitMax = 30 * time.Second       // ffmpeg to finish the file after it is told to quit
 )
 
 // chromiumFlags are the browser's flags beyond chromedp's defaults: no
@@ -467,11 +469,19 @@ func Record(ctx context.Context, l Layout, src string, w, h int, seconds float64
 		return browserErr(ctx, "starting", err)
 	}
 
-	// ffmpeg records from before the page is opened.
-	rec := exec.CommandContext(ctx, "ffmpeg", x11grabArgs(display, l.Width, l.Height, limit.Seconds(), out)...)
+	// ffmpeg records from before the page is opened. Its progress report
+	// (stdout) says when it has written its first frame and how much it
+	// has written: on a busy machine ffmpeg can take seconds to start, and
+	// its encoder can fall behind the capture.
+	args := append([]string{"-progress", "pipe:1", "-stats_period", "0.1"}, x11grabArgs(display, l.Width, l.Height, limit.Seconds(), out)...)
+	rec := exec.CommandContext(ctx, "ffmpeg", args...)
 	rec.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	rec.Cancel = func() error { return syscall.Kill(-rec.Process.Pid, syscall.SIGKILL) }
 	stdin, err := rec.StdinPipe()
+	if err != nil {
+		return err
+	}
+	progress, err := rec.StdoutPipe()
 	if err != nil {
 		return err
 	}
@@ -480,9 +490,24 @@ func Record(ctx context.Context, l Layout, src string, w, h int, seconds float64
 	if err := rec.Start(); err != nil {
 		return fmt.Errorf("ffmpeg x11grab: %w", err)
 	}
+	written := newRecordProgress(progress)
 	recDone := make(chan error, 1)
-	go func() { recDone <- rec.Wait() }()
+	go func() {
+		<-written.closed // Wait closes stdout: read it to its end first
+		recDone <- rec.Wait()
+	}()
 	stopRec := func() error {
+		// Let the encoder catch up with the capture (bounded), so that
+		// quitting does not leave the recording short.
+		first := written.firstAt()
+		wall := time.Since(first)
+		for deadline := time.Now().Add(ffmpegQuitMax); !first.IsZero() && written.outTime() < wall-recordCatchUp && time.Now().Before(deadline); {
+			select {
+			case <-written.closed:
+				deadline = time.Now()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
 		io.WriteString(stdin, "q")
 		stdin.Close()
 		select {
@@ -496,6 +521,14 @@ func Record(ctx context.Context, l Layout, src string, w, h int, seconds float64
 			<-recDone
 			return errors.New("ffmpeg x11grab did not finish the recording")
 		}
+	}
+	select {
+	case err := <-recDone:
+		return fmt.Errorf("ffmpeg x11grab ended before the page was opened: %v: %s", err, lastLine(recErr.Bytes()))
+	case <-ctx.Done():
+		stopRec()
+		return fmt.Errorf("ffmpeg x11grab did not start recording: %w", ctx.Err())
+	case <-written.started:
 	}
 	select {
 	case err := <-recDone:
@@ -520,6 +553,62 @@ func Record(ctx context.Context, l Layout, src string, w, h int, seconds float64
 		return err
 	}
 	return nil
+}
+
+// recordProgress follows ffmpeg's -progress report: when the first frame
+// was written and how far the output has got.
+type recordProgress struct {
+	started chan struct{} // closed at the first frame written
+	closed  chan struct{} // closed when the report ends
+	mu      sync.Mutex
+	first   time.Time
+	out     time.Duration
+}
+
+func newRecordProgress(r io.Reader) *recordProgress {
+	p := &recordProgress{started: make(chan struct{}), closed: make(chan struct{})}
+	go func() {
+		defer close(p.closed)
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			p.line(sc.Text())
+		}
+		io.Copy(io.Discard, r)
+	}()
+	return p
+}
+
+// line takes one key=value line of the report.
+func (p *recordProgress) line(l string) {
+	k, v, ok := strings.Cut(l, "=")
+	if !ok {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch k {
+	case "frame":
+		if n, err := strconv.Atoi(v); err == nil && n > 0 && p.first.IsZero() {
+			p.first = time.Now()
+			close(p.started)
+		}
+	case "out_time_us":
+		if us, err := strconv.ParseInt(v, 10, 64); err == nil && us > 0 {
+			p.out = time.Duration(us) * time.Microsecond
+		}
+	}
+}
+
+func (p *recordProgress) firstAt() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.first
+}
+
+func (p *recordProgress) outTime() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out
 }
 
 // startXvfb starts a virtual X server on a free display and returns the
