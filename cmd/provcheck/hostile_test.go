@@ -127,3 +127,20 @@ func TestTerminalEscapesArePrintedEscaped(t *testing.T) {
 		t.Errorf("check JSON: %s", out)
 	}
 }
+
+// TestReadLimited: an import input over the limit is refused as too large,
+// not cut short and then reported as unreadable JSON of another format.
+func TestReadLimited(t *testing.T) {
+	for _, c := range []struct {
+		size    int
+		wantErr bool
+	}{{0, false}, {99, false}, {100, false}, {101, true}, {5000, true}} {
+		data, err := readLimited(strings.NewReader(strings.Repeat("x", c.size)), 100)
+		switch {
+		case c.wantErr && (err == nil || !strings.Contains(err.Error(), "larger than 100 bytes")):
+			t.Errorf("%d bytes: err %v, want larger than 100 bytes", c.size, err)
+		case !c.wantErr && (err != nil || len(data) != c.size):
+			t.Errorf("%d bytes: %d read, err %v", c.size, len(data), err)
+		}
+	}
+}

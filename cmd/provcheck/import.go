@@ -30,7 +30,20 @@ func (a *app) readInput(name string) ([]byte, error) {
 		defer f.Close()
 		r = f
 	}
-	return io.ReadAll(io.LimitReader(r, registry.MaxBundleBytes+1))
+	return readLimited(r, registry.MaxBundleBytes)
+}
+
+// readLimited reads r whole, refusing more than limit bytes with an error
+// that says so (cut short, a larger file would only fail to parse).
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("larger than %d bytes, the most an import reads", limit)
+	}
+	return data, nil
 }
 
 // isBundle tells a provcheck bundle from JSON-LD by its "format" key.
