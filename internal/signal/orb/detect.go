@@ -35,14 +35,17 @@ func DetectContext(ctx context.Context, g *Gray, o Options) (*Features, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.LowThreshold > 0 && o.LowThreshold < o.FastThreshold && total(cands) < o.MaxFeatures/4 {
+	// Too few corners: detect again at the low threshold, on every level,
+	// or on the coarse levels alone (the fine levels of an enlarged
+	// picture find many corners, the levels at its original scale few).
+	canLower := o.LowThreshold > 0 && o.LowThreshold < o.FastThreshold
+	if canLower && total(cands) < o.MaxFeatures/4 {
 		if cands, err = detectAll(ctx, levels, o.LowThreshold); err != nil {
 			return nil, err
 		}
+		canLower = false // every level is at the low threshold already
 	}
-	if c := o.Coarse; c > 0 && len(levels) > c && o.LowThreshold > 0 && o.LowThreshold < o.FastThreshold && total(cands[c:]) < o.MaxFeatures/4 {
-		// The coarse levels' own retry: the fine levels of an enlarged
-		// picture find many corners, the levels at its original scale few.
+	if c := o.Coarse; canLower && c > 0 && len(levels) > c && total(cands[c:]) < o.MaxFeatures/4 {
 		low, err := detectAll(ctx, levels[c:], o.LowThreshold)
 		if err != nil {
 			return nil, err
