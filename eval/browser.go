@@ -246,12 +246,11 @@ func (b BrowserJob) Missing() error {
 	return nil
 }
 
-var x11grab = sync.OnceValue(func() bool {
+// x11grabAvailable reports (once) whether ffmpeg has the x11grab input.
+var x11grabAvailable = sync.OnceValue(func() bool {
 	out, err := exec.Command("ffmpeg", "-hide_banner", "-devices").Output()
 	return err == nil && bytes.Contains(out, []byte("x11grab"))
 })
-
-func x11grabAvailable() bool { return x11grab() }
 
 // Time limits of the browser steps.
 const (

@@ -22,9 +22,6 @@ type Query struct {
 	made     bool   // made in this run (not taken from the cache)
 }
 
-// Negative reports whether nothing may match the query.
-func (q *Query) Negative() bool { return q.Expected == "" }
-
 // MakeVariant makes (or finds in the cache) the file of recipe r applied to
 // item it, under work/variants/<recipe>/.
 func MakeVariant(ctx context.Context, env *Env, r Recipe, it *Item) (*Query, error) {
@@ -60,15 +57,19 @@ func MakeVariant(ctx context.Context, env *Env, r Recipe, it *Item) (*Query, err
 		ffOut = tmp + ".png"
 		defer os.Remove(ffOut)
 	}
-	if err := ffmpeg(ctx, j.Args(it.Path, ffOut)...); err != nil {
+	err := ffmpeg(ctx, j.Args(it.Path, ffOut)...)
+	if err == nil && j.JPEGQ > 0 {
+		err = encodeJPEG(ffOut, tmp, j.JPEGQ)
+	}
+	return keepVariant(q, tmp, out, err)
+}
+
+// keepVariant moves a variant made into tmp to out, its place in the
+// cache, or drops tmp when making it failed with err.
+func keepVariant(q *Query, tmp, out string, err error) (*Query, error) {
+	if err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("%s: %w", q.ID, err)
-	}
-	if j.JPEGQ > 0 {
-		if err := encodeJPEG(ffOut, tmp, j.JPEGQ); err != nil {
-			os.Remove(tmp)
-			return nil, fmt.Errorf("%s: %w", q.ID, err)
-		}
 	}
 	if err := os.Rename(tmp, out); err != nil {
 		return nil, err
@@ -121,15 +122,7 @@ func makeBrowserQuery(ctx context.Context, q *Query, b BrowserJob, it *Item, dir
 		return q, nil
 	}
 	tmp := filepath.Join(dir, ".tmp-"+filepath.Base(out))
-	if err := makeBrowserVariant(ctx, b, it, tmp); err != nil {
-		os.Remove(tmp)
-		return nil, fmt.Errorf("%s: %w", q.ID, err)
-	}
-	if err := os.Rename(tmp, out); err != nil {
-		return nil, err
-	}
-	q.made = true
-	return q, nil
+	return keepVariant(q, tmp, out, makeBrowserVariant(ctx, b, it, tmp))
 }
 
 // Browser negatives: every browserNegEvery[kind]-th negative of a kind

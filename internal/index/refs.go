@@ -31,8 +31,3 @@ func last(s []uint32, v uint32) int {
 	}
 	return lo - 1
 }
-
-// bytes is the table's memory.
-func (t *frameTable) bytes() int {
-	return 4 * (cap(t.frameStart) + cap(t.mediaFrame) + cap(t.caseMedia))
-}
