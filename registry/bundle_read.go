@@ -23,8 +23,9 @@ type bundleReader struct {
 	dec *json.Decoder
 }
 
-func newBundleReader(r io.Reader) *bundleReader {
-	raw := &trackingReader{r: r, max: MaxBundleBytes, lines: 1, col: 1}
+// newBundleReader reads at most max bytes of r (no limit when max <= 0).
+func newBundleReader(r io.Reader, max int64) *bundleReader {
+	raw := &trackingReader{r: r, max: max, lines: 1, col: 1}
 	sq := &squeezer{r: raw, buf: make([]byte, 64<<10)}
 	dec := json.NewDecoder(sq)
 	dec.DisallowUnknownFields()
@@ -38,7 +39,7 @@ var errValueTooLarge = errors.New("value too large")
 // input, to say at which line and column an error is.
 type trackingReader struct {
 	r      io.Reader
-	max    int64 // bytes in all
+	max    int64 // bytes in all; no limit when <= 0
 	pos    int64 // bytes read
 	tooBig bool  // the bundle is over max
 
@@ -54,7 +55,7 @@ func (t *trackingReader) Read(p []byte) (int, error) {
 	if t.err != nil {
 		return 0, t.err
 	}
-	if t.pos >= t.max {
+	if t.max > 0 && t.pos >= t.max {
 		// One byte more tells a bundle of exactly max bytes from a larger one.
 		var one [1]byte
 		if n, _ := io.ReadFull(t.r, one[:]); n == 0 {
@@ -64,7 +65,9 @@ func (t *trackingReader) Read(p []byte) (int, error) {
 		t.err = fmt.Errorf("bundle is larger than %d bytes", t.max)
 		return 0, t.err
 	}
-	p = p[:min(int64(len(p)), t.max-t.pos)]
+	if t.max > 0 {
+		p = p[:min(int64(len(p)), t.max-t.pos)]
+	}
 	n, err := t.r.Read(p)
 	t.pos += int64(n)
 	t.recent = append(t.recent, p[:n]...)
@@ -348,6 +351,30 @@ func jsonField(v any, key string) any {
 	return nil
 }
 
+// skip reads past the next value, whatever it is, one token at a time
+// (each bounded by maxFieldJSON, the largest value a bundle may hold).
+func (br *bundleReader) skip(path string) error {
+	depth := 0
+	for {
+		br.sq.limit = br.sq.pos + maxFieldJSON
+		tok, err := br.dec.Token()
+		br.sq.limit = 0
+		if err != nil {
+			return br.fail(path, err)
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
 func orTop(path string) string {
 	if path == "" {
 		return "the bundle"
@@ -355,7 +382,9 @@ func orTop(path string) string {
 	return path
 }
 
-func (br *bundleReader) bundle() (Bundle, error) {
+// bundle reads the bundle, passing each case that was read whole to
+// onCase instead of keeping it: b.Cases stays empty.
+func (br *bundleReader) bundle(onCase func(i int, c Case) error) (Bundle, error) {
 	var b Bundle
 	err := br.object("", func(key, path string) (bool, error) {
 		switch key {
@@ -366,11 +395,12 @@ func (br *bundleReader) bundle() (Bundle, error) {
 		case "exported_at":
 			return true, br.value(path, &b.ExportedAt, maxKeyJSON)
 		case "cases":
-			b.Cases = []Case{}
-			return true, br.array(path, maxBundleCases, func(_ int, path string) error {
+			return true, br.array(path, maxBundleCases, func(i int, path string) error {
 				c, err := br.aCase(path)
-				b.Cases = append(b.Cases, c)
-				return err
+				if err != nil {
+					return err
+				}
+				return onCase(i, c)
 			})
 		case "stop_frames":
 			return true, br.array(path, MaxStopFrames, func(_ int, path string) error {
@@ -390,6 +420,9 @@ func (br *bundleReader) bundle() (Bundle, error) {
 	}
 	// Nothing but whitespace may follow.
 	if _, err := br.dec.Token(); err != io.EOF {
+		if br.raw.tooBig {
+			return Bundle{}, br.fail("", err)
+		}
 		return Bundle{}, errors.New("bundle: trailing data after the JSON object")
 	}
 	return b, nil

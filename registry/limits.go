@@ -43,3 +43,9 @@ const (
 	// one thumbnail: its JPEG (thumb.MaxBytes) in base64, and its frame
 	maxThumbnailJSON = 64 << 10
 )
+
+// eachPage is how many cases Store.Each reads from the store at a time
+// (an export holds one page in memory: at most eachPage cases of
+// MaxMedia media of MaxFrames frames, about 80,000 frame hashes for
+// 64 clips of 1,200).
+const eachPage = 64

@@ -360,16 +360,25 @@ func (s *Postgres) Import(ctx context.Context, cases []Case) error {
 // ImportBundle implements Store: cases merged and stop frames added in one
 // transaction.
 func (s *Postgres) ImportBundle(ctx context.Context, b Bundle) error {
+	return s.ImportStream(ctx, b.fill)
+}
+
+// ImportStream implements Store.
+func (s *Postgres) ImportStream(ctx context.Context, fill func(put func(Case) error) ([]StopFrame, error)) error {
 	return s.write(ctx, func(tx pgx.Tx) ([]string, error) {
 		now := pgNow()
-		ids := make([]string, 0, len(b.Cases)+1)
-		for _, c := range b.Cases {
+		var ids []string
+		stops, err := fill(func(c Case) error {
 			if _, err := pgUpsert(ctx, tx, c, now); err != nil {
-				return nil, fmt.Errorf("case %s: %w", c.ID, err)
+				return fmt.Errorf("case %s: %w", c.ID, err)
 			}
 			ids = append(ids, c.ID)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		n, err := pgAddStopFrames(ctx, tx, b.StopFrames, now)
+		n, err := pgAddStopFrames(ctx, tx, stops, now)
 		if err != nil {
 			return nil, fmt.Errorf("stop frames: %w", err)
 		}
@@ -580,6 +589,41 @@ func (s *Postgres) All(ctx context.Context) ([]Case, error) {
 		return err
 	})
 	return out, err
+}
+
+// Each implements Store: the cases are read eachPage at a time, in one
+// repeatable-read transaction.
+func (s *Postgres) Each(ctx context.Context, fn func(Case) error) error {
+	return s.read(ctx, func(tx pgx.Tx) error {
+		after := ""
+		for {
+			rows, err := tx.Query(ctx, `SELECT id FROM cases WHERE id > $1 ORDER BY id LIMIT $2`, after, eachPage)
+			if err != nil {
+				return err
+			}
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				return nil
+			}
+			after = ids[len(ids)-1]
+			cases, err := pgLoadIDs(ctx, tx, "", ids, true, false)
+			if err != nil {
+				return err
+			}
+			for i := range cases {
+				if err := fn(cases[i]); err != nil {
+					return err
+				}
+				cases[i] = Case{} // what was written is no longer held
+			}
+			if len(ids) < eachPage {
+				return nil
+			}
+		}
+	})
 }
 
 // pgLoad reads one case (id != "") or all cases, ordered by id; lock takes

@@ -351,16 +351,25 @@ func (s *SQLite) Import(ctx context.Context, cases []Case) error {
 // ImportBundle merges a bundle's cases and adds its stop frames, in one
 // transaction.
 func (s *SQLite) ImportBundle(ctx context.Context, b Bundle) error {
+	return s.ImportStream(ctx, b.fill)
+}
+
+// ImportStream implements Store.
+func (s *SQLite) ImportStream(ctx context.Context, fill func(put func(Case) error) ([]StopFrame, error)) error {
 	return s.write(ctx, func(tx *sql.Tx) ([]string, error) {
 		now := time.Now().UTC()
-		ids := make([]string, 0, len(b.Cases)+1)
-		for _, c := range b.Cases {
+		var ids []string
+		stops, err := fill(func(c Case) error {
 			if _, err := upsert(ctx, tx, c, now); err != nil {
-				return nil, fmt.Errorf("case %s: %w", c.ID, err)
+				return fmt.Errorf("case %s: %w", c.ID, err)
 			}
 			ids = append(ids, c.ID)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		n, err := addStopFrames(ctx, tx, b.StopFrames, now)
+		n, err := addStopFrames(ctx, tx, stops, now)
 		if err != nil {
 			return nil, fmt.Errorf("stop frames: %w", err)
 		}
@@ -511,11 +520,20 @@ func get(ctx context.Context, q querier, id string, withFrames bool) (Case, erro
 
 // load reads one case (id != "") or all cases, ordered by id.
 func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, error) {
-	where, args := "", []any{}
-	if id != "" {
+	return loadPage(ctx, q, id, "", 0, withFrames)
+}
+
+// loadPage reads one case (id != ""), all cases (limit 0), or the first
+// limit cases whose id sorts after after, ordered by id.
+func loadPage(ctx context.Context, q querier, id, after string, limit int, withFrames bool) ([]Case, error) {
+	where, suffix, args := "", "", []any{}
+	switch {
+	case id != "":
 		where, args = " WHERE id = ?", []any{id}
+	case limit > 0:
+		where, suffix, args = " WHERE id > ?", " LIMIT ?", []any{after, limit}
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, title, claim, rating, category, tags, first_seen, created_at, updated_at, `+caseReviewCols+` FROM cases`+where+` ORDER BY id`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT id, title, claim, rating, category, tags, first_seen, created_at, updated_at, `+caseReviewCols+` FROM cases`+where+` ORDER BY id`+suffix, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -549,9 +567,15 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 	if len(cases) == 0 {
 		return nil, nil
 	}
-	caseFilter := ""
-	if id != "" {
-		caseFilter = " WHERE case_id = ?"
+	// The rows of the other tables: those of the case, or of the page
+	// (its ids are a range: the page is consecutive in id order).
+	caseFilter, inCases := "", ""
+	switch {
+	case id != "":
+		caseFilter, inCases = " WHERE case_id = ?", "case_id = ?"
+	case limit > 0:
+		caseFilter, inCases = " WHERE case_id BETWEEN ? AND ?", "case_id BETWEEN ? AND ?"
+		args = []any{cases[0].ID, cases[len(cases)-1].ID}
 	}
 	rows, err = q.QueryContext(ctx, `SELECT case_id, publisher, url, title, rating, date, language, `+factCheckReviewCols+` FROM fact_checks`+caseFilter+` ORDER BY case_id, seq`, args...)
 	if err != nil {
@@ -606,8 +630,8 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 		return cases, nil
 	}
 	frameFilter := ""
-	if id != "" {
-		frameFilter = " WHERE media_id IN (SELECT id FROM media WHERE case_id = ?)"
+	if inCases != "" {
+		frameFilter = " WHERE media_id IN (SELECT id FROM media WHERE " + inCases + ")"
 	}
 	rows, err = q.QueryContext(ctx, `SELECT media_id, t, pdq, quality FROM frames`+frameFilter+` ORDER BY media_id, seq`, args...)
 	if err != nil {
@@ -633,10 +657,7 @@ func load(ctx context.Context, q querier, id string, withFrames bool) ([]Case, e
 		return nil, err
 	}
 	rows.Close()
-	viewFilter := ""
-	if id != "" {
-		viewFilter = " WHERE media_id IN (SELECT id FROM media WHERE case_id = ?)"
-	}
+	viewFilter := frameFilter
 	vrows, err := q.QueryContext(ctx, `SELECT media_id, frame_seq, name, pdq, quality FROM views`+viewFilter+` ORDER BY media_id, frame_seq, seq`, args...)
 	if err != nil {
 		return nil, err
@@ -708,6 +729,36 @@ func (s *SQLite) All(ctx context.Context) ([]Case, error) {
 	}
 	defer tx.Rollback()
 	return load(ctx, tx, "", true)
+}
+
+// Each implements Store: the cases are read eachPage at a time, in one
+// read transaction.
+func (s *SQLite) Each(ctx context.Context, fn func(Case) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	after := ""
+	for {
+		cases, err := loadPage(ctx, tx, "", after, eachPage, true)
+		if err != nil {
+			return err
+		}
+		if len(cases) == 0 {
+			return nil
+		}
+		after = cases[len(cases)-1].ID
+		for i := range cases {
+			if err := fn(cases[i]); err != nil {
+				return err
+			}
+			cases[i] = Case{} // what was written is no longer held
+		}
+		if len(cases) < eachPage {
+			return nil
+		}
+	}
 }
 
 // List implements Store.

@@ -26,8 +26,18 @@ type Store interface {
 	// ImportBundle merges a bundle's cases and stop frames in one
 	// transaction.
 	ImportBundle(ctx context.Context, b Bundle) error
+	// ImportStream merges the cases fill passes to put, and then adds the
+	// stop frames it returns, in one transaction committed only if fill
+	// returns nil: a registry is never half-imported, and the cases need
+	// not be held in memory together.
+	ImportStream(ctx context.Context, fill func(put func(Case) error) ([]StopFrame, error)) error
 	// All returns every case with its media fingerprints, ordered by id.
 	All(ctx context.Context) ([]Case, error)
+	// Each calls fn with every case with its media fingerprints, ordered
+	// by id, read a page at a time in one read transaction (a consistent
+	// view), so the memory it takes does not grow with the registry; an
+	// error of fn stops it.
+	Each(ctx context.Context, fn func(Case) error) error
 	// WithDigest lists the registered media whose file has this SHA-256
 	// (lower-case hex), by case id and name; none is not an error. It
 	// looks the digest up in an index, never scans.

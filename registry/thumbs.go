@@ -99,8 +99,12 @@ func (s *SQLite) Thumbnail(ctx context.Context, caseID, sha256 string, frame int
 // FillThumbnails implements Thumbnails.
 func (s *SQLite) FillThumbnails(ctx context.Context, cases []Case) error {
 	at := thumbnailSlots(cases)
+	if len(at) == 0 {
+		return nil
+	}
+	lo, hi := idRange(cases)
 	rows, err := s.db.QueryContext(ctx, `SELECT m.case_id, m.sha256, t.frame, t.jpeg FROM thumbnails t JOIN media m ON t.media_id = m.id
-		ORDER BY m.case_id, m.seq, t.frame`)
+		WHERE m.case_id BETWEEN ? AND ? ORDER BY m.case_id, m.seq, t.frame`, lo, hi)
 	if err != nil {
 		return err
 	}
@@ -153,9 +157,16 @@ func (s *Postgres) Thumbnail(ctx context.Context, caseID, sha256 string, frame i
 // FillThumbnails implements Thumbnails.
 func (s *Postgres) FillThumbnails(ctx context.Context, cases []Case) error {
 	at := thumbnailSlots(cases)
+	if len(at) == 0 {
+		return nil
+	}
+	ids := make([]string, len(cases))
+	for i := range cases {
+		ids[i] = cases[i].ID
+	}
 	return s.read(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT m.case_id, m.sha256, t.frame, t.jpeg FROM thumbnails t JOIN media m ON t.media_id = m.id
-			ORDER BY m.case_id, m.seq, t.frame`)
+			WHERE m.case_id = ANY($1) ORDER BY m.case_id, m.seq, t.frame`, ids)
 		if err != nil {
 			return err
 		}
@@ -172,6 +183,20 @@ func (s *Postgres) FillThumbnails(ctx context.Context, cases []Case) error {
 		}
 		return rows.Err()
 	})
+}
+
+// idRange is the least and the greatest id of cases (in byte order, as
+// SQLite compares them).
+func idRange(cases []Case) (lo, hi string) {
+	for i, c := range cases {
+		if i == 0 || c.ID < lo {
+			lo = c.ID
+		}
+		if i == 0 || c.ID > hi {
+			hi = c.ID
+		}
+	}
+	return lo, hi
 }
 
 // thumbnailSlots clears the thumbnails of every medium of cases and
