@@ -59,12 +59,92 @@ func inputErr(name string, err error) error {
 }
 
 func (a *app) importFiles(cmd *cobra.Command, format string, files []string) error {
-	ctx := cmd.Context()
 	switch format {
 	case "auto", "bundle", "jsonld":
 	default:
 		return usageErr(fmt.Errorf("--format %q: want auto, bundle or jsonld", format))
 	}
+	// Bundles alone are streamed into the registry; JSON-LD is read whole
+	// (its reviews are paired with the registry's cases and the bundles').
+	streamed := format == "bundle"
+	if format == "auto" {
+		streamed = true
+		for _, name := range files {
+			if name == "-" {
+				streamed = false // standard input cannot be read twice
+				break
+			}
+			f, err := os.Open(name)
+			if err != nil {
+				return inputErr(name, err)
+			}
+			ok := registry.IsBundle(f)
+			f.Close()
+			if !ok {
+				streamed = false
+				break
+			}
+		}
+	}
+	if streamed {
+		return a.importBundles(cmd, files)
+	}
+	return a.importWhole(cmd, format, files)
+}
+
+// importBundles imports bundles in one transaction, each case written as
+// it is read: memory does not grow with the bundles, so their size is not
+// limited (each value in them still is). A bad case anywhere leaves the
+// registry unchanged.
+func (a *app) importBundles(cmd *cobra.Command, files []string) error {
+	ctx := cmd.Context()
+	inputs := make([]io.Reader, len(files))
+	for i, name := range files {
+		if name == "-" {
+			inputs[i] = a.stdin
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return inputErr(name, err)
+		}
+		defer f.Close()
+		inputs[i] = f
+	}
+	e, err := a.engine(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	cases, stops := 0, 0
+	failed := files[0]
+	err = e.Store().ImportStream(ctx, func(put func(registry.Case) error) ([]registry.StopFrame, error) {
+		var all []registry.StopFrame
+		for i, r := range inputs {
+			b, err := registry.ReadBundleStream(r, 0, func(c registry.Case) error {
+				cases++
+				return put(c)
+			})
+			if err != nil {
+				failed = files[i]
+				return nil, err
+			}
+			all = append(all, b.StopFrames...)
+		}
+		stops = len(all)
+		return all, nil
+	})
+	if err != nil {
+		return inputErr(failed, err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "imported %d case(s) and %d stop frame(s)\n", cases, stops)
+	return nil
+}
+
+// importWhole reads every file into memory (each at most
+// registry.MaxBundleBytes), then imports them in one transaction.
+func (a *app) importWhole(cmd *cobra.Command, format string, files []string) error {
+	ctx := cmd.Context()
 	var bundles []registry.Bundle
 	var reviews []claimreview.Review
 	for i, name := range files {

@@ -302,14 +302,19 @@ metadata.`,
 				return err
 			}
 			defer e.Close()
+			if format == "bundle" {
+				// Streamed from the store a page of cases at a time.
+				write := func(w io.Writer) error {
+					return registry.WriteBundle(cmd.Context(), w, e.Store(), time.Now())
+				}
+				if len(args) == 0 || args[0] == "-" {
+					return write(cmd.OutOrStdout())
+				}
+				return writeFileAtomic(args[0], write)
+			}
 			cases, err := e.Store().All(cmd.Context())
 			if err != nil {
 				return usageErr(err)
-			}
-			if ts, ok := e.Store().(registry.Thumbnails); ok && format == "bundle" {
-				if err := ts.FillThumbnails(cmd.Context(), cases); err != nil {
-					return usageErr(err)
-				}
 			}
 			write := func(w io.Writer) error { return claimreview.Write(w, cases) }
 			switch format {
@@ -322,12 +327,6 @@ metadata.`,
 				return nil
 			case "hma-json":
 				write = func(w io.Writer) error { return hashlist.WriteHMAJSON(w, cases) }
-			case "bundle":
-				b := registry.NewBundle(cases, time.Now())
-				if b.StopFrames, err = e.Store().StopFrames(cmd.Context()); err != nil {
-					return usageErr(err)
-				}
-				write = b.WriteJSON
 			}
 			if len(args) == 0 || args[0] == "-" {
 				return write(cmd.OutOrStdout())
