@@ -344,8 +344,9 @@ func (a *app) registryImportCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import FILE...",
 		Short: "Merge bundles, ClaimReview/MediaReview JSON-LD or shared hashes into the registry (all or nothing)",
-		Long: `import validates everything first and applies it in one transaction: bad
-input changes nothing, and every problem is listed with where it is.
+		Long: `import applies everything in one transaction, validated as it is read: bad
+input changes nothing, and every problem is listed with where it is. Bundles
+are written a case at a time as they are read, whatever their size.
 
 --format (default auto: a provcheck bundle, or JSON-LD / an HTML page):
   bundle     a provcheck registry bundle; cases with a registered id are merged
