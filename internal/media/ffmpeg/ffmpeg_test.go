@@ -162,23 +162,6 @@ func TestFitSize(t *testing.T) {
 	}
 }
 
-func TestIsLegacyVersion(t *testing.T) {
-	cases := map[string]bool{
-		"ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026": false,
-		"ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright":        true,
-		"ffmpeg version 5.0.1 Copyright":                         true,
-		"ffmpeg version n6.1.1 Copyright":                        false,
-		"ffmpeg version 7.1 Copyright":                           false,
-		"ffmpeg version N-109360-g0ca1d3ce4 Copyright":           false,
-		"something else":                                         false,
-	}
-	for out, want := range cases {
-		if got := isLegacyVersion(out); got != want {
-			t.Errorf("isLegacyVersion(%q) = %v, want %v", out, got, want)
-		}
-	}
-}
-
 func TestTailBuffer(t *testing.T) {
 	var tb tailBuffer
 	long := strings.Repeat("x", 100) + "\n"

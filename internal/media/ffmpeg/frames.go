@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 )
 
 // keyframeSlack lets a keyframe that is a hair early still count as 1/FPS
@@ -80,13 +79,29 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn 
 	// nothing refers to (B-frames, mostly): the first frame in each slot is
 	// then the first reference frame, exact, a frame or two later.
 	noRef := !opt.KeyframesOnly && opt.FPS > 0 && p.FPS > 0 && opt.FPS*nonRefFrames <= p.FPS
-	legacy := f.isLegacy(ctx)
-	err = f.stream(ctx, path, f.frameArgs(in, p, opt, w, h, noRef, legacy), w, h, opt.MaxFrames, fn)
+	err = f.streamArgs(ctx, path, func(legacy bool) []string { return f.frameArgs(in, p, opt, w, h, noRef, legacy) }, w, h, opt.MaxFrames, fn)
 	if noRef && errors.Is(err, ErrNoFrames) {
 		// A stream that marks no frame as a reference: decode them all.
-		err = f.stream(ctx, path, f.frameArgs(in, p, opt, w, h, false, legacy), w, h, opt.MaxFrames, fn)
+		err = f.streamArgs(ctx, path, func(legacy bool) []string { return f.frameArgs(in, p, opt, w, h, false, legacy) }, w, h, opt.MaxFrames, fn)
 	}
 	return p.Info, err
+}
+
+// streamArgs runs stream with the command line args gives for this ffmpeg.
+// An ffmpeg not yet known to predate 5.1 gets the current command line
+// first; one that rejects -fps_mode does so while parsing its options,
+// before it opens the input or delivers a frame, and is then run again
+// with -vsync and remembered as legacy. This saves every call the cost of
+// starting ffmpeg once more just to ask its version (about 65 ms of CPU
+// for Debian's build, which loads over a hundred shared libraries).
+func (f *FFmpeg) streamArgs(ctx context.Context, path string, args func(legacy bool) []string, w, h, maxFrames int, fn func(Frame) error) error {
+	legacy := f.knownLegacy()
+	err := f.stream(ctx, path, args(legacy), w, h, maxFrames, fn)
+	if !legacy && rejectedFPSMode(err) {
+		legacyByPath.Store(f.ffmpeg, true)
+		err = f.stream(ctx, path, args(true), w, h, maxFrames, fn)
+	}
+	return err
 }
 
 // stream runs ffmpeg with args and hands each frame to fn.
@@ -274,52 +289,24 @@ func fitPortrait(w, h, maxSide int) (int, int) {
 
 func formatFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// legacyByPath caches, per ffmpeg program, whether it predates 5.1.
+// legacyByPath remembers the ffmpeg programs found to predate 5.1.
 var legacyByPath sync.Map
 
-// isLegacy reports whether ffmpeg predates 5.1, which lacks -fps_mode. It
-// asks the program once (ffmpeg -version) and remembers the answer.
-func (f *FFmpeg) isLegacy(ctx context.Context) bool {
+// knownLegacy reports whether ffmpeg is known to predate 5.1, which lacks
+// -fps_mode (tests can force it).
+func (f *FFmpeg) knownLegacy() bool {
 	if f.forceLegacy {
 		return true
 	}
-	if v, ok := legacyByPath.Load(f.ffmpeg); ok {
-		return v.(bool)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	cmd := command(ctx, f.ffmpeg, []string{"-hide_banner", "-version"}, &tailBuffer{})
-	out := &capBuffer{limit: 4096}
-	cmd.Stdout = out
-	if cmd.Run() != nil {
-		return false // the decoding run will report what is wrong
-	}
-	legacy := isLegacyVersion(out.buf.String())
-	legacyByPath.Store(f.ffmpeg, legacy)
-	return legacy
+	_, ok := legacyByPath.Load(f.ffmpeg)
+	return ok
 }
 
-// isLegacyVersion reads "ffmpeg version 4.4.2-…" and reports versions
-// before 5.1. Unparsable versions (git builds "N-…") count as current.
-func isLegacyVersion(out string) bool {
-	fields := strings.Fields(out)
-	if len(fields) < 3 || fields[0] != "ffmpeg" || fields[1] != "version" {
-		return false
-	}
-	v := strings.TrimPrefix(fields[2], "n")
-	majStr, rest, _ := strings.Cut(v, ".")
-	major, err := strconv.Atoi(majStr)
-	if err != nil {
-		return false
-	}
-	minor := 0
-	if i := strings.IndexFunc(rest, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
-		rest = rest[:i]
-	}
-	if m, err := strconv.Atoi(rest); err == nil {
-		minor = m
-	}
-	return major < 5 || (major == 5 && minor < 1)
+// rejectedFPSMode reports whether ffmpeg failed because it does not know
+// -fps_mode ("Unrecognized option 'fps_mode'.", ffmpeg before 5.1).
+func rejectedFPSMode(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && strings.Contains(e.Stderr, "Unrecognized option 'fps_mode'")
 }
 
 // timestamps collects the frame times the metadata filter prints on fd 3,

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -358,6 +360,51 @@ func TestFramesThreadsAndLegacy(t *testing.T) {
 	}
 	if !strings.Contains(args, "-vsync passthrough") || strings.Contains(args, "-fps_mode") {
 		t.Errorf("legacy command line: %s", args)
+	}
+}
+
+// TestFramesLegacyFallback: an ffmpeg that rejects -fps_mode (before 5.1)
+// is run again with -vsync, gives the same frames, and is remembered: the
+// next call starts it once. No call runs "ffmpeg -version".
+func TestFramesLegacyFallback(t *testing.T) {
+	path := gradientClip(t)
+	_, want := collect(t, newFF(t, Config{}), path, SampleOptions{FPS: 1, MaxSide: 64})
+
+	real, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := filepath.Join(t.TempDir(), "ffmpeg")
+	script := "#!/bin/sh\nfor a in \"$@\"; do\n  if [ \"$a\" = -fps_mode ]; then echo \"Unrecognized option 'fps_mode'.\" >&2; exit 1; fi\ndone\nexec " + real + " \"$@\"\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var runs []string
+	testHookStarted = func(cmd *exec.Cmd) {
+		if cmd.Path == fake {
+			runs = append(runs, strings.Join(cmd.Args[1:], " "))
+		}
+	}
+	defer func() { testHookStarted = nil }()
+	old := newFF(t, Config{FFmpeg: fake})
+	for call := range 2 {
+		runs = nil
+		_, got := collect(t, old, path, SampleOptions{FPS: 1, MaxSide: 64})
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("call %d:\n%v\nwant\n%v", call, got, want)
+		}
+		wantRuns := 1
+		if call == 0 {
+			wantRuns = 2
+		}
+		if len(runs) != wantRuns || !strings.Contains(runs[len(runs)-1], "-vsync passthrough") {
+			t.Errorf("call %d ran ffmpeg %d times (want %d): %q", call, len(runs), wantRuns, runs)
+		}
+		for _, r := range runs {
+			if strings.Contains(r, "-version") {
+				t.Errorf("call %d asked the version: %q", call, r)
+			}
+		}
 	}
 }
 
