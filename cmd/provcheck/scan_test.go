@@ -260,8 +260,18 @@ func TestScanSignals(t *testing.T) {
 		clip, _ := os.ReadFile(filepath.Join(media(t), "clip.mp4"))
 		os.WriteFile(filepath.Join(vids, "clip.mp4"), clip, 0o644)
 		out := filepath.Join(dir, "vids.jsonl")
-		cmd, stderr := start("--ffprobe", hang, "scan", "--output", out, vids)
-		time.Sleep(500 * time.Millisecond)
+		// Both tools hang (an MP4 header is read in Go, so the clip may go
+		// straight to ffmpeg); the interrupts come once the file is in
+		// progress, that is once the scan has started one of them.
+		cmd, stderr := start("--ffprobe", hang, "--ffmpeg", hang, "scan", "--output", out, vids)
+		deadline := time.Now().Add(30 * time.Second)
+		for !hasChild(cmd.Process.Pid) {
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatal("the scan started no decoder")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 		began := time.Now()
 		cmd.Process.Signal(syscall.SIGINT)
 		time.Sleep(200 * time.Millisecond)
@@ -277,4 +287,15 @@ func TestScanSignals(t *testing.T) {
 			t.Errorf("a line for an abandoned file: %s", b)
 		}
 	})
+}
+
+// hasChild reports whether process pid has a child process (Linux /proc).
+func hasChild(pid int) bool {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, t := range tasks {
+		if b, _ := os.ReadFile(t); len(bytes.TrimSpace(b)) > 0 {
+			return true
+		}
+	}
+	return false
 }
