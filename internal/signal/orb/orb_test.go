@@ -1,6 +1,7 @@
 package orb
 
 import (
+	"image"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -471,5 +472,76 @@ func TestCoarseEnlargedCut(t *testing.T) {
 	}
 	if mc.Inliers <= mp.Inliers {
 		t.Errorf("coarse %d inliers, plain %d: no gain", mc.Inliers, mp.Inliers)
+	}
+}
+
+// TestFinerLevelsSmallPicture: the registered picture as one tile of a
+// 2×2 collage, the collage as large as the four pictures. Described at
+// the registered size, the collage shows the picture at half the scale it
+// was registered at and keeps few features there; the collage's own
+// pixels described on four levels finer (a pyramid of four levels on the
+// collage at 1.2^4 times that size) find it with more matches (56
+// against 44 here), in the right place.
+func TestFinerLevelsSmallPicture(t *testing.T) {
+	const W, H = 640, 480
+	reg := scene(31, W, H)
+	o := DefaultOptions()
+	rf := Detect(reg, o)
+	const k = 4
+	side := int(math.Round(W * math.Pow(o.ScaleFactor, k)))
+	cw, ch := side, side*H/W
+	canvas := &Gray{W: cw, H: ch, Pix: make([]uint8, cw*ch)}
+	tw, th := cw/2, ch/2
+	for i, seed := range []uint64{32, 33, 34} {
+		paste(canvas, warp(scene(seed, W, H), similarity(float64(tw)/W, 0, 0, 0), tw, th, 0), (i%2)*tw, (i/2)*th)
+	}
+	paste(canvas, warp(reg, similarity(float64(tw)/W, 0, 0, 0), tw, th, 0), tw, th)
+	img := &image.Gray{Pix: canvas.Pix, Stride: cw, Rect: image.Rect(0, 0, cw, ch)}
+
+	plain := Detect(GrayFrom(img, W), o)
+	fo := o
+	fo.Levels = k
+	fine := Detect(GrayFrom(img, side), fo)
+	if fine.W != cw || fine.H != ch {
+		t.Fatalf("finer features of %d×%d, want %d×%d", fine.W, fine.H, cw, ch)
+	}
+	for _, kp := range fine.Keypoints {
+		if kp.Level >= k {
+			t.Fatalf("a finer feature at level %d of %d", kp.Level, k)
+		}
+	}
+	vo := DefaultVerifyOptions()
+	mp, okp := Verify(rf, plain, vo)
+	mf, okf := Verify(rf, fine, vo)
+	t.Logf("plain: %d features, verified %v, %d inliers; finer levels: %d features, verified %v, %d inliers, region in the collage %+v",
+		plain.Len(), okp, mp.Inliers, fine.Len(), okf, mf.Inliers, mf.QueryRegion)
+	if !okf {
+		t.Fatalf("finer levels: not verified: %+v", mf)
+	}
+	if mf.Inliers <= mp.Inliers {
+		t.Errorf("finer levels %d inliers, plain %d: want more", mf.Inliers, mp.Inliers)
+	}
+	if q := mf.QueryRegion; math.Abs(q.X-0.5) > 0.03 || math.Abs(q.Y-0.5) > 0.03 || math.Abs(q.W-0.5) > 0.03 || math.Abs(q.H-0.5) > 0.03 {
+		t.Errorf("found at %+v, want the bottom-right quarter", q)
+	}
+}
+
+// TestVerifyRejectsShrunkenSimilarity: the registered features squeezed
+// into a spot smaller than the inlier tolerance (positions at 1/30 of the
+// registered size, keypoint scales kept, so every one-point hypothesis
+// has a plausible size ratio) must not verify: refining towards the spot
+// would make every keypoint there an inlier.
+func TestVerifyRejectsShrunkenSimilarity(t *testing.T) {
+	const W, H = 640, 480
+	rf := Detect(scene(51, W, H), DefaultOptions())
+	q := &Features{W: 1280, H: 960}
+	for i, kp := range rf.Keypoints {
+		kp.X, kp.Y = 700+kp.X/30, 500+kp.Y/30
+		q.Keypoints = append(q.Keypoints, kp)
+		q.Descriptors = append(q.Descriptors, rf.Descriptors[i])
+	}
+	o := DefaultVerifyOptions()
+	if m, ok := Verify(rf, q, o); ok || (m.Inliers >= o.MinInliers && (m.Scale < 1/o.MaxScale || m.Scale > o.MaxScale)) {
+		t.Errorf("verified %v: %d inliers at scale %.3f (bounds 1/%g..%g), region %+v", ok, m.Inliers, m.Scale, o.MaxScale, o.MaxScale, m.QueryRegion)
 	}
 }

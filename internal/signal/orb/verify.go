@@ -249,6 +249,12 @@ func Verify(reg, q *Features, o VerifyOptions) (Match, bool) {
 			}
 			s = fitSim(cs, in, rp, qp)
 		}
+		// Refining can shrink (or grow) a similarity past the size ratios
+		// its hypotheses were bounded to: a registered picture mapped into
+		// a spot the tolerance covers holds any keypoints there.
+		if sc := math.Hypot(s.a, s.b); sc > o.MaxScale || sc < 1/o.MaxScale {
+			continue
+		}
 		in = inliersOf(s.apply, tight, nil)
 		if len(in) > len(bestIn) {
 			bestIn, bestS = in, s
