@@ -181,13 +181,13 @@ func DecodeImageFileReduced(path string, lim Limits) (image.Image, ImageInfo, er
 		return nil, ImageInfo{}, err
 	}
 	defer f.Close()
-	return decodeImage(f, lim, true)
+	return decodeImage(f, lim, true, 0)
 }
 
 // DecodeImageBytesReduced decodes an image held in memory; see
 // DecodeImageReduced.
 func DecodeImageBytesReduced(b []byte, lim Limits) (image.Image, ImageInfo, error) {
-	return decodeImage(bytes.NewReader(b), lim, true)
+	return decodeImage(bytes.NewReader(b), lim, true, 0)
 }
 
 // DecodeImageReduced is DecodeImage for fingerprinting: a large JPEG is
@@ -200,7 +200,14 @@ func DecodeImageBytesReduced(b []byte, lim Limits) (image.Image, ImageInfo, erro
 // Other formats are decoded as DecodeImage does. info.Width and
 // info.Height are the full size; info.Scale the reduction.
 func DecodeImageReduced(r io.ReadSeeker, lim Limits) (image.Image, ImageInfo, error) {
-	return decodeImage(r, lim, true)
+	return decodeImage(r, lim, true, 0)
+}
+
+// DecodeImageReducedTo is DecodeImageReduced keeping the longer side at
+// least minLong too (when the image has it): for a check that describes a
+// still on levels finer than the hashes need.
+func DecodeImageReducedTo(r io.ReadSeeker, lim Limits, minLong int) (image.Image, ImageInfo, error) {
+	return decodeImage(r, lim, true, minLong)
 }
 
 // ReducedSide is the shorter side a reduced JPEG decode keeps at least
@@ -213,10 +220,10 @@ func DecodeImageReduced(r io.ReadSeeker, lim Limits) (image.Image, ImageInfo, er
 const ReducedSide = 360
 
 // reducedScale is the largest of 8, 4, 2 that keeps the shorter side at
-// least ReducedSide, or 1.
-func reducedScale(w, h int) int {
+// least ReducedSide and the longer at least minLong, or 1.
+func reducedScale(w, h, minLong int) int {
 	s := 8
-	for s > 1 && min(w, h)/s < ReducedSide {
+	for s > 1 && (min(w, h)/s < ReducedSide || max(w, h)/s < minLong) {
 		s /= 2
 	}
 	return s
@@ -246,10 +253,10 @@ func DecodeImageBytes(b []byte, lim Limits) (image.Image, ImageInfo, error) {
 // ErrCorrupt or ErrUnsupported. DecodeImage never panics: a panic inside a
 // decoder is returned as an ErrCorrupt error.
 func DecodeImage(r io.ReadSeeker, lim Limits) (img image.Image, info ImageInfo, err error) {
-	return decodeImage(r, lim, false)
+	return decodeImage(r, lim, false, 0)
 }
 
-func decodeImage(r io.ReadSeeker, lim Limits, reduce bool) (img image.Image, info ImageInfo, err error) {
+func decodeImage(r io.ReadSeeker, lim Limits, reduce bool, minLong int) (img image.Image, info ImageInfo, err error) {
 	lim = lim.WithDefaults()
 	m, err := checkInput(r, lim)
 	if err != nil {
@@ -262,7 +269,7 @@ func decodeImage(r io.ReadSeeker, lim Limits, reduce bool) (img image.Image, inf
 	if !ok {
 		return nil, ImageInfo{}, fmt.Errorf("%s: %w image format (supported: %s)", m.Format, ErrUnsupported, strings.Join(SupportedImageFormats, ", "))
 	}
-	cost, err := estimateDecode(r, m, reduce)
+	cost, err := estimateDecode(r, m, reduce, minLong)
 	if err != nil {
 		return nil, ImageInfo{}, err
 	}
@@ -281,7 +288,7 @@ func decodeImage(r io.ReadSeeker, lim Limits, reduce bool) (img image.Image, inf
 	case m.Format == "gif" || (m.Format == "webp" && m.Animated):
 		img, err = decodeFirstFrame(r, m.Format, lim)
 	case m.Format == "jpeg" && reduce:
-		img, scale, fullW, fullH, err = decodeJPEGReduced(r, c, lim)
+		img, scale, fullW, fullH, err = decodeJPEGReduced(r, c, lim, minLong)
 	default:
 		img, err = decodeStill(r, m.Format, c, lim)
 	}
@@ -305,7 +312,7 @@ func decodeImage(r io.ReadSeeker, lim Limits, reduce bool) (img image.Image, inf
 // decodeJPEGReduced decodes a JPEG with internal/jpegdec at the scale
 // reducedScale picks. Files it does not handle (CMYK,
 // arithmetic coding, 12-bit …) go through decodeStill at full size.
-func decodeJPEGReduced(r io.ReadSeeker, c codec, lim Limits) (img image.Image, scale, w, h int, err error) {
+func decodeJPEGReduced(r io.ReadSeeker, c codec, lim Limits, minLong int) (img image.Image, scale, w, h int, err error) {
 	size, err := r.Seek(0, io.SeekEnd)
 	if err != nil {
 		return nil, 0, 0, 0, err
@@ -333,7 +340,7 @@ func decodeJPEGReduced(r io.ReadSeeker, c codec, lim Limits) (img image.Image, s
 	if err := checkDims("jpeg", cfg.Width, cfg.Height, lim); err != nil {
 		return nil, 0, 0, 0, err
 	}
-	scale = reducedScale(cfg.Width, cfg.Height)
+	scale = reducedScale(cfg.Width, cfg.Height, minLong)
 	o := jpegdec.Options{Scale: scale, MaxPixels: lim.MaxPixels}
 	if cr, ok := r.(*ctxReader); ok {
 		// The file is in memory: the decode looks at the context itself.

@@ -36,16 +36,23 @@ const largeDecode = 64 << 20
 
 // EstimateDecode prices decoding the image at r (a still, or an animation
 // whose frames are composited on a canvas) from its header.
-func EstimateDecode(r io.ReadSeeker, m Media) (DecodeCost, error) { return estimateDecode(r, m, false) }
+func EstimateDecode(r io.ReadSeeker, m Media) (DecodeCost, error) {
+	return estimateDecode(r, m, false, 0)
+}
 
 // EstimateDecodeReduced prices DecodeImageReduced: a JPEG the reduced
 // decoder takes costs its file (read whole) and the reduced planes, plus,
 // when progressive, the few coefficients and one flag word kept per block.
 func EstimateDecodeReduced(r io.ReadSeeker, m Media) (DecodeCost, error) {
-	return estimateDecode(r, m, true)
+	return estimateDecode(r, m, true, 0)
 }
 
-func estimateDecode(r io.ReadSeeker, m Media, reduced bool) (DecodeCost, error) {
+// EstimateDecodeReducedTo prices DecodeImageReducedTo.
+func EstimateDecodeReducedTo(r io.ReadSeeker, m Media, minLong int) (DecodeCost, error) {
+	return estimateDecode(r, m, true, minLong)
+}
+
+func estimateDecode(r io.ReadSeeker, m Media, reduced bool, minLong int) (DecodeCost, error) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return DecodeCost{}, err
 	}
@@ -66,12 +73,12 @@ func estimateDecode(r io.ReadSeeker, m Media, reduced bool) (DecodeCost, error) 
 		// A header the decoder cannot read: it says what is wrong itself.
 		return DecodeCost{}, nil
 	}
-	cost, err := estimate(r, m, cfg, reduced)
+	cost, err := estimate(r, m, cfg, reduced, minLong)
 	cost.W, cost.H = cfg.Width, cfg.Height
 	return cost, err
 }
 
-func estimate(r io.ReadSeeker, m Media, cfg image.Config, reduced bool) (DecodeCost, error) {
+func estimate(r io.ReadSeeker, m Media, cfg image.Config, reduced bool, minLong int) (DecodeCost, error) {
 	px := int64(cfg.Width) * int64(cfg.Height)
 	switch {
 	case m.Format == "gif" || m.Animated:
@@ -88,7 +95,7 @@ func estimate(r io.ReadSeeker, m Media, cfg image.Config, reduced bool) (DecodeC
 			return DecodeCost{}, err
 		}
 		if reduced && comps != 4 && size <= maxInMemoryJPEG {
-			s := int64(reducedScale(cfg.Width, cfg.Height))
+			s := int64(reducedScale(cfg.Width, cfg.Height, minLong))
 			n := 8 / s
 			cost := size + planes/(s*s)
 			if progressive {

@@ -95,3 +95,22 @@ func TestReducedDecodeSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestReducedScaleMinLong: a reduced decode keeps the shorter side at
+// least ReducedSide, and the longer side at least the size asked for.
+func TestReducedScaleMinLong(t *testing.T) {
+	for _, tt := range []struct{ w, h, minLong, want int }{
+		{2252, 1526, 0, 4},   // 563×381
+		{2252, 1526, 640, 2}, // 1126×763
+		{1280, 720, 0, 2},
+		{1280, 720, 640, 2}, // 640×360: no larger for the longer side
+		{4000, 3000, 0, 8},  // 500×375
+		{4000, 3000, 640, 4},
+		{900, 600, 640, 1},
+		{720, 5000, 640, 2}, // the shorter side decides
+	} {
+		if got := reducedScale(tt.w, tt.h, tt.minLong); got != tt.want {
+			t.Errorf("reducedScale(%d, %d, %d) = %d, want %d", tt.w, tt.h, tt.minLong, got, tt.want)
+		}
+	}
+}
