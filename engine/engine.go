@@ -181,7 +181,7 @@ func (e *Engine) QuerySampling() fingerprint.Sampling {
 		local = queryLocalFPS
 	}
 	return fingerprint.Sampling{FPS: s.QueryFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup,
-		Views: set, KeyframesOnly: s.QueryKeyframes, LocalFPS: local, LocalCoarse: queryLocalCoarse}
+		Views: set, KeyframesOnly: s.QueryKeyframes, LocalFPS: local, LocalCoarse: queryLocalCoarse, LocalFine: queryLocalFine}
 }
 
 // Local features are computed on this many video frames a second: checked
@@ -200,6 +200,13 @@ const (
 	// enlarged 1.4–2.5× — still has features at the scale the registered
 	// frame was described at.
 	queryLocalCoarse = 4
+	// queryLocalFine: checked stills larger than they are described at
+	// (fingerprint.LocalStillSide) are described on up to this many finer
+	// pyramid levels too (up to 1.2^4 ≈ 2.1× larger), so a registered
+	// picture shown at half the still's size or less — a collage tile, a
+	// post in a phone screenshot, a screen in a photo — keeps features at
+	// the scale it was registered at.
+	queryLocalFine = 4
 )
 
 // RegisterSampling is how registered videos are sampled: densely, so any

@@ -39,6 +39,10 @@ type Sampling struct {
 	// decoded at the same frame size, so it shows the registered picture
 	// enlarged); registered frames leave it 0.
 	LocalCoarse int
+	// LocalFine: checked stills larger than LocalStillSide are described
+	// on up to this many pyramid levels finer too (Query.FinerLocal);
+	// registered stills leave it 0.
+	LocalFine int
 	// Small, when set, computes the pHash and dHash of every frame hashed
 	// (the hash command prints them); nil computes none.
 	Small *SmallHasher
@@ -105,7 +109,7 @@ func (fp *Fingerprinter) Query(ctx context.Context, path string, s Sampling) (*Q
 	}
 	switch {
 	case m.Kind == media.KindImage:
-		cost, err := media.EstimateDecodeReduced(f, m)
+		cost, err := media.EstimateDecodeReducedTo(f, m, s.reducedLong())
 		if err != nil {
 			return nil, err
 		}
@@ -163,7 +167,7 @@ func (fp *Fingerprinter) cancellable(ctx context.Context, cost int64, decode fun
 // image decodes a still; its reads fail once ctx ends (media.WithContext),
 // which ends an abandoned decode early.
 func (fp *Fingerprinter) image(ctx context.Context, f *os.File, s Sampling) (*Query, error) {
-	img, info, err := media.DecodeImageReduced(media.WithContext(ctx, f), fp.limits)
+	img, info, err := media.DecodeImageReducedTo(media.WithContext(ctx, f), fp.limits, s.reducedLong())
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -183,6 +187,9 @@ func (fp *Fingerprinter) image(ctx context.Context, f *os.File, s Sampling) (*Qu
 	out.Width, out.Height = info.Width, info.Height
 	if s.LocalFPS > 0 {
 		if out.Frames[0].Local, err = LocalFeaturesContext(ctx, img, LocalStillSide, LocalStillFeatures); err != nil {
+			return nil, err
+		}
+		if out.FinerLocal, err = finerFeatures(ctx, img, s.LocalFine); err != nil {
 			return nil, err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/provcheck/provcheck/internal/luma"
 	"github.com/provcheck/provcheck/internal/media"
+	"github.com/provcheck/provcheck/internal/signal/orb"
 	"github.com/provcheck/provcheck/internal/signal/pdq"
 )
 
@@ -103,6 +104,11 @@ type Query struct {
 	// kept): nil entries, or a slice shorter than Frames, where frames
 	// kept none. See FrameLuma.
 	Luma []*luma.Grid `json:"-"`
+	// FinerLocal is, of a still checked with Sampling.LocalFine, its local
+	// features on the pyramid levels finer than its Frame.Local (in the
+	// pixels of the finer picture they were found on): searched besides
+	// Frame.Local, never stored. Nil when the still has no finer pixels.
+	FinerLocal *orb.Features `json:"-"`
 	// Truncated is set when sampling stopped at Sampling.MaxFrames before
 	// the end of the clip; CheckedUntil is then where it stopped (seconds).
 	Truncated    bool    `json:"-"`

@@ -3,6 +3,7 @@ package fingerprint
 import (
 	"context"
 	"image"
+	"math"
 
 	"github.com/provcheck/provcheck/internal/signal/orb"
 	"github.com/provcheck/provcheck/internal/signal/pdq"
@@ -42,6 +43,69 @@ func LocalFeaturesContext(ctx context.Context, img image.Image, maxSide, n int) 
 	o := LocalOptions()
 	o.MaxFeatures = n
 	return localFeatures(ctx, img, maxSide, o)
+}
+
+// finerFeatures describes a checked still on up to fine pyramid levels
+// finer than LocalStillSide, as many as the still has the pixels for (a
+// pyramid of that many levels on the still at ScaleFactor^k times
+// LocalStillSide): nil when it has none (no larger than LocalStillSide
+// times ScaleFactor). A still larger than LocalStillSide can show a
+// registered picture smaller than the whole (a collage tile, a post in a
+// phone screenshot, a screen in a photo), which at LocalStillSide keeps
+// few features at the scale that picture was registered at. The features
+// are in the finer picture's pixels.
+func finerFeatures(ctx context.Context, img image.Image, fine int) (*orb.Features, error) {
+	o := LocalOptions()
+	o.MaxFeatures = LocalStillFeatures
+	b := img.Bounds()
+	long := float64(max(b.Dx(), b.Dy()))
+	k := 0
+	for k < fine && float64(LocalStillSide)*math.Pow(o.ScaleFactor, float64(k+1)) <= long+0.5 {
+		k++
+	}
+	if k == 0 {
+		return nil, nil
+	}
+	g, err := orb.GrayFromContext(ctx, img, int(math.Round(float64(LocalStillSide)*math.Pow(o.ScaleFactor, float64(k)))))
+	if err != nil {
+		return nil, err
+	}
+	fo := o
+	fo.Levels, fo.MaxFeatures = k, fineBudget(o, k)
+	f, err := orb.DetectContext(ctx, g, fo)
+	if err != nil || f.Len() == 0 {
+		return nil, err
+	}
+	return f, nil
+}
+
+// reducedLong is the long side a checked still's reduced JPEG decode
+// keeps at least (0: what the hashes need): LocalStillSide when the check
+// describes finer levels, so that the still is described at the size it
+// is meant to be, and the finer levels get whatever pixels a decode
+// reduced that far has (a 1920-px JPEG is decoded at 960 px, two finer
+// levels; 4000 px at 1000). A decode kept large enough for every finer
+// level would decode a 1280×720 upload whole instead of at 640 px.
+func (s Sampling) reducedLong() int {
+	if s.LocalFPS <= 0 || s.LocalFine <= 0 {
+		return 0
+	}
+	return LocalStillSide
+}
+
+// fineBudget is the feature budget of k levels finer than o's pyramid at
+// the density o gives its finest level: each level ScaleFactor times
+// larger gets ScaleFactor times the features of the one below it, as
+// o's own levels do (orb's level quotas), so no scale outweighs the
+// others.
+func fineBudget(o orb.Options, k int) int {
+	f := 1 / o.ScaleFactor
+	finest := float64(o.MaxFeatures) * (1 - f) / (1 - math.Pow(f, float64(o.Levels)))
+	n := 0.0
+	for j := 1; j <= k; j++ {
+		n += finest * math.Pow(o.ScaleFactor, float64(j))
+	}
+	return int(math.Round(n))
 }
 
 // localFeatures describes img with detection options o, encoded.

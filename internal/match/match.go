@@ -37,6 +37,10 @@ type QueryFrame struct {
 	// Local is the frame's local features, on the frames sampled for
 	// them; nil on the others.
 	Local *orb.Features
+	// Finer is a checked still's features on the pyramid levels finer
+	// than Local's (fingerprint.Query.FinerLocal, in its own pixels),
+	// searched besides Local; nil when the still had no finer pixels.
+	Finer *orb.Features
 	// Luma is the frame's luminance where the fingerprint kept it (every
 	// sampled frame of a thorough check, up to its bound on long clips):
 	// what guided PDQ and the guided views hash, so a placement found by
@@ -70,6 +74,9 @@ func NewQuery(fp *fingerprint.Query, minQuality int) Query {
 	q := Query{Kind: fp.Kind, Duration: fp.Duration, Frames: make([]QueryFrame, len(fp.Frames))}
 	for i, f := range fp.Frames {
 		qf := QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}, Signals: f.Signals, Luma: fp.FrameLuma(i)}
+		if fp.Kind == media.KindImage && i == 0 {
+			qf.Finer = fp.FinerLocal
+		}
 		if len(f.Local) > 0 {
 			if lf, err := orb.Decode(f.Local); err == nil {
 				qf.Local = lf
@@ -168,6 +175,7 @@ type localHit struct {
 	mirrored   bool
 	m          orb.Match
 	regW, regH int // the registered picture's feature size (m.H maps from it)
+	qw, qh     int // the checked picture's feature size (m.H maps to it)
 }
 
 type mediaKey struct{ c, m int32 }
@@ -247,11 +255,19 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 			if f.Local == nil || !f.Informative(p.MinQuality) {
 				continue
 			}
-			for _, h := range snap.Local.Query(f.Local, true) {
-				r := index.RefOfLocal(h.Ref)
-				k := key{mediaKey{r.Case, r.Media}, int32(qi), r.Frame}
-				if old, ok := local[k]; !ok || h.Match.Inliers > old.inliers {
-					local[k] = &localHit{inliers: h.Match.Inliers, mirrored: h.Mirrored, m: h.Match, regW: h.W, regH: h.H}
+			// The finer levels of a large still are searched apart: their
+			// own candidates, so they add registered pictures shown small
+			// without taking a candidate place from Local's.
+			for _, lf := range []*orb.Features{f.Local, f.Finer} {
+				if lf == nil {
+					continue
+				}
+				for _, h := range snap.Local.Query(lf, true) {
+					r := index.RefOfLocal(h.Ref)
+					k := key{mediaKey{r.Case, r.Media}, int32(qi), r.Frame}
+					if old, ok := local[k]; !ok || h.Match.Inliers > old.inliers {
+						local[k] = &localHit{inliers: h.Match.Inliers, mirrored: h.Mirrored, m: h.Match, regW: h.W, regH: h.H, qw: lf.W, qh: lf.H}
+					}
 				}
 			}
 		}
@@ -263,8 +279,8 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 	if len(local) > 0 {
 		var cands []guide
 		for k, lh := range local {
-			if f := q.Frames[k.qi].Local; f != nil && lh.whole() {
-				cands = append(cands, guide{lh: lh, qw: f.W, qh: f.H, qi: k.qi, fi: k.fi, c: k.mk.c, m: k.mk.m})
+			if lh.whole() {
+				cands = append(cands, guide{lh: lh, qw: lh.qw, qh: lh.qh, qi: k.qi, fi: k.fi, c: k.mk.c, m: k.mk.m})
 			}
 		}
 		if gh, gowner := guidedViews(&q, distinctPlacements(cands), p.MinQuality, memo); len(gh) > 0 {
@@ -321,7 +337,7 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 			if fh == nil {
 				fh = fingerprint.GetFrameHasher()
 			}
-			w.hash, w.ok = guidedHash(fh, f.Luma, f.Local.W, f.Local.H, lh, p.MinQuality)
+			w.hash, w.ok = guidedHash(fh, f.Luma, lh.qw, lh.qh, lh, p.MinQuality)
 		}
 		if w.ok {
 			return min(d, int32(pdq.Distance(w.hash, regFrame(k).PDQ)))
