@@ -6,12 +6,14 @@
 #
 # PDQ_PHOTO_HASHER and VPDQ_HASH_VIDEO are locally built reference tools
 # (ThreatExchange pdq/cpp with libjpeg, vpdq/cpp with cmake); they are not
-# part of this repository. Photos come from Debian wallpaper packages, the
+# part of this repository. PDQ_PHOTO_HASHER "-" skips the photos (videos
+# only). The load average is printed before each benchmark. Photos come from Debian wallpaper packages, the
 # 1080p clip is generated with ffmpeg; everything goes to
 # ${BENCH_DIR:-$HOME/.cache/provcheck-bench/reference}. Needs hyperfine,
 # ffmpeg, python3 and apt-get download (Debian).
 set -eu
-pdq=$(realpath "$1")
+pdq=$1
+[ "$pdq" = - ] || pdq=$(realpath "$pdq")
 vpdq=$(realpath "$2")
 tmk=${3:-}
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +22,7 @@ mkdir -p "$dir/debs" "$dir/photos"
 go build -C "$repo" -o "$dir/provcheck" ./cmd/provcheck
 pc="$dir/provcheck"
 
+if [ "$pdq" != - ]; then
 cd "$dir/debs"
 for p in mate-backgrounds plasma-workspace-wallpapers desktop-base; do
 	ls ${p}_*.deb >/dev/null 2>&1 || apt-get download "$p"
@@ -72,7 +75,7 @@ ref=$repo/../shared/pdq-reference/jpeg/exif-rotn-3.jpg
 cd "$dir"
 photos=$(ls photos/*.jpg)
 
-echo "== photos: $(echo "$photos" | wc -l) JPEGs, whole process"
+echo "== photos: $(echo "$photos" | wc -l) JPEGs, whole process; $(uptime)"
 # shellcheck disable=SC2086
 hyperfine -N -w 1 -r "${RUNS:-10}" \
 	-n pdq-photo-hasher "$pdq $(echo $photos)" \
@@ -99,12 +102,14 @@ print(f"n={len(d)} mean={sum(d)/len(d):.1f} median={d[len(d)//2]} p90={d[len(d)*
 print("histogram:", {v: d.count(v) for v in sorted(set(d))})
 PY
 
+fi
+cd "$dir"
 [ -f clip-30s-1080p.mp4 ] || ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc2=size=1920x1080:rate=30:duration=30 \
 	-c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p clip-30s-1080p.mp4
 videos=clip-30s-1080p.mp4
 [ -n "$tmk" ] && videos="$videos $(ls "$tmk"/*.mp4)"
 for v in $videos; do
-	echo "== video $(basename "$v"), 2 frames a second"
+	echo "== video $(basename "$v"), 2 frames a second; $(uptime)"
 	hyperfine -N -w 1 -r "${RUNS:-5}" \
 		-n vpdq-hash-video "$vpdq -i $v -o vpdq.txt -r 0.5" \
 		-n "provcheck hash" "$pc hash --format vpdq $v"
