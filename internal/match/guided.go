@@ -41,10 +41,11 @@ func (lh *localHit) whole() bool {
 	return lh.regW > 0 && lh.regH > 0 && lh.m.Region.W >= guidedMinShare && lh.m.Region.H >= guidedMinShare
 }
 
-// guidedHash hashes the checked frame's luminance l (features of qw×qh)
-// warped through the local match lh into the registered picture's frame.
-func guidedHash(h *fingerprint.FrameHasher, l *luma.Grid, qw, qh int, lh *localHit, minQuality int) (pdq.Hash, bool) {
+// guidedHash hashes the checked frame's luminance l warped through the
+// local match lh into the registered picture's frame.
+func guidedHash(h *fingerprint.FrameHasher, l *luma.Grid, lh *localHit, minQuality int) (pdq.Hash, bool) {
 	m := &lh.m
+	qw, qh := lh.qw, lh.qh
 	if l == nil || qw <= 0 || qh <= 0 || !lh.whole() {
 		return pdq.Hash{}, false
 	}
@@ -106,7 +107,7 @@ func guidedViews(q *Query, placements []guide, minQuality int, memo guidedMemo) 
 			continue
 		}
 		for _, g := range placements {
-			hash, ok := guidedHash(h, f.Luma, g.qw, g.qh, g.lh, minQuality)
+			hash, ok := guidedHash(h, f.Luma, g.lh, minQuality)
 			memo[guidedKey{int32(qi), g.lh}] = guidedWarp{hash, ok}
 			if ok {
 				hashes = append(hashes, hash)
@@ -131,11 +132,10 @@ type guidedWarp struct {
 	ok   bool
 }
 
-// guide is one placement: a local match and the size of the features of
-// the checked frame it was found in.
+// guide is one placement: a local match (with the size of the checked
+// features it was found with).
 type guide struct {
 	lh     *localHit
-	qw, qh int
 	qi, fi int32 // the checked and registered frames it was found in (for a stable order)
 	c, m   int32 // the case and medium
 }

@@ -280,7 +280,7 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 		var cands []guide
 		for k, lh := range local {
 			if lh.whole() {
-				cands = append(cands, guide{lh: lh, qw: lh.qw, qh: lh.qh, qi: k.qi, fi: k.fi, c: k.mk.c, m: k.mk.m})
+				cands = append(cands, guide{lh: lh, qi: k.qi, fi: k.fi, c: k.mk.c, m: k.mk.m})
 			}
 		}
 		if gh, gowner := guidedViews(&q, distinctPlacements(cands), p.MinQuality, memo); len(gh) > 0 {
@@ -337,7 +337,7 @@ func FindContext(ctx context.Context, snap *index.Snapshot, q Query, p Params) (
 			if fh == nil {
 				fh = fingerprint.GetFrameHasher()
 			}
-			w.hash, w.ok = guidedHash(fh, f.Luma, lh.qw, lh.qh, lh, p.MinQuality)
+			w.hash, w.ok = guidedHash(fh, f.Luma, lh, p.MinQuality)
 		}
 		if w.ok {
 			return min(d, int32(pdq.Distance(w.hash, regFrame(k).PDQ)))
