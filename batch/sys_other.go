@@ -9,5 +9,3 @@ import "os"
 type fileID struct{ dev, ino uint64 }
 
 func idOf(os.FileInfo) (fileID, bool) { return fileID{}, false }
-
-func openInput(path string) (*os.File, error) { return os.Open(path) }

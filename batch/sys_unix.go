@@ -17,9 +17,3 @@ func idOf(fi os.FileInfo) (fileID, bool) {
 	}
 	return fileID{uint64(st.Dev), uint64(st.Ino)}, true
 }
-
-// openInput opens a file for reading without blocking on a named pipe or a
-// device whose open waits (the caller rejects anything but regular files).
-func openInput(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-}

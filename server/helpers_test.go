@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -318,5 +317,3 @@ func verdictOf(t testing.TB, a answer) string {
 	v, _ := a.json(t)["verdict"].(string)
 	return v
 }
-
-func contains(list []string, s string) bool { return slices.Contains(list, s) }

@@ -109,7 +109,7 @@ func (fp *Fingerprinter) Query(ctx context.Context, path string, s Sampling) (*Q
 	}
 	switch {
 	case m.Kind == media.KindImage:
-		cost, err := media.EstimateDecodeReducedTo(f, m, s.reducedLong())
+		cost, err := media.EstimateDecodeReduced(f, m, s.reducedLong())
 		if err != nil {
 			return nil, err
 		}
@@ -167,7 +167,7 @@ func (fp *Fingerprinter) cancellable(ctx context.Context, cost int64, decode fun
 // image decodes a still; its reads fail once ctx ends (media.WithContext),
 // which ends an abandoned decode early.
 func (fp *Fingerprinter) image(ctx context.Context, f *os.File, s Sampling) (*Query, error) {
-	img, info, err := media.DecodeImageReducedTo(media.WithContext(ctx, f), fp.limits, s.reducedLong())
+	img, info, err := media.DecodeImageReduced(media.WithContext(ctx, f), fp.limits, s.reducedLong())
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

@@ -192,21 +192,16 @@ func DecodeImageBytesReduced(b []byte, lim Limits) (image.Image, ImageInfo, erro
 
 // DecodeImageReduced is DecodeImage for fingerprinting: a large JPEG is
 // decoded at 1/2, 1/4 or 1/8 of its size in the DCT domain, down to what
-// the hashes use (ReducedSide). Its cost is then mostly entropy decoding,
-// and its memory the reduced image (for a progressive file, also one
-// 64-bit word per block). Chroma is decoded too: the luminance PDQ hashes
-// is that of the RGB colour, which differs from the JPEG's Y where the
-// conversion clips (heavily compressed or saturated pictures).
+// the hashes use (ReducedSide) and, when minLong is above 0, no smaller
+// than minLong on its longer side (a check that describes a still on
+// levels finer than the hashes need). Its cost is then mostly entropy
+// decoding, and its memory the reduced image (for a progressive file,
+// also one 64-bit word per block). Chroma is decoded too: the luminance
+// PDQ hashes is that of the RGB colour, which differs from the JPEG's Y
+// where the conversion clips (heavily compressed or saturated pictures).
 // Other formats are decoded as DecodeImage does. info.Width and
 // info.Height are the full size; info.Scale the reduction.
-func DecodeImageReduced(r io.ReadSeeker, lim Limits) (image.Image, ImageInfo, error) {
-	return decodeImage(r, lim, true, 0)
-}
-
-// DecodeImageReducedTo is DecodeImageReduced keeping the longer side at
-// least minLong too (when the image has it): for a check that describes a
-// still on levels finer than the hashes need.
-func DecodeImageReducedTo(r io.ReadSeeker, lim Limits, minLong int) (image.Image, ImageInfo, error) {
+func DecodeImageReduced(r io.ReadSeeker, lim Limits, minLong int) (image.Image, ImageInfo, error) {
 	return decodeImage(r, lim, true, minLong)
 }
 

@@ -40,15 +40,11 @@ func EstimateDecode(r io.ReadSeeker, m Media) (DecodeCost, error) {
 	return estimateDecode(r, m, false, 0)
 }
 
-// EstimateDecodeReduced prices DecodeImageReduced: a JPEG the reduced
-// decoder takes costs its file (read whole) and the reduced planes, plus,
-// when progressive, the few coefficients and one flag word kept per block.
-func EstimateDecodeReduced(r io.ReadSeeker, m Media) (DecodeCost, error) {
-	return estimateDecode(r, m, true, 0)
-}
-
-// EstimateDecodeReducedTo prices DecodeImageReducedTo.
-func EstimateDecodeReducedTo(r io.ReadSeeker, m Media, minLong int) (DecodeCost, error) {
+// EstimateDecodeReduced prices DecodeImageReduced (with the same
+// minLong): a JPEG the reduced decoder takes costs its file (read whole)
+// and the reduced planes, plus, when progressive, the few coefficients and
+// one flag word kept per block.
+func EstimateDecodeReduced(r io.ReadSeeker, m Media, minLong int) (DecodeCost, error) {
 	return estimateDecode(r, m, true, minLong)
 }
 

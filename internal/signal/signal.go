@@ -143,15 +143,6 @@ func Types() []Type {
 // AppliesTo reports whether t is computed for media of kind k.
 func AppliesTo(t Type, k Kind) bool { return slices.Contains(t.Kinds(), k) }
 
-// Normalized is a distance of t on the 256 scale the thresholds use.
-func Normalized(t Type, d int) int {
-	s := t.Scale()
-	if s <= 0 || s == 256 {
-		return d
-	}
-	return (d*256 + s/2) / s
-}
-
 // Linear is an index that compares a query with every registered value:
 // right for small registries and for types without a better index.
 type Linear struct {

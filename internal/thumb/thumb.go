@@ -214,10 +214,3 @@ func (c *Collector) Get(t float64) ([]byte, bool) {
 	b, ok := c.byT[t]
 	return b, ok
 }
-
-// Len is how many thumbnails are kept.
-func (c *Collector) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.byT)
-}
