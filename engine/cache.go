@@ -22,7 +22,7 @@ type Digest [sha256.Size]byte
 // a few hundred recent files.
 type CacheLimits struct {
 	Frames    int // frames held, over all files; 0: DefaultCacheFrames; < 0: no cache
-	LumaBytes int // luminance kept for guided matching; 0: DefaultCacheLumaBytes
+	LumaBytes int // luminance kept for guided matching (and a still's finer features); 0: DefaultCacheLumaBytes
 }
 
 // The default cache bounds.
@@ -77,12 +77,13 @@ func newFPCache(l CacheLimits) *fpCache {
 	return &fpCache{maxFrames: l.Frames, maxBytes: l.LumaBytes, order: list.New(), m: map[Digest]*cacheEntry{}}
 }
 
-// lumaBytes is the luminance kept with fp's frames.
-func lumaBytes(fp *fingerprint.Query) int {
+// keptBytes is what fp keeps for the check alone: its frames' luminance
+// and a still's finer features.
+func keptBytes(fp *fingerprint.Query) int {
 	if fp == nil {
 		return 0
 	}
-	return fp.LumaBytes()
+	return fp.KeptBytes()
 }
 
 // claim returns the entry for key and whether the caller must fill it
@@ -114,7 +115,7 @@ func (c *fpCache) claim(key Digest) (e *cacheEntry, leader bool) {
 // bounds, and wakes the waiters.
 func (c *fpCache) finish(e *cacheEntry, fp *fingerprint.Query, err error, keep bool) {
 	e.fp, e.err = fp, err
-	n, b := 1, lumaBytes(fp)
+	n, b := 1, keptBytes(fp)
 	if fp != nil {
 		n = max(len(fp.Frames), 1)
 	}

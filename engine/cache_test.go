@@ -67,7 +67,7 @@ func TestFPCacheBoundsLuminance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := lumaBytes(still)
+	b := keptBytes(still)
 	if b == 0 {
 		t.Fatal("a thorough query fingerprint kept no luminance")
 	}

@@ -7,6 +7,7 @@ package fingerprint
 import (
 	"fmt"
 	"strconv"
+	"unsafe"
 
 	"github.com/provcheck/provcheck/internal/luma"
 	"github.com/provcheck/provcheck/internal/media"
@@ -130,6 +131,16 @@ func (q *Query) LumaBytes() int {
 		if g != nil {
 			n += g.Bytes()
 		}
+	}
+	return n
+}
+
+// KeptBytes is the memory what only a check needs takes: the kept
+// luminance and a still's finer features.
+func (q *Query) KeptBytes() int {
+	n := q.LumaBytes()
+	if f := q.FinerLocal; f != nil {
+		n += len(f.Keypoints)*int(unsafe.Sizeof(orb.Keypoint{})) + len(f.Descriptors)*int(unsafe.Sizeof(orb.Descriptor{}))
 	}
 	return n
 }

@@ -82,3 +82,16 @@ func BenchmarkStillFeatures(b *testing.B) {
 		}
 	}
 }
+
+// TestKeptBytesCountsFinerFeatures: the memory a check's fingerprint
+// keeps counts a still's finer features besides its luminance.
+func TestKeptBytesCountsFinerFeatures(t *testing.T) {
+	f, err := finerFeatures(context.Background(), testmedia.Picture(43, 1600, 1000), 4)
+	if err != nil || f == nil {
+		t.Fatalf("finer features: %v, %v", f, err)
+	}
+	q := &Query{FinerLocal: f}
+	if got, want := q.KeptBytes(), f.Len()*(24+32); got != want { // a keypoint: five float32 and its level, padded; a descriptor: 256 bits
+		t.Errorf("KeptBytes %d, want %d for %d features", got, want, f.Len())
+	}
+}
