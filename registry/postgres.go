@@ -595,34 +595,17 @@ func (s *Postgres) All(ctx context.Context) ([]Case, error) {
 // repeatable-read transaction.
 func (s *Postgres) Each(ctx context.Context, fn func(Case) error) error {
 	return s.read(ctx, func(tx pgx.Tx) error {
-		after := ""
-		for {
+		return eachPaged(func(after string) ([]Case, error) {
 			rows, err := tx.Query(ctx, `SELECT id FROM cases WHERE id > $1 ORDER BY id LIMIT $2`, after, eachPage)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-			if err != nil {
-				return err
+			if err != nil || len(ids) == 0 {
+				return nil, err
 			}
-			if len(ids) == 0 {
-				return nil
-			}
-			after = ids[len(ids)-1]
-			cases, err := pgLoadIDs(ctx, tx, "", ids, true, false)
-			if err != nil {
-				return err
-			}
-			for i := range cases {
-				if err := fn(cases[i]); err != nil {
-					return err
-				}
-				cases[i] = Case{} // what was written is no longer held
-			}
-			if len(ids) < eachPage {
-				return nil
-			}
-		}
+			return pgLoadIDs(ctx, tx, "", ids, true, false)
+		}, fn)
 	})
 }
 

@@ -739,26 +739,9 @@ func (s *SQLite) Each(ctx context.Context, fn func(Case) error) error {
 		return err
 	}
 	defer tx.Rollback()
-	after := ""
-	for {
-		cases, err := loadPage(ctx, tx, "", after, eachPage, true)
-		if err != nil {
-			return err
-		}
-		if len(cases) == 0 {
-			return nil
-		}
-		after = cases[len(cases)-1].ID
-		for i := range cases {
-			if err := fn(cases[i]); err != nil {
-				return err
-			}
-			cases[i] = Case{} // what was written is no longer held
-		}
-		if len(cases) < eachPage {
-			return nil
-		}
-	}
+	return eachPaged(func(after string) ([]Case, error) {
+		return loadPage(ctx, tx, "", after, eachPage, true)
+	}, fn)
 }
 
 // List implements Store.

@@ -95,3 +95,27 @@ func frameAt(cases []Case, media map[int64]mediaAt, mid int64, seq int) *fingerp
 	}
 	return &frames[seq]
 }
+
+// eachPaged calls fn with every case of the pages page returns, the first
+// page after "" and each next one after the last id of the one before,
+// until a page holds fewer than eachPage cases (Store.Each). A case
+// handed to fn is no longer held.
+func eachPaged(page func(after string) ([]Case, error), fn func(Case) error) error {
+	after := ""
+	for {
+		cases, err := page(after)
+		if err != nil || len(cases) == 0 {
+			return err
+		}
+		after = cases[len(cases)-1].ID
+		for i := range cases {
+			if err := fn(cases[i]); err != nil {
+				return err
+			}
+			cases[i] = Case{}
+		}
+		if len(cases) < eachPage {
+			return nil
+		}
+	}
+}

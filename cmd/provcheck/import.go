@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -44,14 +43,6 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("larger than %d bytes, the most an import reads", limit)
 	}
 	return data, nil
-}
-
-// isBundle tells a provcheck bundle from JSON-LD by its "format" key.
-func isBundle(data []byte) bool {
-	var head struct {
-		Format string `json:"format"`
-	}
-	return json.Unmarshal(data, &head) == nil && head.Format == registry.BundleFormat
 }
 
 func inputErr(name string, err error) error {
@@ -152,7 +143,7 @@ func (a *app) importWhole(cmd *cobra.Command, format string, files []string) err
 		if err != nil {
 			return inputErr(name, err)
 		}
-		if format == "bundle" || format == "auto" && isBundle(data) {
+		if format == "bundle" || format == "auto" && registry.IsBundle(bytes.NewReader(data)) {
 			b, err := registry.ReadBundle(bytes.NewReader(data))
 			if err != nil {
 				return inputErr(name, err)
