@@ -175,8 +175,6 @@ func newEdgeMap(ctx context.Context, grids []*luma.Grid, horizontal bool) *edgeM
 	// itself may differ little in brightness, but it differs in detail.
 	step := make([]float32, (n+1)*along)
 	tex := make([]float32, (n+1)*along)
-	vals := make([]float32, len(grids))
-	tvals := make([]float32, len(grids))
 	detail := make([][]float32, len(grids)) // detail[k][line*along+i]
 	for k, pl := range planes {
 		d := make([]float32, n*along)
@@ -190,34 +188,67 @@ func newEdgeMap(ctx context.Context, grids []*luma.Grid, horizontal bool) *edgeM
 		}
 		detail[k] = d
 	}
+	// One boundary at a time, a whole line per grid: vals[k] and tvals[k]
+	// hold grid k's step and detail values along boundary b.
+	vals := make([][]float32, len(grids))
+	tvals := make([][]float32, len(grids))
+	for k := range grids {
+		vals[k], tvals[k] = make([]float32, along), make([]float32, along)
+	}
+	above, below := make([]float32, along), make([]float32, along)
+	med := make([]float32, len(grids))
 	for b := 1; b < n && ctx.Err() == nil; b++ {
-		for i := 0; i < along; i++ {
-			for k, pl := range planes {
-				vals[k] = abs32(pl[b*along+i] - pl[(b-1)*along+i])
-				var above, below float32
-				na, nb := 0, 0
-				d := detail[k]
-				for o := 1; o <= edgeBand; o++ {
-					if b-o >= 0 {
-						above += d[(b-o)*along+i]
-						na++
+		for k, pl := range planes {
+			v, tv := vals[k], tvals[k]
+			cur, prev := pl[b*along:(b+1)*along], pl[(b-1)*along:b*along]
+			for i := range v {
+				v[i] = abs32(cur[i] - prev[i])
+			}
+			clear(above)
+			clear(below)
+			na, nb := 0, 0
+			d := detail[k]
+			for o := 1; o <= edgeBand; o++ {
+				if b-o >= 0 {
+					for i, x := range d[(b-o)*along : (b-o+1)*along] {
+						above[i] += x
 					}
-					if b+o-1 < n {
-						below += d[(b+o-1)*along+i]
-						nb++
-					}
+					na++
 				}
-				// Only a sharp side against a smooth one counts:
-				// detail changes across a picture's own boundaries
-				// between textures too.
-				a, z := above/float32(na), below/float32(nb)
-				tvals[k] = 0
-				if max(a, z) >= sharpRatio*min(a, z) {
-					tvals[k] = abs32(a - z)
+				if b+o-1 < n {
+					for i, x := range d[(b+o-1)*along : (b+o)*along] {
+						below[i] += x
+					}
+					nb++
 				}
 			}
-			step[b*along+i] = medianF32(vals)
-			tex[b*along+i] = medianF32(tvals)
+			// Only a sharp side against a smooth one counts: detail
+			// changes across a picture's own boundaries between textures
+			// too.
+			fa, fb := float32(na), float32(nb)
+			for i := range tv {
+				a, z := above[i]/fa, below[i]/fb
+				tv[i] = 0
+				if max(a, z) >= sharpRatio*min(a, z) {
+					tv[i] = abs32(a - z)
+				}
+			}
+		}
+		st, tx := step[b*along:(b+1)*along], tex[b*along:(b+1)*along]
+		if len(planes) == 1 {
+			copy(st, vals[0])
+			copy(tx, tvals[0])
+			continue
+		}
+		for i := range st {
+			for k := range planes {
+				med[k] = vals[k][i]
+			}
+			st[i] = medianInPlace(med)
+			for k := range planes {
+				med[k] = tvals[k][i]
+			}
+			tx[i] = medianInPlace(med)
 		}
 	}
 	// A boundary is marked at a position where the strongest value of
@@ -239,13 +270,11 @@ func newEdgeMap(ctx context.Context, grids []*luma.Grid, horizontal bool) *edgeM
 	return m
 }
 
-func medianF32(v []float32) float32 {
-	if len(v) == 1 {
-		return v[0]
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
+// medianInPlace returns the median of v (the upper one of an even count),
+// sorting v.
+func medianInPlace(v []float32) float32 {
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 // segments returns the straight edges of the map: runs along one boundary
@@ -585,7 +614,7 @@ func detailPrefix(ctx context.Context, grids []*luma.Grid) []int {
 				vals[k] = float32(dx + dy)
 			}
 			d := 0
-			if medianF32(vals) >= detailLevel {
+			if medianInPlace(vals) >= detailLevel {
 				d = 1
 			}
 			out[(y+1)*(w+1)+x+1] = out[y*(w+1)+x+1] + out[(y+1)*(w+1)+x] - out[y*(w+1)+x] + d
