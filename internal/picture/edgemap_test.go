@@ -10,53 +10,16 @@ import (
 	"github.com/provcheck/provcheck/internal/luma"
 )
 
-// newEdgeMapLoop is newEdgeMap position by position, as it was first
-// written: the reference the line-at-a-time version must equal.
-func newEdgeMapLoop(ctx context.Context, grids []*luma.Grid, horizontal bool) *edgeMap {
-	w, h := grids[0].W, grids[0].H
-	n, along := h, w
-	if !horizontal {
-		n, along = w, h
-	}
-	// Each grid as lines along the boundaries: its rows, or its columns
-	// transposed.
-	planes := make([][]float32, len(grids))
-	for k, g := range grids {
-		if horizontal {
-			planes[k] = g.V
-			continue
-		}
-		pl := make([]float32, n*along)
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				pl[x*along+y] = g.V[y*w+x]
-			}
-		}
-		planes[k] = pl
-	}
-	// step[b*along+i]: median over grids of |L(b) - L(b-1)| at position i
-	// — a change of brightness across the boundary. tex[b*along+i]: the
-	// same for detail (the gradient along the boundary, averaged over a
-	// few lines on each side) — a sharp picture against a blurred copy of
-	// itself may differ little in brightness, but it differs in detail.
-	step := make([]float32, (n+1)*along)
-	tex := make([]float32, (n+1)*along)
-	vals := make([]float32, len(grids))
-	tvals := make([]float32, len(grids))
-	detail := make([][]float32, len(grids)) // detail[k][line*along+i]
-	for k, pl := range planes {
-		d := make([]float32, n*along)
-		for b := 0; b < n; b++ {
-			line := pl[b*along : (b+1)*along]
-			dl := d[b*along : (b+1)*along]
-			for i := range dl {
-				lo, hi := max(0, i-1), min(along-1, i+1)
-				dl[i] = abs32(line[hi]-line[lo]) / float32(max(1, hi-lo))
-			}
-		}
-		detail[k] = d
-	}
-	for b := 1; b < n && ctx.Err() == nil; b++ {
+// boundaryValuesLoop is edgeLines.boundaryValues position by position, as
+// it was first written: the reference the line-at-a-time version must
+// equal.
+func boundaryValuesLoop(ln *edgeLines) (step, tex []float32) {
+	n, along, planes, detail := ln.n, ln.along, ln.planes, ln.detail
+	step = make([]float32, (n+1)*along)
+	tex = make([]float32, (n+1)*along)
+	vals := make([]float32, len(planes))
+	tvals := make([]float32, len(planes))
+	for b := 1; b < n; b++ {
 		for i := 0; i < along; i++ {
 			for k, pl := range planes {
 				vals[k] = abs32(pl[b*along+i] - pl[(b-1)*along+i])
@@ -73,9 +36,6 @@ func newEdgeMapLoop(ctx context.Context, grids []*luma.Grid, horizontal bool) *e
 						nb++
 					}
 				}
-				// Only a sharp side against a smooth one counts:
-				// detail changes across a picture's own boundaries
-				// between textures too.
 				a, z := above/float32(na), below/float32(nb)
 				tvals[k] = 0
 				if max(a, z) >= sharpRatio*min(a, z) {
@@ -86,23 +46,14 @@ func newEdgeMapLoop(ctx context.Context, grids []*luma.Grid, horizontal bool) *e
 			tex[b*along+i] = medianCopy(tvals)
 		}
 	}
-	// A boundary is marked at a position where the strongest value of
-	// step (or of tex) within peakReach is on it — or next to it, with it
-	// holding at least half as much: an edge between grid cells is one
-	// boundary, one falling inside a cell is split over two.
-	sp, tp := peaks(step, n, along, peakReach, stepFloor), peaks(tex, n, along, peakReach, texFloor)
-	m := &edgeMap{n: n, along: along, mark: make([]int, (n+1)*(along+1))}
-	for b := 1; b < n; b++ {
-		row := m.mark[b*(along+1):]
-		s, t := sp[b*along:(b+1)*along], tp[b*along:(b+1)*along]
-		for i := range s {
-			row[i+1] = row[i]
-			if s[i] || t[i] {
-				row[i+1]++
-			}
-		}
-	}
-	return m
+	return step, tex
+}
+
+// newEdgeMapLoop is newEdgeMap with the reference boundary values.
+func newEdgeMapLoop(_ context.Context, grids []*luma.Grid, horizontal bool) *edgeMap {
+	ln := newEdgeLines(grids, horizontal)
+	step, tex := boundaryValuesLoop(ln)
+	return ln.marks(step, tex)
 }
 
 func medianCopy(v []float32) float32 {

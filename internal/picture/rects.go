@@ -147,13 +147,26 @@ func (m *edgeMap) support(b, lo, hi int) float64 {
 // !horizontal, column boundaries, from the median step over the grids. When
 // ctx ends it stops early with a meaningless map: the caller checks ctx.
 func newEdgeMap(ctx context.Context, grids []*luma.Grid, horizontal bool) *edgeMap {
+	ln := newEdgeLines(grids, horizontal)
+	step, tex := ln.boundaryValues(ctx)
+	return ln.marks(step, tex)
+}
+
+// edgeLines holds the grids as lines along the boundaries (planes: their
+// rows, or their columns transposed) and, for each, the detail of every
+// line (detail[k][line*along+i]: the gradient along the line).
+type edgeLines struct {
+	n, along int
+	planes   [][]float32
+	detail   [][]float32
+}
+
+func newEdgeLines(grids []*luma.Grid, horizontal bool) *edgeLines {
 	w, h := grids[0].W, grids[0].H
 	n, along := h, w
 	if !horizontal {
 		n, along = w, h
 	}
-	// Each grid as lines along the boundaries: its rows, or its columns
-	// transposed.
 	planes := make([][]float32, len(grids))
 	for k, g := range grids {
 		if horizontal {
@@ -168,14 +181,7 @@ func newEdgeMap(ctx context.Context, grids []*luma.Grid, horizontal bool) *edgeM
 		}
 		planes[k] = pl
 	}
-	// step[b*along+i]: median over grids of |L(b) - L(b-1)| at position i
-	// — a change of brightness across the boundary. tex[b*along+i]: the
-	// same for detail (the gradient along the boundary, averaged over a
-	// few lines on each side) — a sharp picture against a blurred copy of
-	// itself may differ little in brightness, but it differs in detail.
-	step := make([]float32, (n+1)*along)
-	tex := make([]float32, (n+1)*along)
-	detail := make([][]float32, len(grids)) // detail[k][line*along+i]
+	detail := make([][]float32, len(grids))
 	for k, pl := range planes {
 		d := make([]float32, n*along)
 		for b := 0; b < n; b++ {
@@ -188,15 +194,28 @@ func newEdgeMap(ctx context.Context, grids []*luma.Grid, horizontal bool) *edgeM
 		}
 		detail[k] = d
 	}
+	return &edgeLines{n: n, along: along, planes: planes, detail: detail}
+}
+
+// boundaryValues returns step and tex for each boundary b in 1..n-1.
+// step[b*along+i]: median over grids of |L(b) - L(b-1)| at position i — a
+// change of brightness across the boundary. tex[b*along+i]: the same for
+// detail (the gradient along the boundary, averaged over a few lines on
+// each side) — a sharp picture against a blurred copy of itself may differ
+// little in brightness, but it differs in detail.
+func (ln *edgeLines) boundaryValues(ctx context.Context) (step, tex []float32) {
+	n, along, planes, detail := ln.n, ln.along, ln.planes, ln.detail
+	step = make([]float32, (n+1)*along)
+	tex = make([]float32, (n+1)*along)
 	// One boundary at a time, a whole line per grid: vals[k] and tvals[k]
 	// hold grid k's step and detail values along boundary b.
-	vals := make([][]float32, len(grids))
-	tvals := make([][]float32, len(grids))
-	for k := range grids {
+	vals := make([][]float32, len(planes))
+	tvals := make([][]float32, len(planes))
+	for k := range planes {
 		vals[k], tvals[k] = make([]float32, along), make([]float32, along)
 	}
 	above, below := make([]float32, along), make([]float32, along)
-	med := make([]float32, len(grids))
+	med := make([]float32, len(planes))
 	for b := 1; b < n && ctx.Err() == nil; b++ {
 		for k, pl := range planes {
 			v, tv := vals[k], tvals[k]
@@ -251,6 +270,12 @@ func newEdgeMap(ctx context.Context, grids []*luma.Grid, horizontal bool) *edgeM
 			tx[i] = medianInPlace(med)
 		}
 	}
+	return step, tex
+}
+
+// marks builds the map from the boundaries' step and tex values.
+func (ln *edgeLines) marks(step, tex []float32) *edgeMap {
+	n, along := ln.n, ln.along
 	// A boundary is marked at a position where the strongest value of
 	// step (or of tex) within peakReach is on it — or next to it, with it
 	// holding at least half as much: an edge between grid cells is one
