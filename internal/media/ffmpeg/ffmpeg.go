@@ -82,6 +82,12 @@ type SampleOptions struct {
 	// KeyframesOnly decodes keyframes only (ffmpeg -skip_frame nokey): much
 	// faster, fewer frames, for quick query sampling.
 	KeyframesOnly bool
+	// FineSide, when above MaxSide, also delivers each frame at this size
+	// (Frame.Fine: the long side at most FineSide, or the width with
+	// PortraitByWidth, never enlarged), decoded once and scaled twice in
+	// the same ffmpeg run. Frame.Img is the same as without it. Frames
+	// that would be no larger than Img get no Fine copy.
+	FineSide int
 }
 
 // Frame is one decoded, scaled video frame.
@@ -92,6 +98,10 @@ type Frame struct {
 	// buffer is reused for the next frame: the callback must not keep Img
 	// (or its Pix) after it returns; copy what it needs.
 	Img *image.RGBA
+	// Fine is the same frame at the larger size SampleOptions.FineSide
+	// asks for, nil when none was asked for or the video has no more
+	// pixels than Img. Its buffer is reused too.
+	Fine *image.RGBA
 }
 
 // Decoder is what the rest of the program uses to read videos. *FFmpeg

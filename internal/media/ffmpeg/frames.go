@@ -54,7 +54,7 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn 
 	if fn == nil {
 		return Info{}, errors.New("ffmpeg: Frames needs a callback")
 	}
-	if opt.FPS < 0 || math.IsNaN(opt.FPS) || math.IsInf(opt.FPS, 0) || opt.MaxSide < 0 || opt.MaxFrames < 0 {
+	if opt.FPS < 0 || math.IsNaN(opt.FPS) || math.IsInf(opt.FPS, 0) || opt.MaxSide < 0 || opt.MaxFrames < 0 || opt.FineSide < 0 {
 		return Info{}, fmt.Errorf("ffmpeg: bad sample options %+v", opt)
 	}
 	ctx, cancel := f.withTimeout(ctx)
@@ -67,22 +67,32 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn 
 	if err != nil {
 		return p.Info, &Error{Tool: "ffmpeg", Path: path, Err: err}
 	}
-	w, h := fitSize(p.Width, p.Height, opt.MaxSide)
-	if opt.PortraitByWidth && opt.MaxSide > 0 && p.Height > p.Width {
-		w, h = fitPortrait(p.Width, p.Height, opt.MaxSide)
+	fit := func(side int) size {
+		if opt.PortraitByWidth && side > 0 && p.Height > p.Width {
+			return sizeOf(fitPortrait(p.Width, p.Height, side))
+		}
+		return sizeOf(fitSize(p.Width, p.Height, side))
 	}
-	if w*h > f.maxPixels {
-		return p.Info, &Error{Tool: "ffmpeg", Path: path,
-			Err: fmt.Errorf("video frame %w: %dx%d frames are more than %d pixels", ErrTooLarge, w, h, f.maxPixels)}
+	sz := frameSizes{img: fit(opt.MaxSide)}
+	if opt.FineSide > 0 && opt.MaxSide > 0 && opt.FineSide > opt.MaxSide {
+		if fine := fit(opt.FineSide); fine.w > sz.img.w || fine.h > sz.img.h {
+			sz.fine = fine
+		}
+	}
+	for _, s := range []size{sz.img, sz.fine} {
+		if s.w*s.h > f.maxPixels {
+			return p.Info, &Error{Tool: "ffmpeg", Path: path,
+				Err: fmt.Errorf("video frame %w: %dx%d frames are more than %d pixels", ErrTooLarge, s.w, s.h, f.maxPixels)}
+		}
 	}
 	// Sampling well below the stream's rate need not decode the frames
 	// nothing refers to (B-frames, mostly): the first frame in each slot is
 	// then the first reference frame, exact, a frame or two later.
 	noRef := !opt.KeyframesOnly && opt.FPS > 0 && p.FPS > 0 && opt.FPS*nonRefFrames <= p.FPS
-	err = f.streamArgs(ctx, path, func(legacy bool) []string { return f.frameArgs(in, p, opt, w, h, noRef, legacy) }, w, h, opt.MaxFrames, fn)
+	err = f.streamArgs(ctx, path, func(legacy bool) []string { return f.frameArgs(in, p, opt, sz, noRef, legacy) }, sz, opt.MaxFrames, fn)
 	if noRef && errors.Is(err, ErrNoFrames) {
 		// A stream that marks no frame as a reference: decode them all.
-		err = f.streamArgs(ctx, path, func(legacy bool) []string { return f.frameArgs(in, p, opt, w, h, false, legacy) }, w, h, opt.MaxFrames, fn)
+		err = f.streamArgs(ctx, path, func(legacy bool) []string { return f.frameArgs(in, p, opt, sz, false, legacy) }, sz, opt.MaxFrames, fn)
 	}
 	return p.Info, err
 }
@@ -94,18 +104,68 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn 
 // with -vsync and remembered as legacy. This saves every call the cost of
 // starting ffmpeg once more just to ask its version (about 65 ms of CPU
 // for Debian's build, which loads over a hundred shared libraries).
-func (f *FFmpeg) streamArgs(ctx context.Context, path string, args func(legacy bool) []string, w, h, maxFrames int, fn func(Frame) error) error {
+func (f *FFmpeg) streamArgs(ctx context.Context, path string, args func(legacy bool) []string, sz frameSizes, maxFrames int, fn func(Frame) error) error {
 	legacy := f.knownLegacy()
-	err := f.stream(ctx, path, args(legacy), w, h, maxFrames, fn)
+	err := f.stream(ctx, path, args(legacy), sz, maxFrames, fn)
 	if !legacy && rejectedFPSMode(err) {
 		legacyByPath.Store(f.ffmpeg, true)
-		err = f.stream(ctx, path, args(true), w, h, maxFrames, fn)
+		err = f.stream(ctx, path, args(true), sz, maxFrames, fn)
 	}
 	return err
 }
 
+// size is a frame's width and height in pixels.
+type size struct{ w, h int }
+
+func sizeOf(w, h int) size { return size{w, h} }
+
+// frameSizes are the sizes a frame is delivered at: img always, fine (the
+// larger copy) when its width is above 0.
+type frameSizes struct{ img, fine size }
+
+// out is the size of what ffmpeg writes for each frame: img alone, or img
+// (padded to the fine copy's width) above the fine copy.
+func (sz frameSizes) out() size {
+	if sz.fine.w == 0 {
+		return sz.img
+	}
+	return size{max(sz.img.w, sz.fine.w), sz.img.h + sz.fine.h}
+}
+
+// frameBuffers are the buffers a frame is read into and handed out from.
+type frameBuffers struct {
+	sz        frameSizes
+	raw       []byte      // what ffmpeg writes for one frame
+	img, fine *image.RGBA // fine is nil without a fine copy
+}
+
+func newFrameBuffers(sz frameSizes) *frameBuffers {
+	o := sz.out()
+	b := &frameBuffers{sz: sz, img: image.NewRGBA(image.Rect(0, 0, sz.img.w, sz.img.h))}
+	if sz.fine.w == 0 {
+		b.raw = b.img.Pix
+		return b
+	}
+	b.raw = make([]byte, 4*o.w*o.h)
+	// The fine copy is the bottom of the stacked frame, used in place.
+	b.fine = &image.RGBA{Pix: b.raw[4*o.w*sz.img.h:], Stride: 4 * o.w, Rect: image.Rect(0, 0, sz.fine.w, sz.fine.h)}
+	return b
+}
+
+// split makes img from the top of a stacked frame (its rows are the
+// start of each padded row); without a fine copy img is raw itself.
+func (b *frameBuffers) split() {
+	if b.fine == nil {
+		return
+	}
+	stride, row := 4*b.sz.out().w, 4*b.sz.img.w
+	for y := range b.sz.img.h {
+		copy(b.img.Pix[y*row:(y+1)*row], b.raw[y*stride:])
+	}
+}
+
 // stream runs ffmpeg with args and hands each frame to fn.
-func (f *FFmpeg) stream(ctx context.Context, path string, args []string, w, h, maxFrames int, fn func(Frame) error) error {
+func (f *FFmpeg) stream(ctx context.Context, path string, args []string, sz frameSizes, maxFrames int, fn func(Frame) error) error {
 	fail := func(err error) error { return &Error{Tool: "ffmpeg", Path: path, Err: err} }
 	outR, outW, err := os.Pipe()
 	if err != nil {
@@ -142,7 +202,7 @@ func (f *FFmpeg) stream(ctx context.Context, path string, args []string, w, h, m
 	q := newTimestamps()
 	go q.read(tsR)
 
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	buf := newFrameBuffers(sz)
 	var (
 		n       int
 		stopped bool  // ended by fn or maxFrames: ffmpeg is killed
@@ -150,7 +210,7 @@ func (f *FFmpeg) stream(ctx context.Context, path string, args []string, w, h, m
 		readErr error // a broken stream
 	)
 	for {
-		if _, err := io.ReadFull(outR, img.Pix); err != nil {
+		if _, err := io.ReadFull(outR, buf.raw); err != nil {
 			if err != io.EOF {
 				readErr = fmt.Errorf("reading frame %d: %w", n, err)
 			}
@@ -162,7 +222,8 @@ func (f *FFmpeg) stream(ctx context.Context, path string, args []string, w, h, m
 			break
 		}
 		n++
-		if err := fn(Frame{T: t, Img: img}); err != nil {
+		buf.split()
+		if err := fn(Frame{T: t, Img: buf.img, Fine: buf.fine}); err != nil {
 			stopped = true
 			if !errors.Is(err, ErrStop) {
 				fnErr = err
@@ -203,9 +264,12 @@ func (f *FFmpeg) stream(ctx context.Context, path string, args []string, w, h, m
 const tsKey = "provcheck"
 
 // frameArgs builds the ffmpeg command line: the chosen video stream, the
-// sampling filter, a scale to w×h RGBA, timestamps in µs printed to fd 3 by
-// the metadata filter, and the raw pixels on stdout.
-func (f *FFmpeg) frameArgs(in string, p probed, opt SampleOptions, w, h int, skipNonRef, legacy bool) []string {
+// sampling filter, a scale to sz.img RGBA, timestamps in µs printed to fd
+// 3 by the metadata filter, and the raw pixels on stdout. With a fine copy
+// the sampled frame is split: one branch is scaled exactly as without it
+// (then padded on the right to the fine width), the other to sz.fine, and
+// the two are stacked into one output frame.
+func (f *FFmpeg) frameArgs(in string, p probed, opt SampleOptions, sz frameSizes, skipNonRef, legacy bool) []string {
 	args := []string{"-nostdin", "-hide_banner", "-nostats", "-loglevel", "error",
 		"-max_pixels", strconv.Itoa(f.maxPixels)}
 	if f.threads > 0 {
@@ -240,14 +304,22 @@ func (f *FFmpeg) frameArgs(in string, p probed, opt SampleOptions, w, h int, ski
 		slot := func(v string) string { return "floor(" + v + "*" + r + "+" + formatFloat(slotSlack) + ")" }
 		chain = append(chain, "select='if(isnan(prev_selected_t),1,gte("+slot("t")+","+slot("prev_selected_t")+"+1))'")
 	}
-	chain = append(chain,
-		fmt.Sprintf("scale=%d:%d:flags=area", w, h),
-		"setsar=1",
-		"format=rgba",
+	scale := func(s size) string { return fmt.Sprintf("scale=%d:%d:flags=area,setsar=1,format=rgba", s.w, s.h) }
+	stamp := []string{
 		"settb=1/1000000",
-		"metadata=mode=add:key="+tsKey+":value=1",
-		`metadata=mode=print:file='pipe\:3':direct=1`)
-	args = append(args, "-filter_complex", fmt.Sprintf("[0:%d]", p.stream)+strings.Join(chain, ","))
+		"metadata=mode=add:key=" + tsKey + ":value=1",
+		`metadata=mode=print:file='pipe\:3':direct=1`}
+	graph := fmt.Sprintf("[0:%d]", p.stream)
+	if sz.fine.w == 0 {
+		graph += strings.Join(append(append(chain, scale(sz.img)), stamp...), ",")
+	} else {
+		o := sz.out()
+		graph += strings.Join(append(append(chain, stamp...), "split=2[img][fine]"), ",") +
+			";[img]" + scale(sz.img) + fmt.Sprintf(",pad=%d:%d:0:0[top]", o.w, sz.img.h) +
+			";[fine]" + scale(sz.fine) + fmt.Sprintf(",pad=%d:%d:0:0[bottom]", o.w, sz.fine.h) +
+			";[top][bottom]vstack=inputs=2"
+	}
+	args = append(args, "-filter_complex", graph)
 
 	// The output must pass frames as they are: no frame-rate conversion,
 	// no drops, no duplicates.

@@ -1,6 +1,7 @@
 package ffmpeg
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -304,7 +305,7 @@ func TestFramesContextCanceled(t *testing.T) {
 
 func TestFramesBadOptions(t *testing.T) {
 	f := newFF(t, Config{})
-	for _, opt := range []SampleOptions{{FPS: -1}, {FPS: math.NaN()}, {FPS: math.Inf(1)}, {MaxSide: -1}, {MaxFrames: -2}} {
+	for _, opt := range []SampleOptions{{FPS: -1}, {FPS: math.NaN()}, {FPS: math.Inf(1)}, {MaxSide: -1}, {MaxFrames: -2}, {MaxSide: 64, FineSide: -1}} {
 		if _, err := f.Frames(context.Background(), gradientClip(t), opt, func(Frame) error { return nil }); err == nil {
 			t.Errorf("options %+v accepted", opt)
 		}
@@ -476,4 +477,119 @@ func TestFitPortrait(t *testing.T) {
 			t.Errorf("fitPortrait(%d, %d, %d) = %dx%d, want %dx%d", c.w, c.h, c.max, w, h, c.ww, c.wh)
 		}
 	}
+}
+
+// TestFramesFineSide: with FineSide each frame also comes at the larger
+// size (capped at the display size, by width for a portrait clip with
+// PortraitByWidth), and Img is byte for byte the frame without it, at the
+// same times; the fine copy is the same picture (shrunk to Img's size it
+// is within a few grey levels of Img). No fine copy is made when it would
+// be no larger than Img.
+func TestFramesFineSide(t *testing.T) {
+	f := newFF(t, Config{})
+	landscape := func(tb testing.TB) string {
+		return clip(tb, "testsrc-320x240.mp4", "-f", "lavfi", "-i", "testsrc2=s=320x240:r=10:d=2",
+			"-c:v", "libx264", "-preset", "ultrafast", "-crf", "10", "-pix_fmt", "yuv420p")
+	}
+	portrait := func(tb testing.TB) string {
+		return clip(tb, "testsrc-180x320.mp4", "-f", "lavfi", "-i", "testsrc2=s=180x320:r=10:d=2",
+			"-c:v", "libx264", "-preset", "ultrafast", "-crf", "10", "-pix_fmt", "yuv420p")
+	}
+	for _, c := range []struct {
+		name     string
+		path     func(testing.TB) string
+		opt      SampleOptions
+		img      image.Point
+		fine     image.Point // zero: no fine copy
+		portrait bool
+	}{
+		{"larger", landscape, SampleOptions{MaxSide: 100, FineSide: 200}, image.Pt(100, 76), image.Pt(200, 150), false},
+		{"capped at display size", landscape, SampleOptions{MaxSide: 100, FineSide: 1000}, image.Pt(100, 76), image.Pt(320, 240), false},
+		{"portrait by width", portrait, SampleOptions{MaxSide: 64, FineSide: 128, PortraitByWidth: true}, image.Pt(64, 114), image.Pt(128, 228), true},
+		{"not larger than the frame", landscape, SampleOptions{MaxSide: 320, FineSide: 664}, image.Pt(320, 240), image.Point{}, false},
+		{"not above MaxSide", landscape, SampleOptions{MaxSide: 100, FineSide: 100}, image.Pt(100, 76), image.Point{}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := c.path(t)
+			type frame struct {
+				t          float64
+				pix        []byte
+				size       image.Point
+				fine       image.Point
+				fineDiff   float64
+				fineNonNil bool
+			}
+			run := func(opt SampleOptions) []frame {
+				var out []frame
+				opt.FPS = 5
+				if _, err := f.Frames(context.Background(), path, opt, func(fr Frame) error {
+					fs := frame{t: fr.T, pix: append([]byte(nil), fr.Img.Pix...), size: fr.Img.Bounds().Size()}
+					if fr.Fine != nil {
+						fs.fineNonNil, fs.fine = true, fr.Fine.Bounds().Size()
+						fs.fineDiff = meanAbsDiff(shrinkRGBA(fr.Fine, fs.size), fr.Img)
+					}
+					out = append(out, fs)
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return out
+			}
+			plain := c.opt
+			plain.FineSide = 0
+			want, got := run(plain), run(c.opt)
+			if len(got) != len(want) || len(got) < 8 {
+				t.Fatalf("%d frames with FineSide, %d without", len(got), len(want))
+			}
+			for i := range got {
+				g, w := got[i], want[i]
+				if g.t != w.t || g.size != c.img || w.size != c.img || !bytes.Equal(g.pix, w.pix) {
+					t.Fatalf("frame %d: %v at %.3f s with FineSide, %v at %.3f s without (want %v), same pixels: %v",
+						i, g.size, g.t, w.size, w.t, c.img, bytes.Equal(g.pix, w.pix))
+				}
+				if w.fineNonNil {
+					t.Fatalf("frame %d: a fine copy without FineSide", i)
+				}
+				if c.fine == (image.Point{}) {
+					if g.fineNonNil {
+						t.Fatalf("frame %d: fine copy %v, want none", i, g.fine)
+					}
+					continue
+				}
+				if g.fine != c.fine {
+					t.Fatalf("frame %d: fine copy %v, want %v", i, g.fine, c.fine)
+				}
+				if g.fineDiff > 6 {
+					t.Errorf("frame %d: the fine copy shrunk to %v differs from Img by %.1f grey levels on average", i, c.img, g.fineDiff)
+				}
+			}
+		})
+	}
+}
+
+// shrinkRGBA box-averages img down to size (each side an integer or
+// fractional multiple: each destination pixel averages the source pixels
+// whose centres fall in it).
+func shrinkRGBA(img *image.RGBA, size image.Point) *image.RGBA {
+	b := img.Bounds()
+	out := image.NewRGBA(image.Rect(0, 0, size.X, size.Y))
+	sum := make([][4]int, size.X*size.Y)
+	n := make([]int, size.X*size.Y)
+	for y := 0; y < b.Dy(); y++ {
+		dy := min(size.Y-1, (2*y+1)*size.Y/(2*b.Dy()))
+		for x := 0; x < b.Dx(); x++ {
+			dx := min(size.X-1, (2*x+1)*size.X/(2*b.Dx()))
+			o := img.PixOffset(x, y)
+			for k := range 4 {
+				sum[dy*size.X+dx][k] += int(img.Pix[o+k])
+			}
+			n[dy*size.X+dx]++
+		}
+	}
+	for i := range sum {
+		for k := range 4 {
+			out.Pix[4*i+k] = uint8(sum[i][k] / max(1, n[i]))
+		}
+	}
+	return out
 }

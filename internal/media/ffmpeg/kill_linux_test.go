@@ -136,7 +136,8 @@ func TestHangingInputKilled(t *testing.T) {
 	defer cancel()
 	p := probed{Info: Info{Width: 64, Height: 48}}
 	begin := time.Now()
-	err := f.stream(ctx, fifo, f.frameArgs("file:"+fifo, p, SampleOptions{}, 64, 48, false, false), 64, 48, 0,
+	sz := frameSizes{img: size{64, 48}}
+	err := f.stream(ctx, fifo, f.frameArgs("file:"+fifo, p, SampleOptions{}, sz, false, false), sz, 0,
 		func(Frame) error { return nil })
 	if !errors.Is(err, ErrTimeout) {
 		t.Fatalf("err = %v, want ErrTimeout", err)
@@ -189,8 +190,9 @@ func helperMain(fifo string) {
 	testHookStarted = func(cmd *exec.Cmd) { fmt.Println(cmd.Process.Pid) }
 	ctx, cancel := f.withTimeout(context.Background())
 	defer cancel()
-	_ = f.stream(ctx, fifo, f.frameArgs("file:"+fifo, probed{Info: Info{Width: 64, Height: 48}}, SampleOptions{}, 64, 48, false, false),
-		64, 48, 0, func(Frame) error { return nil })
+	sz := frameSizes{img: size{64, 48}}
+	_ = f.stream(ctx, fifo, f.frameArgs("file:"+fifo, probed{Info: Info{Width: 64, Height: 48}}, SampleOptions{}, sz, false, false),
+		sz, 0, func(Frame) error { return nil })
 }
 
 // TestParentDeathKillsFFmpeg: if the process running ffmpeg is killed
