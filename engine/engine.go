@@ -201,11 +201,13 @@ const (
 	// frame was described at.
 	queryLocalCoarse = 4
 	// queryLocalFine: checked stills larger than they are described at
-	// (fingerprint.LocalStillSide) are described on up to this many finer
-	// pyramid levels too (up to 1.2^4 ≈ 2.1× larger), so a registered
-	// picture shown at half the still's size or less — a collage tile, a
-	// post in a phone screenshot, a screen in a photo — keeps features at
-	// the scale it was registered at.
+	// (fingerprint.LocalStillSide), and checked clips larger than
+	// sampling.frame_size (their frames with local features are decoded
+	// at 1.2^4 ≈ 2.1× frame_size too, in the same ffmpeg run), are
+	// described on up to this many finer pyramid levels as well, so a
+	// registered picture shown at half the picture's size or less — a
+	// collage tile, a duet side, a post in a phone screenshot, a screen
+	// in a photo — keeps features at the scale it was registered at.
 	queryLocalFine = 4
 )
 

@@ -15,6 +15,7 @@ import (
 	"github.com/provcheck/provcheck/internal/picture"
 	"github.com/provcheck/provcheck/internal/safefile"
 	"github.com/provcheck/provcheck/internal/signal"
+	"github.com/provcheck/provcheck/internal/signal/orb"
 	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/internal/views"
 )
@@ -39,9 +40,11 @@ type Sampling struct {
 	// decoded at the same frame size, so it shows the registered picture
 	// enlarged); registered frames leave it 0.
 	LocalCoarse int
-	// LocalFine: checked stills larger than LocalStillSide are described
-	// on up to this many pyramid levels finer too (Query.FinerLocal);
-	// registered stills leave it 0.
+	// LocalFine: checked stills larger than LocalStillSide, and checked
+	// video frames with local features of clips larger than MaxSide, are
+	// described on up to this many pyramid levels finer too (Query.Finer;
+	// the frames are then decoded at that size as well); registered media
+	// leave it 0.
 	LocalFine int
 	// Small, when set, computes the pHash and dHash of every frame hashed
 	// (the hash command prints them); nil computes none.
@@ -189,8 +192,12 @@ func (fp *Fingerprinter) image(ctx context.Context, f *os.File, s Sampling) (*Qu
 		if out.Frames[0].Local, err = LocalFeaturesContext(ctx, img, LocalStillSide, LocalStillFeatures); err != nil {
 			return nil, err
 		}
-		if out.FinerLocal, err = finerFeatures(ctx, img, s.LocalFine); err != nil {
+		finer, err := finerFeatures(ctx, img, LocalStillSide, LocalStillFeatures, s.LocalFine)
+		if err != nil {
 			return nil, err
+		}
+		if finer != nil {
+			out.Finer = map[int]*orb.Features{0: finer}
 		}
 	}
 	return out, nil
@@ -295,7 +302,11 @@ func (fp *Fingerprinter) animation(ctx context.Context, f *os.File, s Sampling) 
 			s.OnFrame(small, roundT(t))
 		}
 		sampled, last = sampled+1, t
-		return sk.add(ctx, small, t)
+		var fine image.Image
+		if side := s.fineSide(); side > 0 && larger(img, small) {
+			fine = scaleDown(img, side)
+		}
+		return sk.add(ctx, small, fine, t)
 	})
 	if errors.Is(err, media.ErrTooManyFrames) {
 		out.Truncated, out.CheckedUntil = true, roundT(last)
@@ -316,6 +327,12 @@ func (fp *Fingerprinter) animation(ctx context.Context, f *os.File, s Sampling) 
 }
 
 var errStop = errors.New("stop")
+
+// larger reports whether a has more pixels than b along either side.
+func larger(a, b image.Image) bool {
+	sa, sb := a.Bounds().Size(), b.Bounds().Size()
+	return sa.X > sb.X || sa.Y > sb.Y
+}
 
 // scaleDown shrinks a frame so its longer side is at most side (area
 // average), as ffmpeg does for video frames: an animation on a large
@@ -342,13 +359,17 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 	sampled, last := 0, 0.0
 	info, err := fp.video.Frames(ctx, path, ffmpeg.SampleOptions{
 		FPS: s.FPS, MaxSide: s.MaxSide, MaxFrames: s.MaxFrames, KeyframesOnly: s.KeyframesOnly,
-		PortraitByWidth: true,
+		PortraitByWidth: true, FineSide: s.fineSide(),
 	}, func(fr ffmpeg.Frame) error {
 		if s.OnFrame != nil {
 			s.OnFrame(fr.Img, roundT(fr.T))
 		}
 		sampled, last = sampled+1, fr.T
-		return sk.add(ctx, fr.Img, fr.T)
+		var fine image.Image
+		if fr.Fine != nil {
+			fine = fr.Fine
+		}
+		return sk.add(ctx, fr.Img, fine, fr.T)
 	})
 	if err != nil && s.KeyframesOnly && errors.Is(err, ffmpeg.ErrNoFrames) {
 		// A stream without keyframe flags: sample it frame by frame.
@@ -382,6 +403,7 @@ type sink struct {
 	h      *FrameHasher
 	local  localPacer
 	coarse int // orb.Options.Coarse of the local features
+	fine   int // finer levels described (Sampling.LocalFine)
 	views  views.Set
 	dedup  *deduper
 	layout *picture.Layout
@@ -389,12 +411,13 @@ type sink struct {
 }
 
 type heldFrame struct {
-	img image.Image
-	t   float64
+	img  image.Image
+	fine image.Image // the frame larger, in grey (nil: none)
+	t    float64
 }
 
 func newSink(s Sampling, out *Query) *sink {
-	sk := &sink{h: GetFrameHasher(), local: localPacer{fps: s.LocalFPS}, coarse: s.LocalCoarse, views: s.Views, dedup: newDeduper(s.Dedup, out)}
+	sk := &sink{h: GetFrameHasher(), local: localPacer{fps: s.LocalFPS}, coarse: s.LocalCoarse, fine: s.LocalFine, views: s.Views, dedup: newDeduper(s.Dedup, out)}
 	sk.h.small = s.Small
 	if s.Views == views.NoViews {
 		sk.layout = &picture.Layout{Inner: picture.Full, Content: picture.Full}
@@ -402,20 +425,31 @@ func newSink(s Sampling, out *Query) *sink {
 	return sk
 }
 
-// add takes the next frame; it fails with ctx's error once ctx has ended.
-func (sk *sink) add(ctx context.Context, img image.Image, t float64) error {
+// add takes the next frame, and fine, the same frame larger for its finer
+// levels (nil: none); it fails with ctx's error once ctx has ended.
+func (sk *sink) add(ctx context.Context, img, fine image.Image, t float64) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if sk.layout != nil {
-		f, g, err := sk.hash(ctx, img, t, *sk.layout)
+		f, g, finer, err := sk.hash(ctx, img, fine, t, *sk.layout)
 		if err != nil {
 			return err
 		}
-		sk.dedup.add(f, g)
+		sk.dedup.add(f, g, finer)
 		return nil
 	}
-	sk.held = append(sk.held, heldFrame{cloneImage(img), t})
+	h := heldFrame{img: cloneImage(img), t: t}
+	if fine != nil && sk.local.fps > 0 && sk.fine > 0 {
+		// Held in grey, a quarter of the memory: only its features are
+		// wanted, and they are computed from its luminance.
+		g, err := orb.GrayFromContext(ctx, fine, 0)
+		if err != nil {
+			return err
+		}
+		h.fine = &image.Gray{Pix: g.Pix, Stride: g.W, Rect: image.Rect(0, 0, g.W, g.H)}
+	}
+	sk.held = append(sk.held, h)
 	span := t - sk.held[0].t
 	if len(sk.held) >= layoutMaxFrames || len(sk.held) >= layoutFrames && span >= layoutSpan {
 		return sk.decide(ctx)
@@ -443,32 +477,40 @@ func (sk *sink) decide(ctx context.Context) error {
 	}
 	sk.layout = &l
 	for _, f := range sk.held {
-		fr, g, err := sk.hash(ctx, f.img, f.t, l)
+		fr, g, finer, err := sk.hash(ctx, f.img, f.fine, f.t, l)
 		if err != nil {
 			return err
 		}
-		sk.dedup.add(fr, g)
+		sk.dedup.add(fr, g, finer)
 	}
 	sk.held = nil
 	return nil
 }
 
 // hash fingerprints one frame of the clip, with its views and signals,
-// and describes it by local features when it is due.
-func (sk *sink) hash(ctx context.Context, img image.Image, t float64, l picture.Layout) (Frame, *luma.Grid, error) {
+// and describes it by local features when it is due: on its finer levels
+// too when fine (the frame larger) is given.
+func (sk *sink) hash(ctx context.Context, img, fine image.Image, t float64, l picture.Layout) (Frame, *luma.Grid, *orb.Features, error) {
 	f, g, err := sk.h.hashViews(ctx, img, t, sk.views, l)
 	if err != nil {
-		return Frame{}, nil, err
+		return Frame{}, nil, nil, err
 	}
 	f.Signals = extraSignals(img, signal.Video)
+	var finer *orb.Features
 	if sk.local.due(&f) {
 		o := LocalOptions()
 		o.MaxFeatures, o.Coarse = LocalFrameFeatures, sk.coarse
 		if f.Local, err = localFeatures(ctx, img, 0, o); err != nil {
-			return Frame{}, nil, err
+			return Frame{}, nil, nil, err
+		}
+		if fine != nil && f.Local != nil && sk.fine > 0 {
+			b := img.Bounds()
+			if finer, err = finerFeatures(ctx, fine, max(b.Dx(), b.Dy()), LocalFrameFeatures, sk.fine); err != nil {
+				return Frame{}, nil, nil, err
+			}
 		}
 	}
-	return f, g, nil
+	return f, g, finer, nil
 }
 
 // finish hashes what is still held (a clip shorter than layoutFrames) and
@@ -515,9 +557,9 @@ type deduper struct {
 
 func newDeduper(max int, out *Query) *deduper { return &deduper{max: max, out: out} }
 
-// add takes the next frame and g, the luminance a check keeps of it (nil
-// when none).
-func (d *deduper) add(f Frame, g *luma.Grid) {
+// add takes the next frame, g, the luminance a check keeps of it, and
+// finer, its finer local features (each nil when none).
+func (d *deduper) add(f Frame, g *luma.Grid, finer *orb.Features) {
 	fr := &d.out.Frames
 	if len(*fr) >= maxLumaFrames {
 		g = nil // bound memory on long clips
@@ -530,6 +572,12 @@ func (d *deduper) add(f Frame, g *luma.Grid) {
 	}
 	d.flush()
 	d.keep(f, g)
+	if finer != nil {
+		if d.out.Finer == nil {
+			d.out.Finer = map[int]*orb.Features{}
+		}
+		d.out.Finer[len(d.out.Frames)-1] = finer
+	}
 }
 
 // keep appends a frame and its luminance (Query.Luma by frame index).

@@ -105,11 +105,14 @@ type Query struct {
 	// kept): nil entries, or a slice shorter than Frames, where frames
 	// kept none. See FrameLuma.
 	Luma []*luma.Grid `json:"-"`
-	// FinerLocal is, of a still checked with Sampling.LocalFine, its local
-	// features on the pyramid levels finer than its Frame.Local (in the
-	// pixels of the finer picture they were found on): searched besides
-	// Frame.Local, never stored. Nil when the still has no finer pixels.
-	FinerLocal *orb.Features `json:"-"`
+	// Finer is, by frame index, a checked picture's local features on the
+	// pyramid levels finer than its Frame.Local (Sampling.LocalFine; in
+	// the pixels of the finer picture they were found on): searched
+	// besides Frame.Local, never stored. A still has them when it is
+	// larger than it is described at; a clip's frames with local features
+	// when the clip is larger than its decoded frame size (they are
+	// decoded larger too). See FrameFiner.
+	Finer map[int]*orb.Features `json:"-"`
 	// Truncated is set when sampling stopped at Sampling.MaxFrames before
 	// the end of the clip; CheckedUntil is then where it stopped (seconds).
 	Truncated    bool    `json:"-"`
@@ -124,6 +127,9 @@ func (q *Query) FrameLuma(i int) *luma.Grid {
 	return q.Luma[i]
 }
 
+// FrameFiner is frame i's finer local features, nil when it has none.
+func (q *Query) FrameFiner(i int) *orb.Features { return q.Finer[i] }
+
 // LumaBytes is the memory the kept luminance takes.
 func (q *Query) LumaBytes() int {
 	n := 0
@@ -136,10 +142,10 @@ func (q *Query) LumaBytes() int {
 }
 
 // KeptBytes is the memory what only a check needs takes: the kept
-// luminance and a still's finer features.
+// luminance and the finer features.
 func (q *Query) KeptBytes() int {
 	n := q.LumaBytes()
-	if f := q.FinerLocal; f != nil {
+	for _, f := range q.Finer {
 		n += len(f.Keypoints)*int(unsafe.Sizeof(orb.Keypoint{})) + len(f.Descriptors)*int(unsafe.Sizeof(orb.Descriptor{}))
 	}
 	return n

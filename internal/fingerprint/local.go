@@ -45,28 +45,31 @@ func LocalFeaturesContext(ctx context.Context, img image.Image, maxSide, n int) 
 	return localFeatures(ctx, img, maxSide, o)
 }
 
-// finerFeatures describes a checked still on up to fine pyramid levels
-// finer than LocalStillSide, as many as the still has the pixels for (a
-// pyramid of that many levels on the still at ScaleFactor^k times
-// LocalStillSide): nil when it has none (no larger than LocalStillSide
-// times ScaleFactor). A still larger than LocalStillSide can show a
-// registered picture smaller than the whole (a collage tile, a post in a
-// phone screenshot, a screen in a photo), which at LocalStillSide keeps
-// few features at the scale that picture was registered at. The features
-// are in the finer picture's pixels.
-func finerFeatures(ctx context.Context, img image.Image, fine int) (*orb.Features, error) {
+// finerFeatures describes a checked picture on up to fine pyramid levels
+// finer than the side it is described at (side, its long side: a still's
+// LocalStillSide, a video frame's decoded size), as many as img, the same
+// picture at a larger size, has the pixels for (a pyramid of that many
+// levels on img at ScaleFactor^k times side): nil when it has none (img no
+// larger than side times ScaleFactor). n is the feature budget of the
+// picture's own description, which the finer levels continue at the same
+// density (fineBudget). A picture larger than it is described at can show
+// a registered picture smaller than the whole (a collage tile, one side
+// of a duet, a post in a phone screenshot, a screen in a photo), which at
+// the described size keeps few features at the scale that picture was
+// registered at. The features are in img's pixels as scaled for them.
+func finerFeatures(ctx context.Context, img image.Image, side, n, fine int) (*orb.Features, error) {
 	o := LocalOptions()
-	o.MaxFeatures = LocalStillFeatures
+	o.MaxFeatures = n
 	b := img.Bounds()
 	long := float64(max(b.Dx(), b.Dy()))
 	k := 0
-	for k < fine && float64(LocalStillSide)*math.Pow(o.ScaleFactor, float64(k+1)) <= long+0.5 {
+	for k < fine && float64(side)*math.Pow(o.ScaleFactor, float64(k+1)) <= long+0.5 {
 		k++
 	}
 	if k == 0 {
 		return nil, nil
 	}
-	g, err := orb.GrayFromContext(ctx, img, int(math.Round(float64(LocalStillSide)*math.Pow(o.ScaleFactor, float64(k)))))
+	g, err := orb.GrayFromContext(ctx, img, int(math.Round(float64(side)*math.Pow(o.ScaleFactor, float64(k)))))
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +80,17 @@ func finerFeatures(ctx context.Context, img image.Image, fine int) (*orb.Feature
 		return nil, err
 	}
 	return f, nil
+}
+
+// fineSide is the size checked video frames are also decoded at for their
+// finer levels (Sampling.LocalFine levels above MaxSide, rounded to even):
+// 0 when the check describes none.
+func (s Sampling) fineSide() int {
+	if s.LocalFPS <= 0 || s.LocalFine <= 0 || s.MaxSide <= 0 {
+		return 0
+	}
+	v := float64(s.MaxSide) * math.Pow(LocalOptions().ScaleFactor, float64(s.LocalFine))
+	return 2 * int(math.Round(v/2))
 }
 
 // reducedLong is the long side a checked still's reduced JPEG decode

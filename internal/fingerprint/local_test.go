@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/provcheck/provcheck/internal/signal/orb"
 	"github.com/provcheck/provcheck/internal/testmedia"
 )
 
@@ -34,7 +35,7 @@ func TestFinerFeatures(t *testing.T) {
 		{1600, 1000, 2, 922, 2},
 		{1600, 1000, 0, 0, 0},
 	} {
-		f, err := finerFeatures(ctx, testmedia.Picture(41, tt.w, tt.h), tt.fine)
+		f, err := finerFeatures(ctx, testmedia.Picture(41, tt.w, tt.h), LocalStillSide, LocalStillFeatures, tt.fine)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +73,7 @@ func BenchmarkStillFeatures(b *testing.B) {
 					if fine == 0 {
 						_, err = LocalFeaturesContext(context.Background(), img, LocalStillSide, LocalStillFeatures)
 					} else {
-						_, err = finerFeatures(context.Background(), img, fine)
+						_, err = finerFeatures(context.Background(), img, LocalStillSide, LocalStillFeatures, fine)
 					}
 					if err != nil {
 						b.Fatal(err)
@@ -86,11 +87,11 @@ func BenchmarkStillFeatures(b *testing.B) {
 // TestKeptBytesCountsFinerFeatures: the memory a check's fingerprint
 // keeps counts a still's finer features besides its luminance.
 func TestKeptBytesCountsFinerFeatures(t *testing.T) {
-	f, err := finerFeatures(context.Background(), testmedia.Picture(43, 1600, 1000), 4)
+	f, err := finerFeatures(context.Background(), testmedia.Picture(43, 1600, 1000), LocalStillSide, LocalStillFeatures, 4)
 	if err != nil || f == nil {
 		t.Fatalf("finer features: %v, %v", f, err)
 	}
-	q := &Query{FinerLocal: f}
+	q := &Query{Finer: map[int]*orb.Features{0: f}}
 	if got, want := q.KeptBytes(), f.Len()*(24+32); got != want { // a keypoint: five float32 and its level, padded; a descriptor: 256 bits
 		t.Errorf("KeptBytes %d, want %d for %d features", got, want, f.Len())
 	}

@@ -37,9 +37,9 @@ type QueryFrame struct {
 	// Local is the frame's local features, on the frames sampled for
 	// them; nil on the others.
 	Local *orb.Features
-	// Finer is a checked still's features on the pyramid levels finer
-	// than Local's (fingerprint.Query.FinerLocal, in its own pixels),
-	// searched besides Local; nil when the still had no finer pixels.
+	// Finer is the frame's features on the pyramid levels finer than
+	// Local's (fingerprint.Query.Finer, in its own pixels), searched
+	// besides Local; nil when the picture had no finer pixels.
 	Finer *orb.Features
 	// Luma is the frame's luminance where the fingerprint kept it (every
 	// sampled frame of a thorough check, up to its bound on long clips):
@@ -73,10 +73,7 @@ type Query struct {
 func NewQuery(fp *fingerprint.Query, minQuality int) Query {
 	q := Query{Kind: fp.Kind, Duration: fp.Duration, Frames: make([]QueryFrame, len(fp.Frames))}
 	for i, f := range fp.Frames {
-		qf := QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}, Signals: f.Signals, Luma: fp.FrameLuma(i)}
-		if fp.Kind == media.KindImage && i == 0 {
-			qf.Finer = fp.FinerLocal
-		}
+		qf := QueryFrame{T: f.T, Quality: f.Quality, Hashes: []pdq.Hash{f.PDQ}, Signals: f.Signals, Luma: fp.FrameLuma(i), Finer: fp.FrameFiner(i)}
 		if len(f.Local) > 0 {
 			if lf, err := orb.Decode(f.Local); err == nil {
 				qf.Local = lf
