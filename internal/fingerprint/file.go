@@ -192,7 +192,7 @@ func (fp *Fingerprinter) image(ctx context.Context, f *os.File, s Sampling) (*Qu
 		if out.Frames[0].Local, err = LocalFeaturesContext(ctx, img, LocalStillSide, LocalStillFeatures); err != nil {
 			return nil, err
 		}
-		finer, err := finerFeatures(ctx, img, LocalStillSide, LocalStillFeatures, s.LocalFine)
+		finer, err := finerFeatures(ctx, img, LocalStillSide, LocalStillFeatures, s.LocalFine, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -505,7 +505,7 @@ func (sk *sink) hash(ctx context.Context, img, fine image.Image, t float64, l pi
 		}
 		if fine != nil && f.Local != nil && sk.fine > 0 {
 			b := img.Bounds()
-			if finer, err = finerFeatures(ctx, fine, max(b.Dx(), b.Dy()), LocalFrameFeatures, sk.fine); err != nil {
+			if finer, err = finerFeatures(ctx, fine, max(b.Dx(), b.Dy()), LocalFrameFeatures, sk.fine, LocalFrameFineSkip); err != nil {
 				return Frame{}, nil, nil, err
 			}
 		}

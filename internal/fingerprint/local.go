@@ -24,6 +24,12 @@ const (
 	// still and of a video frame (smaller, and many per clip).
 	LocalStillFeatures = 500
 	LocalFrameFeatures = 300
+	// LocalFrameFineSkip: a checked video frame's finer levels leave out
+	// this many nearest its decoded size (1.2× and 1.44×), described by
+	// its own finest levels nearly as well: they are the ones a collage
+	// tile or a duet side (shown at a half or a third) least needs, and
+	// cost as much as the other two.
+	LocalFrameFineSkip = 2
 )
 
 // LocalOptions are the detection settings of local features.
@@ -48,16 +54,19 @@ func LocalFeaturesContext(ctx context.Context, img image.Image, maxSide, n int) 
 // finerFeatures describes a checked picture on up to fine pyramid levels
 // finer than the side it is described at (side, its long side: a still's
 // LocalStillSide, a video frame's decoded size), as many as img, the same
-// picture at a larger size, has the pixels for (a pyramid of that many
-// levels on img at ScaleFactor^k times side): nil when it has none (img no
-// larger than side times ScaleFactor). n is the feature budget of the
-// picture's own description, which the finer levels continue at the same
-// density (fineBudget). A picture larger than it is described at can show
-// a registered picture smaller than the whole (a collage tile, one side
-// of a duet, a post in a phone screenshot, a screen in a photo), which at
-// the described size keeps few features at the scale that picture was
-// registered at. The features are in img's pixels as scaled for them.
-func finerFeatures(ctx context.Context, img image.Image, side, n, fine int) (*orb.Features, error) {
+// picture at a larger size, has the pixels for (a pyramid on img at
+// ScaleFactor^k times side): nil when it has none. The skip levels
+// nearest the described size are left out (their scales are close to the
+// picture's own finest levels; a clip's frames skip them to save time),
+// so with k levels available, k−skip are described. n is the feature
+// budget of the picture's own description, which the finer levels
+// continue at the same density (fineBudget). A picture larger than it is
+// described at can show a registered picture smaller than the whole (a
+// collage tile, one side of a duet, a post in a phone screenshot, a
+// screen in a photo), which at the described size keeps few features at
+// the scale that picture was registered at. The features are in img's
+// pixels as scaled for them.
+func finerFeatures(ctx context.Context, img image.Image, side, n, fine, skip int) (*orb.Features, error) {
 	o := LocalOptions()
 	o.MaxFeatures = n
 	b := img.Bounds()
@@ -66,7 +75,7 @@ func finerFeatures(ctx context.Context, img image.Image, side, n, fine int) (*or
 	for k < fine && float64(side)*math.Pow(o.ScaleFactor, float64(k+1)) <= long+0.5 {
 		k++
 	}
-	if k == 0 {
+	if k <= skip {
 		return nil, nil
 	}
 	g, err := orb.GrayFromContext(ctx, img, int(math.Round(float64(side)*math.Pow(o.ScaleFactor, float64(k)))))
@@ -74,7 +83,7 @@ func finerFeatures(ctx context.Context, img image.Image, side, n, fine int) (*or
 		return nil, err
 	}
 	fo := o
-	fo.Levels, fo.MaxFeatures = k, fineBudget(o, k)
+	fo.Levels, fo.MaxFeatures = k-skip, fineBudget(o, k)-fineBudget(o, skip)
 	f, err := orb.DetectContext(ctx, g, fo)
 	if err != nil || f.Len() == 0 {
 		return nil, err

@@ -11,8 +11,9 @@ import (
 
 // TestFinerFeatures: a checked still larger than LocalStillSide is
 // described on as many finer pyramid levels as it has the pixels for (at
-// most the number asked), in the finer picture's pixels, within the finer
-// levels' budget; a still less than one level larger has none.
+// most the number asked, less the ones skipped), in the finer picture's
+// pixels, within the finer levels' budget; a still less than one level
+// larger (or larger by no more levels than are skipped) has none.
 func TestFinerFeatures(t *testing.T) {
 	o := LocalOptions()
 	o.MaxFeatures = LocalStillFeatures
@@ -23,19 +24,22 @@ func TestFinerFeatures(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, tt := range []struct {
-		w, h, fine int
-		wantW      int // width of the finer picture, 0: none
-		wantLevels int
+		w, h, fine, skip int
+		wantW            int // width of the finer picture, 0: none
+		wantLevels       int
 	}{
-		{640, 400, 4, 0, 0},
-		{700, 400, 4, 0, 0}, // less than one level (1.2×) larger
-		{800, 500, 4, 768, 1},
-		{1200, 800, 4, 1106, 3},
-		{1600, 1000, 4, 1327, 4},
-		{1600, 1000, 2, 922, 2},
-		{1600, 1000, 0, 0, 0},
+		{640, 400, 4, 0, 0, 0},
+		{700, 400, 4, 0, 0, 0}, // less than one level (1.2×) larger
+		{800, 500, 4, 0, 768, 1},
+		{1200, 800, 4, 0, 1106, 3},
+		{1600, 1000, 4, 0, 1327, 4},
+		{1600, 1000, 2, 0, 922, 2},
+		{1600, 1000, 0, 0, 0, 0},
+		{1600, 1000, 4, 2, 1327, 2}, // the two finest of four
+		{1200, 800, 4, 2, 1106, 1},
+		{900, 600, 4, 2, 0, 0}, // two levels larger, both skipped
 	} {
-		f, err := finerFeatures(ctx, testmedia.Picture(41, tt.w, tt.h), LocalStillSide, LocalStillFeatures, tt.fine)
+		f, err := finerFeatures(ctx, testmedia.Picture(41, tt.w, tt.h), LocalStillSide, LocalStillFeatures, tt.fine, tt.skip)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,7 +56,7 @@ func TestFinerFeatures(t *testing.T) {
 		for _, kp := range f.Keypoints {
 			top = max(top, int(kp.Level))
 		}
-		if budget := fineBudget(o, tt.wantLevels); f.Len() == 0 || f.Len() > budget || top >= tt.wantLevels {
+		if budget := fineBudget(o, tt.wantLevels+tt.skip) - fineBudget(o, tt.skip); f.Len() == 0 || f.Len() > budget || top >= tt.wantLevels {
 			t.Errorf("%d×%d: %d features up to level %d; want at most %d on %d levels", tt.w, tt.h, f.Len(), top, budget, tt.wantLevels)
 		}
 	}
@@ -73,7 +77,7 @@ func BenchmarkStillFeatures(b *testing.B) {
 					if fine == 0 {
 						_, err = LocalFeaturesContext(context.Background(), img, LocalStillSide, LocalStillFeatures)
 					} else {
-						_, err = finerFeatures(context.Background(), img, LocalStillSide, LocalStillFeatures, fine)
+						_, err = finerFeatures(context.Background(), img, LocalStillSide, LocalStillFeatures, fine, 0)
 					}
 					if err != nil {
 						b.Fatal(err)
@@ -87,7 +91,7 @@ func BenchmarkStillFeatures(b *testing.B) {
 // TestKeptBytesCountsFinerFeatures: the memory a check's fingerprint
 // keeps counts a still's finer features besides its luminance.
 func TestKeptBytesCountsFinerFeatures(t *testing.T) {
-	f, err := finerFeatures(context.Background(), testmedia.Picture(43, 1600, 1000), LocalStillSide, LocalStillFeatures, 4)
+	f, err := finerFeatures(context.Background(), testmedia.Picture(43, 1600, 1000), LocalStillSide, LocalStillFeatures, 4, 0)
 	if err != nil || f == nil {
 		t.Fatalf("finer features: %v, %v", f, err)
 	}
