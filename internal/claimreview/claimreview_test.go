@@ -349,3 +349,67 @@ func mustRead(t *testing.T, name string) []byte {
 	}
 	return b
 }
+
+// wholeDocument is Document(cases) indented at once, as Write wrote it
+// before it was streamed.
+func wholeDocument(t *testing.T, cases []registry.Case) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(Document(cases)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestWriteIsTheWholeDocument: Write, which writes a case at a time,
+// writes the bytes of the whole document indented at once.
+func TestWriteIsTheWholeDocument(t *testing.T) {
+	var examples []registry.Case
+	for _, f := range []string{"claimreview.json", "graph.jsonld", "page.html"} {
+		examples = append(examples, casesOf(t, f)...)
+	}
+	tricky := registry.Case{ID: "tricky", Title: "“Flood” <b>&amp;</b> 日本 \u2028 é", Claim: "<script>alert(1)</script>",
+		Category: registry.DecontextualizedContent, OriginalContext: "It is <i>older</i> & elsewhere",
+		MediaAppearances: []registry.MediaAppearance{{ContentURL: "https://example.com/v?a=1&b=2", Category: registry.EditedOrCroppedContent}},
+		FactChecks: []registry.FactCheck{{Publisher: "A & B", URL: "https://example.org/<fc>", Extra: map[string]json.RawMessage{
+			"ClaimReview.reviewBody": json.RawMessage(`"<p>body &amp; more</p>"`)}}, {Publisher: "Second"}}}
+	for _, tt := range []struct {
+		name  string
+		cases []registry.Case
+	}{
+		{"no cases", nil},
+		{"a case without fact-checks", []registry.Case{{ID: "bare", Title: "Bare"}}},
+		{"unicode and HTML", []registry.Case{tricky}},
+		{"the examples", examples},
+		{"the examples and more", append(slices.Clone(examples), tricky, registry.Case{ID: "bare", Title: "Bare"})},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got bytes.Buffer
+			if err := Write(&got, tt.cases); err != nil {
+				t.Fatal(err)
+			}
+			if want := wholeDocument(t, tt.cases); !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("written\n%s\nwant\n%s", got.Bytes(), want)
+			}
+		})
+	}
+}
+
+// TestWriteEachStops: an error of the cases' source is WriteEach's, and
+// the document is not finished.
+func TestWriteEachStops(t *testing.T) {
+	stop := fmt.Errorf("store gone")
+	var buf bytes.Buffer
+	err := WriteEach(&buf, func(fn func(registry.Case) error) error {
+		if err := fn(registry.Case{ID: "one", Title: "One"}); err != nil {
+			return err
+		}
+		return stop
+	})
+	if err != stop || json.Valid(buf.Bytes()) {
+		t.Errorf("error %v, wrote %q", err, buf.Bytes())
+	}
+}

@@ -1,7 +1,10 @@
 package claimreview
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"slices"
 	"strings"
@@ -24,21 +27,80 @@ func Document(cases []registry.Case) obj {
 	return obj{"@context": "https://schema.org", "@graph": graph}
 }
 
-// Write writes Document(cases) as indented JSON.
+// Write writes Document(cases) as indented JSON (WriteEach).
 func Write(w io.Writer, cases []registry.Case) error {
-	return writeJSON(w, Document(cases))
+	return WriteEach(w, func(fn func(registry.Case) error) error {
+		for _, c := range cases {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // WriteCase writes one case's nodes.
 func WriteCase(w io.Writer, c registry.Case) error {
-	return writeJSON(w, Document([]registry.Case{c}))
+	return Write(w, []registry.Case{c})
 }
 
-func writeJSON(w io.Writer, v any) error {
+// WriteEach writes the Document of the cases each passes to its function,
+// in that order, as indented JSON: the same bytes as the whole document
+// indented at once, but written a case at a time, so that the cases of a
+// registry.Store's Each need not be held in memory together.
+func WriteEach(w io.Writer, each func(fn func(registry.Case) error) error) error {
+	// The document around an empty @graph, indented as the whole one is;
+	// the nodes go where its empty list is.
+	var head bytes.Buffer
+	if err := encoder(&head, "").Encode(Document(nil)); err != nil {
+		return err
+	}
+	const empty = `"@graph": []`
+	at := bytes.Index(head.Bytes(), []byte(empty))
+	if at < 0 {
+		return errors.New("claimreview: no @graph in the document written")
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.Write(head.Bytes()[:at+len(empty)-1])
+	// A node of the @graph is at depth 2: its lines are indented by four
+	// spaces, as in the whole document.
+	var node bytes.Buffer
+	enc := encoder(&node, "    ")
+	n := 0
+	err := each(func(c registry.Case) error {
+		for _, v := range caseNodes(c) {
+			node.Reset()
+			if err := enc.Encode(v); err != nil {
+				return err
+			}
+			if n > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n    ")
+			if _, err := bw.Write(bytes.TrimSuffix(node.Bytes(), []byte("\n"))); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		bw.WriteString("\n  ")
+	}
+	bw.Write(head.Bytes()[at+len(empty)-1:])
+	return bw.Flush()
+}
+
+// encoder writes JSON as the export does: indented by two spaces after
+// prefix, with <, > and & as they are.
+func encoder(w io.Writer, prefix string) *json.Encoder {
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	enc.SetIndent(prefix, "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	return enc
 }
 
 // CategoryURL is a MediaReview category as its schema.org URL.
