@@ -14,6 +14,7 @@
 package hashlist
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/csv"
@@ -256,36 +257,88 @@ func ReadHMAJSON(r io.Reader, source string) (List, error) {
 func HMAExport(cases []registry.Case) []HMAContent {
 	out := []HMAContent{}
 	for _, c := range cases {
-		meta := map[string]any{"provcheck_case": c.ID, "title": c.Title}
-		if c.Rating != "" {
-			meta["rating"] = c.Rating
-		}
-		uri := ""
-		if len(c.FactChecks) > 0 {
-			uri = c.FactChecks[0].URL
-		}
-		mj, _ := json.Marshal(meta)
-		for _, m := range c.Media {
-			fp := m.Fingerprint
-			sig := map[string]string{}
-			if fp.Kind == media.KindVideo {
-				sig[TypeVPDQ] = vpdq.Signal(vpdq.FromFingerprint(&fp))
-			} else if len(fp.Frames) > 0 {
-				sig[TypePDQ] = fp.Frames[0].PDQ.String()
-			}
-			if len(sig) == 0 {
-				continue
-			}
-			out = append(out, HMAContent{Signals: sig, Note: m.Name,
-				Metadata: &HMAMetadata{ContentID: c.ID + "/" + m.SHA256, ContentURI: uri, JSON: mj}})
-		}
+		out = append(out, hmaContents(c)...)
 	}
 	return out
 }
 
-// WriteHMAJSON writes HMAExport(cases).
+// hmaContents is the HMA content of the media of one case.
+func hmaContents(c registry.Case) []HMAContent {
+	meta := map[string]any{"provcheck_case": c.ID, "title": c.Title}
+	if c.Rating != "" {
+		meta["rating"] = c.Rating
+	}
+	uri := ""
+	if len(c.FactChecks) > 0 {
+		uri = c.FactChecks[0].URL
+	}
+	mj, _ := json.Marshal(meta)
+	var out []HMAContent
+	for _, m := range c.Media {
+		fp := m.Fingerprint
+		sig := map[string]string{}
+		if fp.Kind == media.KindVideo {
+			sig[TypeVPDQ] = vpdq.Signal(vpdq.FromFingerprint(&fp))
+		} else if len(fp.Frames) > 0 {
+			sig[TypePDQ] = fp.Frames[0].PDQ.String()
+		}
+		if len(sig) == 0 {
+			continue
+		}
+		out = append(out, HMAContent{Signals: sig, Note: m.Name,
+			Metadata: &HMAMetadata{ContentID: c.ID + "/" + m.SHA256, ContentURI: uri, JSON: mj}})
+	}
+	return out
+}
+
+// WriteHMAJSON writes HMAExport(cases) as indented JSON (WriteHMAJSONEach).
 func WriteHMAJSON(w io.Writer, cases []registry.Case) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(HMAExport(cases))
+	return WriteHMAJSONEach(w, func(fn func(registry.Case) error) error {
+		for _, c := range cases {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// WriteHMAJSONEach writes the HMAExport of the cases each passes to its
+// function, in that order, as indented JSON: the same bytes as the whole
+// list indented at once, but written a case at a time, so that the cases
+// of a registry.Store's Each need not be held in memory together.
+func WriteHMAJSONEach(w io.Writer, each func(fn func(registry.Case) error) error) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.WriteByte('[')
+	// An entry of the list is at depth 1: its lines are indented by two
+	// spaces, as in the whole list.
+	var entry bytes.Buffer
+	enc := json.NewEncoder(&entry)
+	enc.SetIndent("  ", "  ")
+	n := 0
+	err := each(func(c registry.Case) error {
+		for _, hc := range hmaContents(c) {
+			entry.Reset()
+			if err := enc.Encode(hc); err != nil {
+				return err
+			}
+			if n > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n  ")
+			if _, err := bw.Write(bytes.TrimSuffix(entry.Bytes(), []byte("\n"))); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		bw.WriteByte('\n')
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
 }

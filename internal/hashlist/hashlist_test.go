@@ -2,6 +2,7 @@ package hashlist
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -110,5 +111,43 @@ func TestHMAExportGolden(t *testing.T) {
 		if back.Media[i].SHA256 != l.Media[i].SHA256 {
 			t.Errorf("medium %d: digest %s, want %s (the same hashes)", i, back.Media[i].SHA256, l.Media[i].SHA256)
 		}
+	}
+}
+
+// TestWriteHMAJSONIsTheWholeList: WriteHMAJSON, which writes a case at a
+// time, writes the bytes of HMAExport indented at once, as it did before
+// it was streamed — cases without media among them.
+func TestWriteHMAJSONIsTheWholeList(t *testing.T) {
+	l, err := ReadTECSV(open(t, "signals.csv"), "signals.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withMedia := registry.Case{ID: "flood", Title: "“Flood” <b>&amp;</b> 日本 \u2028", Rating: "False <i>", Media: l.Media,
+		FactChecks: []registry.FactCheck{{Publisher: "A & B", URL: "https://checkers.example.com/?a=1&b=<2>"}}}
+	bare := registry.Case{ID: "bare", Title: "No media"}
+	one := registry.Case{ID: "one", Title: "One still", Media: l.Media[:1]}
+	for _, tt := range []struct {
+		name  string
+		cases []registry.Case
+	}{
+		{"no cases", nil},
+		{"a case without media", []registry.Case{bare}},
+		{"one entry", []registry.Case{bare, one, bare}},
+		{"several", []registry.Case{bare, withMedia, one, bare, withMedia}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got, want bytes.Buffer
+			if err := WriteHMAJSON(&got, tt.cases); err != nil {
+				t.Fatal(err)
+			}
+			enc := json.NewEncoder(&want)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(HMAExport(tt.cases)); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Errorf("written\n%s\nwant\n%s", got.Bytes(), want.Bytes())
+			}
+		})
 	}
 }
