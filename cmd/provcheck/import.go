@@ -257,14 +257,15 @@ func (a *app) importHashes(cmd *cobra.Command, format string, hc hashCase, files
 	return nil
 }
 
-// exportVPDQ writes one vPDQ file per registered video into dir, through
-// temporary files renamed into place.
-func exportVPDQ(dir string, cases []registry.Case) (int, error) {
+// exportVPDQ writes one vPDQ file per registered video of the cases each
+// passes to its function into dir, through temporary files renamed into
+// place.
+func exportVPDQ(dir string, each func(func(registry.Case) error) error) (int, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, err
 	}
 	n := 0
-	for _, c := range cases {
+	err := each(func(c registry.Case) error {
 		for _, m := range c.Media {
 			if m.Fingerprint.Kind != mediakind.KindVideo || len(m.Fingerprint.Frames) == 0 {
 				continue
@@ -272,10 +273,14 @@ func exportVPDQ(dir string, cases []registry.Case) (int, error) {
 			fs := vpdq.FromFingerprint(&m.Fingerprint)
 			path := filepath.Join(dir, c.ID+"-"+m.SHA256[:12]+".txt")
 			if err := writeFileAtomic(path, func(w io.Writer) error { return vpdq.Write(w, fs) }); err != nil {
-				return n, err
+				return err
 			}
 			n++
 		}
+		return nil
+	})
+	if err != nil {
+		return n, err
 	}
 	return n, nil
 }

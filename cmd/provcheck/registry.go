@@ -302,31 +302,26 @@ metadata.`,
 				return err
 			}
 			defer e.Close()
-			if format == "bundle" {
-				// Streamed from the store a page of cases at a time.
-				write := func(w io.Writer) error {
+			// Every format is streamed from the store a page of cases at
+			// a time (Store.Each, in id order).
+			each := func(fn func(registry.Case) error) error { return e.Store().Each(cmd.Context(), fn) }
+			var write func(w io.Writer) error
+			switch format {
+			case "bundle":
+				write = func(w io.Writer) error {
 					return registry.WriteBundle(cmd.Context(), w, e.Store(), time.Now())
 				}
-				if len(args) == 0 || args[0] == "-" {
-					return write(cmd.OutOrStdout())
-				}
-				return writeFileAtomic(args[0], write)
-			}
-			cases, err := e.Store().All(cmd.Context())
-			if err != nil {
-				return usageErr(err)
-			}
-			write := func(w io.Writer) error { return claimreview.Write(w, cases) }
-			switch format {
+			case "claimreview":
+				write = func(w io.Writer) error { return claimreview.WriteEach(w, each) }
+			case "hma-json":
+				write = func(w io.Writer) error { return hashlist.WriteHMAJSONEach(w, each) }
 			case "vpdq":
-				n, err := exportVPDQ(args[0], cases)
+				n, err := exportVPDQ(args[0], each)
 				if err != nil {
 					return usageErr(err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "wrote %d vPDQ file(s) to %s\n", n, args[0])
 				return nil
-			case "hma-json":
-				write = func(w io.Writer) error { return hashlist.WriteHMAJSON(w, cases) }
 			}
 			if len(args) == 0 || args[0] == "-" {
 				return write(cmd.OutOrStdout())
