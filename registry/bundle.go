@@ -1,14 +1,14 @@
 package registry
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/provcheck/provcheck/internal/jsonlist"
 )
 
 // Bundle is the shareable form of a registry: cases, fact-checks and
@@ -206,15 +206,11 @@ func WriteBundle(ctx context.Context, w io.Writer, st Store, now time.Time) erro
 	if err != nil {
 		return err
 	}
-	const empty = `"cases": []`
-	at := bytes.Index(head, []byte(empty))
-	if at < 0 {
-		return errors.New("bundle: no case list in the bundle written")
+	l, err := jsonlist.Into(w, append(head, '\n'), `"cases": []`, 2)
+	if err != nil {
+		return err
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	bw.Write(head[:at+len(empty)-1])
 	thumbs, _ := st.(Thumbnails)
-	n := 0
 	err = st.Each(ctx, func(c Case) error {
 		if thumbs != nil {
 			one := []Case{c}
@@ -223,29 +219,14 @@ func WriteBundle(ctx context.Context, w io.Writer, st Store, now time.Time) erro
 			}
 			c = one[0]
 		}
-		// A case of the list is at depth 2: its lines are indented by
-		// four spaces, as in the whole bundle indented at once.
-		js, err := json.MarshalIndent(c, "    ", "  ")
+		js, err := json.MarshalIndent(c, l.Prefix(), "  ")
 		if err != nil {
 			return err
 		}
-		if n > 0 {
-			bw.WriteByte(',')
-		}
-		bw.WriteString("\n    ")
-		if _, err := bw.Write(js); err != nil {
-			return err
-		}
-		n++
-		return nil
+		return l.Add(js)
 	})
 	if err != nil {
 		return err
 	}
-	if n > 0 {
-		bw.WriteString("\n  ")
-	}
-	bw.Write(head[at+len(empty)-1:])
-	bw.WriteByte('\n')
-	return bw.Flush()
+	return l.Close()
 }

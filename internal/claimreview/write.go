@@ -1,14 +1,13 @@
 package claimreview
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"slices"
 	"strings"
 
+	"github.com/provcheck/provcheck/internal/jsonlist"
 	"github.com/provcheck/provcheck/registry"
 )
 
@@ -55,43 +54,28 @@ func WriteEach(w io.Writer, each func(fn func(registry.Case) error) error) error
 	if err := encoder(&head, "").Encode(Document(nil)); err != nil {
 		return err
 	}
-	const empty = `"@graph": []`
-	at := bytes.Index(head.Bytes(), []byte(empty))
-	if at < 0 {
-		return errors.New("claimreview: no @graph in the document written")
+	l, err := jsonlist.Into(w, head.Bytes(), `"@graph": []`, 2)
+	if err != nil {
+		return err
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	bw.Write(head.Bytes()[:at+len(empty)-1])
-	// A node of the @graph is at depth 2: its lines are indented by four
-	// spaces, as in the whole document.
 	var node bytes.Buffer
-	enc := encoder(&node, "    ")
-	n := 0
-	err := each(func(c registry.Case) error {
+	enc := encoder(&node, l.Prefix())
+	err = each(func(c registry.Case) error {
 		for _, v := range caseNodes(c) {
 			node.Reset()
 			if err := enc.Encode(v); err != nil {
 				return err
 			}
-			if n > 0 {
-				bw.WriteByte(',')
-			}
-			bw.WriteString("\n    ")
-			if _, err := bw.Write(bytes.TrimSuffix(node.Bytes(), []byte("\n"))); err != nil {
+			if err := l.Add(node.Bytes()); err != nil {
 				return err
 			}
-			n++
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if n > 0 {
-		bw.WriteString("\n  ")
-	}
-	bw.Write(head.Bytes()[at+len(empty)-1:])
-	return bw.Flush()
+	return l.Close()
 }
 
 // encoder writes JSON as the export does: indented by two spaces after

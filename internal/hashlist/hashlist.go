@@ -14,7 +14,6 @@
 package hashlist
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/csv"
@@ -29,6 +28,7 @@ import (
 	"strings"
 
 	"github.com/provcheck/provcheck/internal/fingerprint"
+	"github.com/provcheck/provcheck/internal/jsonlist"
 	"github.com/provcheck/provcheck/internal/media"
 	"github.com/provcheck/provcheck/internal/signal/pdq"
 	"github.com/provcheck/provcheck/internal/vpdq"
@@ -308,37 +308,27 @@ func WriteHMAJSON(w io.Writer, cases []registry.Case) error {
 // list indented at once, but written a case at a time, so that the cases
 // of a registry.Store's Each need not be held in memory together.
 func WriteHMAJSONEach(w io.Writer, each func(fn func(registry.Case) error) error) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	bw.WriteByte('[')
-	// An entry of the list is at depth 1: its lines are indented by two
-	// spaces, as in the whole list.
+	l, err := jsonlist.Into(w, []byte("[]\n"), "[]", 1)
+	if err != nil {
+		return err
+	}
 	var entry bytes.Buffer
 	enc := json.NewEncoder(&entry)
-	enc.SetIndent("  ", "  ")
-	n := 0
-	err := each(func(c registry.Case) error {
+	enc.SetIndent(l.Prefix(), "  ")
+	err = each(func(c registry.Case) error {
 		for _, hc := range hmaContents(c) {
 			entry.Reset()
 			if err := enc.Encode(hc); err != nil {
 				return err
 			}
-			if n > 0 {
-				bw.WriteByte(',')
-			}
-			bw.WriteString("\n  ")
-			if _, err := bw.Write(bytes.TrimSuffix(entry.Bytes(), []byte("\n"))); err != nil {
+			if err := l.Add(entry.Bytes()); err != nil {
 				return err
 			}
-			n++
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if n > 0 {
-		bw.WriteByte('\n')
-	}
-	bw.WriteString("]\n")
-	return bw.Flush()
+	return l.Close()
 }
