@@ -331,6 +331,15 @@ type scratch struct {
 	votes []float64
 	count []uint32
 	seen  []uint32 // frames voted for
+	pairs []pair   // every vote: the frame, the checked and the registered descriptor
+	bins  []float64
+}
+
+// pair is one vote: checked descriptor q matched registered descriptor id
+// of frame fn, with weight w.
+type pair struct {
+	fn, q, id uint32
+	w         float32
 }
 
 // Query returns the registered frames that verify against q (and, when
@@ -387,10 +396,13 @@ func nextLink(next []uint32, e uint32) uint32 {
 type candidate struct {
 	frame uint32
 	votes float64
+	geo   float64 // see geometricVotes
 }
 
 // candidates ranks registered frames by inverse-frequency weighted votes
-// of q's descriptors and returns the best Options.Candidates.
+// of q's descriptors, keeps the best Shortlist × Options.Candidates, and
+// returns the Options.Candidates of those whose votes agree best on one
+// change of orientation and scale (geometricVotes).
 func (ix *Index) candidates(q *orb.Features) []candidate {
 	s, _ := ix.scratch.Get().(*scratch)
 	if s == nil {
@@ -401,7 +413,7 @@ func (ix *Index) candidates(q *orb.Features) []candidate {
 		s.votes = make([]float64, len(s.stamp))
 		s.count = make([]uint32, len(s.stamp))
 	}
-	s.seen = s.seen[:0]
+	s.seen, s.pairs = s.seen[:0], s.pairs[:0]
 	nf := float64(max(1, ix.live))
 	for qi := range q.Descriptors {
 		d := &q.Descriptors[qi]
@@ -432,25 +444,115 @@ func (ix *Index) candidates(q *orb.Features) []candidate {
 				s.stamp[fn] = stamp
 				s.votes[fn] += w
 				s.count[fn]++
+				s.pairs = append(s.pairs, pair{fn: fn, q: uint32(qi), id: id, w: float32(w)})
 			}
 		}
 	}
 	cs := make([]candidate, 0, len(s.seen))
 	for _, fn := range s.seen {
 		if int(s.count[fn]) >= ix.opts.MinVotes {
-			cs = append(cs, candidate{fn, s.votes[fn]})
+			cs = append(cs, candidate{frame: fn, votes: s.votes[fn]})
 		}
 		s.stamp[fn], s.votes[fn], s.count[fn] = 0, 0, 0
 	}
-	ix.scratch.Put(s)
-	slices.SortFunc(cs, func(a, b candidate) int {
+	byVotes := func(a, b candidate) int {
 		if c := cmp.Compare(b.votes, a.votes); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.frame, b.frame)
-	})
+	}
+	slices.SortFunc(cs, byVotes)
 	if len(cs) > ix.opts.Candidates {
+		if len(cs) > Shortlist*ix.opts.Candidates {
+			cs = cs[:Shortlist*ix.opts.Candidates]
+		}
+		ix.geometricVotes(q, cs, s)
+		slices.SortFunc(cs, func(a, b candidate) int {
+			if c := cmp.Compare(b.geo, a.geo); c != 0 {
+				return c
+			}
+			return byVotes(a, b)
+		})
 		cs = cs[:ix.opts.Candidates]
 	}
+	ix.scratch.Put(s)
 	return cs
+}
+
+// Shortlist: the frames best voted for, Shortlist times as many as are
+// verified, are ranked again by how well their votes agree on one
+// geometry, and the best of them verified. Votes alone rank a frame that
+// shares many descriptors with the checked picture anywhere, at any
+// orientation and scale (texture, text, foliage: the more so the larger
+// the registry), above the frame the checked picture shows, whose matches
+// all agree on one turn and one scale.
+const Shortlist = 4
+
+// The bins of geometricVotes: orientation changes in angleBins steps of
+// the full turn, scale changes in pyramid levels (ScaleFactor) from
+// −maxLevelShift to +maxLevelShift.
+const (
+	angleBins     = 12
+	maxLevelShift = 12
+)
+
+// logLevel is the log of the pyramid's scale step, a level's width in
+// the scale bins.
+var logLevel = math.Log(orb.DefaultOptions().ScaleFactor)
+
+// geometricVotes sets each candidate's geo: the largest weight of its
+// votes that agree on one change of orientation and of scale between the
+// checked and the registered keypoints (a Hough transform over those two,
+// as in Lowe 2004, each vote shared between its two nearest bins in each),
+// so that one consistent picture outranks scattered coincidences. The
+// positions are left to Verify.
+func (ix *Index) geometricVotes(q *orb.Features, cs []candidate, s *scratch) {
+	const levels = 2*maxLevelShift + 1
+	per := angleBins * levels
+	if cap(s.bins) < per*len(cs) {
+		s.bins = make([]float64, per*len(cs))
+	}
+	bins := s.bins[:per*len(cs)]
+	clear(bins)
+	slot := map[uint32]int{}
+	for i, c := range cs {
+		slot[c.frame] = i
+	}
+	for _, p := range s.pairs {
+		i, ok := slot[p.fn]
+		if !ok {
+			continue
+		}
+		qk, rk := &q.Keypoints[p.q], &ix.kps[p.id]
+		a := float64(qk.Angle-rk.Angle) / (2 * math.Pi) * angleBins
+		a = math.Mod(a+2*angleBins, angleBins)
+		l := math.Log(float64(qk.Scale)/float64(rk.Scale))/logLevel + maxLevelShift
+		if l < 0 || l > levels-1 {
+			continue
+		}
+		a0, l0 := math.Floor(a), math.Floor(l)
+		fa, fl := a-a0, l-l0
+		h := bins[i*per : (i+1)*per]
+		for da := 0; da < 2; da++ {
+			wa := 1 - fa
+			if da == 1 {
+				wa = fa
+			}
+			ai := (int(a0) + da) % angleBins
+			for dl := 0; dl < 2; dl++ {
+				wl := 1 - fl
+				if dl == 1 {
+					wl = fl
+				}
+				li := int(l0) + dl
+				if li >= levels {
+					continue
+				}
+				h[ai*levels+li] += float64(p.w) * wa * wl
+			}
+		}
+	}
+	for i := range cs {
+		cs[i].geo = slices.Max(bins[i*per : (i+1)*per])
+	}
 }

@@ -3,6 +3,7 @@ package localindex
 import (
 	"image"
 	"image/color"
+	"math"
 	"math/rand/v2"
 	"syscall"
 	"testing"
@@ -189,4 +190,33 @@ func cpuTime() int64 {
 		return 0
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// TestGeometryRanksCandidates: registered frames that hold the same
+// descriptors as the shown picture, but at orientations, scales and
+// places that agree on nothing, get as many votes as the picture's own
+// frame and come first in the index (ties go to the earlier frame); more
+// of them than are verified. The picture's frame is still the one found:
+// its votes agree on one turn and scale, theirs do not.
+func TestGeometryRanksCandidates(t *testing.T) {
+	pic := testmedia.Picture(61, 480, 270)
+	reg := features(pic)
+	ix := New(DefaultOptions())
+	r := rand.New(rand.NewPCG(61, 2))
+	decoys := 3 * DefaultOptions().Candidates
+	for i := range decoys {
+		d := &orb.Features{W: reg.W, H: reg.H, Descriptors: append([]orb.Descriptor(nil), reg.Descriptors...)}
+		for range reg.Keypoints {
+			k := reg.Keypoints[r.IntN(len(reg.Keypoints))]
+			k.Angle = float32(r.Float64()*2*3.14159 - 3.14159)
+			k.Scale = float32(math.Pow(1.2, float64(r.IntN(8))))
+			d.Keypoints = append(d.Keypoints, k)
+		}
+		ix.Add(int64(i), d)
+	}
+	ix.Add(1000, reg)
+	hits := ix.Query(features(imaging.Crop(pic, image.Rect(60, 20, 420, 250))), false)
+	if len(hits) == 0 || hits[0].Ref != 1000 {
+		t.Fatalf("hits %+v, want frame 1000 (the picture) first, ahead of %d decoys", hits, decoys)
+	}
 }
