@@ -89,10 +89,14 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn 
 	// nothing refers to (B-frames, mostly): the first frame in each slot is
 	// then the first reference frame, exact, a frame or two later.
 	noRef := !opt.KeyframesOnly && opt.FPS > 0 && p.FPS > 0 && opt.FPS*nonRefFrames <= p.FPS
-	err = f.streamArgs(ctx, path, func(legacy bool) []string { return f.frameArgs(in, p, opt, sz, noRef, legacy) }, sz, opt.MaxFrames, fn)
+	run := func(skipNonRef bool) error {
+		args := func(legacy bool) []string { return f.frameArgs(in, p, opt, sz, skipNonRef, legacy) }
+		return f.streamArgs(ctx, path, args, sz, opt.MaxFrames, fn)
+	}
+	err = run(noRef)
 	if noRef && errors.Is(err, ErrNoFrames) {
 		// A stream that marks no frame as a reference: decode them all.
-		err = f.streamArgs(ctx, path, func(legacy bool) []string { return f.frameArgs(in, p, opt, sz, false, legacy) }, sz, opt.MaxFrames, fn)
+		err = run(false)
 	}
 	return p.Info, err
 }
