@@ -448,6 +448,7 @@ func (ix *Index) candidates(q *orb.Features) []candidate {
 			}
 		}
 	}
+	shareVotes(s, len(q.Descriptors))
 	cs := make([]candidate, 0, len(s.seen))
 	for _, fn := range s.seen {
 		if int(s.count[fn]) >= ix.opts.MinVotes {
@@ -477,6 +478,30 @@ func (ix *Index) candidates(q *orb.Features) []candidate {
 	}
 	ix.scratch.Put(s)
 	return cs
+}
+
+// shareVotes weighs each vote down by the square root of the number of
+// frames its checked descriptor voted for, so that a descriptor found in
+// thousands of registered frames (interface chrome, text, flat or dark
+// texture: a phone screenshot's dark page) shares its vote among them
+// instead of giving each a whole one — burstiness weighting, as in Jégou
+// et al. 2009. A descriptor of the picture itself votes for few frames and
+// keeps its weight.
+func shareVotes(s *scratch, nq int) {
+	if cap(s.bins) < nq {
+		s.bins = make([]float64, nq)
+	}
+	hits := s.bins[:nq]
+	clear(hits)
+	for _, p := range s.pairs {
+		hits[p.q]++
+	}
+	for _, fn := range s.seen {
+		s.votes[fn] = 0
+	}
+	for _, p := range s.pairs {
+		s.votes[p.fn] += float64(p.w) / math.Sqrt(hits[p.q])
+	}
 }
 
 // Shortlist: the frames best voted for, Shortlist times as many as are

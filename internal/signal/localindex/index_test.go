@@ -220,3 +220,52 @@ func TestGeometryRanksCandidates(t *testing.T) {
 		t.Fatalf("hits %+v, want frame 1000 (the picture) first, ahead of %d decoys", hits, decoys)
 	}
 }
+
+// TestSharedDescriptorsShareTheirVotes: the checked picture shows a
+// registered picture under interface chrome whose descriptors are in
+// more registered frames than the shortlist holds (each of them with the
+// chrome 30 of 256 bits off, at scattered places, orientations and scales,
+// and nothing of the picture). Counted whole, the chrome's votes put all of those frames
+// ahead of the picture's own; shared among the frames each descriptor
+// votes for, they do not, and the picture's frame is found.
+func TestSharedDescriptorsShareTheirVotes(t *testing.T) {
+	o := orb.DefaultOptions()
+	o.MaxFeatures = 250
+	pic := orb.Detect(orb.GrayFrom(testmedia.Picture(71, 480, 270), 0), o)
+	o.MaxFeatures = 1500
+	chrome := orb.Detect(orb.GrayFrom(testmedia.Picture(72, 960, 540), 0), o)
+	if pic.Len() < 200 || chrome.Len() < 4*pic.Len() {
+		t.Fatalf("%d picture and %d chrome features", pic.Len(), chrome.Len())
+	}
+	ix := New(DefaultOptions())
+	r := rand.New(rand.NewPCG(71, 3))
+	decoys := 2 * Shortlist * DefaultOptions().Candidates
+	for i := range decoys {
+		// Another frame's chrome: each descriptor 30 bits off, so it is
+		// mostly filed under keys of its own (rare keys, weighted up) but
+		// still within a vote's distance (50) of the checked one.
+		d := &orb.Features{W: chrome.W, H: chrome.H}
+		for _, cd := range chrome.Descriptors {
+			for range 30 {
+				b := r.IntN(256)
+				cd[b>>6] ^= 1 << (b & 63)
+			}
+			d.Descriptors = append(d.Descriptors, cd)
+			k := chrome.Keypoints[r.IntN(len(chrome.Keypoints))]
+			k.Angle = float32(r.Float64()*2*math.Pi - math.Pi)
+			k.Scale = float32(math.Pow(1.2, float64(r.IntN(8))))
+			d.Keypoints = append(d.Keypoints, k)
+		}
+		ix.Add(int64(i), d)
+	}
+	ix.Add(1000, pic)
+	// The checked picture: the registered one's features and the chrome's
+	// (the picture in its top left quarter).
+	q := &orb.Features{W: chrome.W, H: chrome.H}
+	q.Keypoints = append(append(q.Keypoints, pic.Keypoints...), chrome.Keypoints...)
+	q.Descriptors = append(append(q.Descriptors, pic.Descriptors...), chrome.Descriptors...)
+	hits := ix.Query(q, false)
+	if len(hits) == 0 || hits[0].Ref != 1000 {
+		t.Fatalf("hits %+v, want frame 1000 (the picture) first, ahead of %d frames of chrome", hits, decoys)
+	}
+}
