@@ -330,9 +330,10 @@ type scratch struct {
 	stamp []uint32 // per frame: last query descriptor that voted for it, +1
 	votes []float64
 	count []uint32
-	seen  []uint32 // frames voted for
-	pairs []pair   // every vote: the frame, the checked and the registered descriptor
-	bins  []float64
+	seen  []uint32  // frames voted for
+	pairs []pair    // every vote: the frame, the checked and the registered descriptor
+	hits  []float64 // per checked descriptor: the frames it voted for (shareVotes)
+	bins  []float64 // geometricVotes' histograms
 }
 
 // pair is one vote: checked descriptor q matched registered descriptor id
@@ -442,7 +443,6 @@ func (ix *Index) candidates(q *orb.Features) []candidate {
 					s.seen = append(s.seen, fn)
 				}
 				s.stamp[fn] = stamp
-				s.votes[fn] += w
 				s.count[fn]++
 				s.pairs = append(s.pairs, pair{fn: fn, q: uint32(qi), id: id, w: float32(w)})
 			}
@@ -486,19 +486,17 @@ func (ix *Index) candidates(q *orb.Features) []candidate {
 // texture: a phone screenshot's dark page) shares its vote among them
 // instead of giving each a whole one — burstiness weighting, as in Jégou
 // et al. 2009. A descriptor of the picture itself votes for few frames and
-// keeps its weight.
+// keeps its weight. It sets s.votes of the frames voted for from s.pairs.
 func shareVotes(s *scratch, nq int) {
-	if cap(s.bins) < nq {
-		s.bins = make([]float64, nq)
+	if cap(s.hits) < nq {
+		s.hits = make([]float64, nq)
 	}
-	hits := s.bins[:nq]
+	hits := s.hits[:nq]
 	clear(hits)
 	for _, p := range s.pairs {
 		hits[p.q]++
 	}
-	for _, fn := range s.seen {
-		s.votes[fn] = 0
-	}
+	// s.votes is all 0 here: candidates resets what it used.
 	for _, p := range s.pairs {
 		s.votes[p.fn] += float64(p.w) / math.Sqrt(hits[p.q])
 	}
