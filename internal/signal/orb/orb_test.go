@@ -545,3 +545,61 @@ func TestVerifyRejectsShrunkenSimilarity(t *testing.T) {
 		t.Errorf("verified %v: %d inliers at scale %.3f (bounds 1/%g..%g), region %+v", ok, m.Inliers, m.Scale, o.MaxScale, o.MaxScale, m.QueryRegion)
 	}
 }
+
+// A small subject on a plain ground (an object on a white table) has all
+// its features in a part of the picture: a repost that keeps the subject
+// is verified by how much of that part its inliers cover, while on a
+// detailed picture the same few inliers (a logo, a text line) are not.
+func TestVerifySmallSubjectOnPlainGround(t *testing.T) {
+	const W, H = 640, 360
+	const sw, sh = 90, 130 // the subject: 14% of the width, 36% of the height
+	plain := func(subject *Gray, x0, y0 int) *Gray {
+		g := &Gray{W: W, H: H, Pix: make([]uint8, W*H)}
+		fillRect(g, 0, 0, W, H, 236)
+		paste(g, subject, x0, y0)
+		return g
+	}
+	subject := scene(61, sw, sh)
+	reg := plain(subject, 270, 110)
+	o, vo := DefaultOptions(), DefaultVerifyOptions()
+	rf := Detect(reg, o)
+
+	for _, tc := range []struct {
+		name string
+		q    *Gray
+	}{
+		// The subject kept whole, shown 1.4× larger in a corner crop.
+		{"corner crop", warp(crop(reg, 200, 60, W/2, H/2), similarity(1.4, 0, 0, 0), W*7/10, H*7/10, 236)},
+		{"half size", warp(reg, similarity(0.5, 0, 0, 0), W/2, H/2, 236)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, ok := Verify(rf, Detect(tc.q, o), vo)
+			if !ok {
+				t.Fatalf("not verified: inliers %d, spread %+v, area %.3f, cells %.2f, detail %+v", m.Inliers, m.Spread, m.Area, m.CellShare, m.Detail)
+			}
+			// The inliers cover less of the picture than a detailed
+			// picture's spread test asks: only the detail measure finds it.
+			if m.Spread.W >= vo.MinSpan && m.Area >= vo.MinArea {
+				t.Errorf("spread %+v, area %.3f: the subject is not small enough to test the detail measure", m.Spread, m.Area)
+			}
+			d := m.Detail
+			if d.W > 0.3 || d.H > 0.6 || d.X > 270.0/W || d.X+d.W < 360.0/W {
+				t.Errorf("detail %+v, want about the subject (x 0.42..0.56 of the width, grown by the border)", d)
+			}
+		})
+	}
+
+	// The same subject pasted on unrelated detailed pictures, as a logo
+	// is: those pictures are not found from a repost of the subject alone.
+	for s := uint64(62); s < 66; s++ {
+		g := scene(s, W, H)
+		paste(g, subject, 270, 110)
+		m, ok := Verify(Detect(g, o), Detect(reg, o), vo)
+		if ok {
+			t.Errorf("a detailed picture holding the subject verified from the subject alone: inliers %d, spread %+v, detail %+v", m.Inliers, m.Spread, m.Detail)
+		}
+		if m.Detail.W < 0.9 || m.Detail.H < 0.9 {
+			t.Errorf("a detailed picture's detail is %+v, want about the whole picture", m.Detail)
+		}
+	}
+}

@@ -18,7 +18,9 @@ type VerifyOptions struct {
 	MinInliers int // matches agreeing on the transform
 	// MinSpan is the least width and height of the inliers' bounding box,
 	// and MinArea the least area of their convex hull, as shares of the
-	// registered picture: a logo or one line of text does not spread.
+	// part of the registered picture that holds its detail (Match.Detail:
+	// the whole picture, unless it is plain around a smaller subject): a
+	// logo or one line of text does not spread.
 	MinSpan float64
 	MinArea float64
 	// MinCellShare is the least share of the informative cells of the
@@ -69,8 +71,17 @@ type Match struct {
 	// grid cells holding inliers and CellShare their share of the overlap's
 	// informative cells (those holding registered features large enough to
 	// be found at the checked picture's scale).
-	Spread       Rect
-	Area         float64
+	Spread Rect
+	Area   float64
+	// Detail is the part of the registered picture that holds the
+	// features the spread is measured against (those large enough to be
+	// found at the checked picture's scale): their bounding box, grown by
+	// the border in which no keypoint is detected. A detailed picture's
+	// features reach that border, so it is the whole picture; a small
+	// subject on a plain ground (an object on a white table, a figure on
+	// a studio backdrop) has all its features, and all a repost can
+	// match, in a part of it.
+	Detail       Rect
 	Cells        int
 	CellShare    float64
 	MeanDistance float64 // mean descriptor distance of the inliers
@@ -80,8 +91,9 @@ type Match struct {
 
 // Accepted reports whether m passes o's inlier, span and area tests.
 func (m *Match) Accepted(o VerifyOptions) bool {
-	return m.Inliers >= o.MinInliers && m.Spread.W >= o.MinSpan && m.Spread.H >= o.MinSpan &&
-		m.Area >= o.MinArea && m.CellShare >= o.MinCellShare
+	d := m.Detail
+	return m.Inliers >= o.MinInliers && m.Spread.W >= o.MinSpan*d.W && m.Spread.H >= o.MinSpan*d.H &&
+		m.Area >= o.MinArea*d.W*d.H && m.CellShare >= o.MinCellShare
 }
 
 // SpreadGrid is the grid (cells across each side of the registered
@@ -329,10 +341,20 @@ func Verify(reg, q *Features, o VerifyOptions) (Match, bool) {
 	// A registered feature can be found in the checked picture only when
 	// its patch is not smaller there than the finest level's.
 	m.Scale = math.Sqrt(math.Abs(m.H[0]*m.H[4] - m.H[1]*m.H[3]))
+	dx0, dy0, dx1, dy1 := rw, rh, 0.0, 0.0
 	for _, k := range reg.Keypoints {
 		if float64(k.Scale)*m.Scale >= 0.8 {
-			feat[cell(float64(k.X)/rw, float64(k.Y)/rh)]++
+			x, y := float64(k.X), float64(k.Y)
+			feat[cell(x/rw, y/rh)]++
+			dx0, dx1 = math.Min(dx0, x), math.Max(dx1, x)
+			dy0, dy1 = math.Min(dy0, y), math.Max(dy1, y)
 		}
+	}
+	m.Detail = Rect{0, 0, 1, 1}
+	if dx1 >= dx0 && dy1 >= dy0 {
+		x0, y0 := math.Max(0, dx0-edge), math.Max(0, dy0-edge)
+		x1, y1 := math.Min(rw, dx1+edge), math.Min(rh, dy1+edge)
+		m.Detail = Rect{x0 / rw, y0 / rh, (x1 - x0) / rw, (y1 - y0) / rh}
 	}
 	informative := 0
 	for c := range feat {
