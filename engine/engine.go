@@ -181,7 +181,8 @@ func (e *Engine) QuerySampling() fingerprint.Sampling {
 		local = queryLocalFPS
 	}
 	return fingerprint.Sampling{FPS: s.QueryFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup,
-		Views: set, KeyframesOnly: s.QueryKeyframes, LocalFPS: local, LocalCoarse: queryLocalCoarse, LocalFine: queryLocalFine}
+		Views: set, KeyframesOnly: s.QueryKeyframes, LocalFPS: local, LocalMinFrames: queryLocalChances * e.cfg.Thresholds.MinFrames,
+		LocalCoarse: queryLocalCoarse, LocalFine: queryLocalFine}
 }
 
 // Local features are computed on this many video frames a second: checked
@@ -193,6 +194,13 @@ func (e *Engine) QuerySampling() fingerprint.Sampling {
 const (
 	queryLocalFPS    = 1
 	registerLocalFPS = 0.5
+	// queryLocalChances: a checked clip too short for this many times
+	// thresholds.min_frames frames at queryLocalFPS (6 s by default) has
+	// every sampled frame described (sampling.query_fps), so that the
+	// frames a match by local features needs are not most of the frames
+	// it has: a frame between two registered ones in a fast shot, or
+	// under an overlay, can fail without costing the match.
+	queryLocalChances = 2
 	// queryLocalCoarse: checked frames spend their feature budget a second
 	// time from this pyramid level on (orb.Options.Coarse; 1.2^4 ≈ 2.1×),
 	// so a repost that keeps part of the registered picture and is decoded

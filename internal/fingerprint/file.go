@@ -35,6 +35,13 @@ type Sampling struct {
 	// LocalFPS: video frames a second given local features (stills get
 	// them when it is above 0); 0 computes none.
 	LocalFPS float64
+	// LocalMinFrames: a video too short to have this many frames at
+	// LocalFPS (its duration as probed, before decoding) gets local
+	// features on every sampled frame instead (at FPS, still not on a
+	// frame nearly identical to the last one described), so a short clip
+	// offers as many chances for the frames a match needs as a longer one.
+	// 0: LocalFPS for every clip.
+	LocalMinFrames int
 	// LocalCoarse is orb.Options.Coarse for the local features of video
 	// frames: checked frames set it (a crop or cut of a registered clip is
 	// decoded at the same frame size, so it shows the registered picture
@@ -364,6 +371,9 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 		if s.OnFrame != nil {
 			s.OnFrame(fr.Img, roundT(fr.T))
 		}
+		if sampled == 0 {
+			sk.local = s.pacer(fr.Duration)
+		}
 		sampled, last = sampled+1, fr.T
 		var fine image.Image
 		if fr.Fine != nil {
@@ -417,7 +427,7 @@ type heldFrame struct {
 }
 
 func newSink(s Sampling, out *Query) *sink {
-	sk := &sink{h: GetFrameHasher(), local: localPacer{fps: s.LocalFPS}, coarse: s.LocalCoarse, fine: s.LocalFine, views: s.Views, dedup: newDeduper(s.Dedup, out)}
+	sk := &sink{h: GetFrameHasher(), local: s.pacer(0), coarse: s.LocalCoarse, fine: s.LocalFine, views: s.Views, dedup: newDeduper(s.Dedup, out)}
 	sk.h.small = s.Small
 	if s.Views == views.NoViews {
 		sk.layout = &picture.Layout{Inner: picture.Full, Content: picture.Full}

@@ -147,10 +147,24 @@ func localFeatures(ctx context.Context, img image.Image, maxSide int, o orb.Opti
 	return orb.Encode(f, o.ScaleFactor), nil
 }
 
+// pacer is the localPacer for a video of duration seconds (0: unknown):
+// at Sampling.LocalFPS, or on every sampled frame for a clip too short
+// for LocalMinFrames frames at LocalFPS.
+func (s Sampling) pacer(duration float64) localPacer {
+	p := localPacer{fps: s.LocalFPS}
+	if s.LocalFPS > 0 && s.LocalMinFrames > 0 && duration > 0 && s.FPS > s.LocalFPS &&
+		duration*s.LocalFPS < float64(s.LocalMinFrames) {
+		p.every = true
+	}
+	return p
+}
+
 // localPacer decides which video frames get local features: at most fps a
-// second, and not a frame nearly identical to the last one described.
+// second (every frame given when every is set), and not a frame nearly
+// identical to the last one described.
 type localPacer struct {
 	fps     float64
+	every   bool
 	next    float64
 	last    pdq.Hash
 	lastT   float64
@@ -164,7 +178,7 @@ func (p *localPacer) due(f *Frame) bool {
 	if p.started {
 		d := pdq.Distance(p.last, f.PDQ)
 		cut := d >= localCut && f.T+1e-6 >= p.lastT+localCutGap
-		if d <= LocalDedup || f.T+1e-6 < p.next && !cut {
+		if d <= LocalDedup || f.T+1e-6 < p.next && !cut && !p.every {
 			return false
 		}
 	}

@@ -102,6 +102,10 @@ type Frame struct {
 	// asks for, nil when none was asked for or the video has no more
 	// pixels than Img. Its buffer is reused too.
 	Fine *image.RGBA
+	// Duration is the clip's duration as probed before decoding
+	// (Info.Duration; 0 unknown), the same on every frame: what a
+	// consumer needs to plan its work before the last frame arrives.
+	Duration float64
 }
 
 // Decoder is what the rest of the program uses to read videos. *FFmpeg

@@ -89,9 +89,13 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn 
 	// nothing refers to (B-frames, mostly): the first frame in each slot is
 	// then the first reference frame, exact, a frame or two later.
 	noRef := !opt.KeyframesOnly && opt.FPS > 0 && p.FPS > 0 && opt.FPS*nonRefFrames <= p.FPS
+	withDuration := func(fr Frame) error {
+		fr.Duration = p.Duration
+		return fn(fr)
+	}
 	run := func(skipNonRef bool) error {
 		args := func(legacy bool) []string { return f.frameArgs(in, p, opt, sz, skipNonRef, legacy) }
-		return f.streamArgs(ctx, path, args, sz, opt.MaxFrames, fn)
+		return f.streamArgs(ctx, path, args, sz, opt.MaxFrames, withDuration)
 	}
 	err = run(noRef)
 	if noRef && errors.Is(err, ErrNoFrames) {

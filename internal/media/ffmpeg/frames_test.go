@@ -21,13 +21,14 @@ type sampled struct {
 	t    float64
 	gray float64
 	size image.Point
+	dur  float64 // Frame.Duration
 }
 
 func collect(t *testing.T, f *FFmpeg, path string, opt SampleOptions) (Info, []sampled) {
 	t.Helper()
 	var got []sampled
 	info, err := f.Frames(context.Background(), path, opt, func(fr Frame) error {
-		got = append(got, sampled{fr.T, meanGray(fr.Img), fr.Img.Bounds().Size()})
+		got = append(got, sampled{fr.T, meanGray(fr.Img), fr.Img.Bounds().Size(), fr.Duration})
 		return nil
 	})
 	if err != nil {
@@ -124,6 +125,10 @@ func TestFramesSampling(t *testing.T) {
 				}
 				if s.size != image.Pt(160, 120) {
 					t.Errorf("frame %d is %v", i, s.size)
+				}
+				// Every frame carries the probed duration, the first too.
+				if s.dur != info.Duration || math.Abs(s.dur-10) > 0.05 {
+					t.Errorf("frame %d carries duration %v, the clip's is %v", i, s.dur, info.Duration)
 				}
 			}
 		})
