@@ -589,6 +589,31 @@ func TestVerifySmallSubjectOnPlainGround(t *testing.T) {
 		})
 	}
 
+	// Another subject in the same round mask at the same place on the
+	// same ground: their outlines match, their insides do not.
+	disc := func(seed uint64) *Gray {
+		g := &Gray{W: W, H: H, Pix: make([]uint8, W*H)}
+		fillRect(g, 0, 0, W, H, 236)
+		sub := scene(seed, 100, 100)
+		for y := 0; y < 100; y++ {
+			for x := 0; x < 100; x++ {
+				if (x-50)*(x-50)+(y-50)*(y-50) < 50*50 {
+					g.Pix[(130+y)*W+270+x] = sub.Pix[y*100+x]
+				}
+			}
+		}
+		return g
+	}
+	for s := uint64(71); s < 75; s++ {
+		m, ok := Verify(Detect(disc(70), o), Detect(disc(s), o), vo)
+		if ok {
+			t.Errorf("another subject in the same round mask verified: inliers %d, spread %+v, cells %.2f, detail %+v", m.Inliers, m.Spread, m.CellShare, m.Detail)
+		}
+	}
+	if m, ok := Verify(Detect(disc(70), o), Detect(warp(disc(70), similarity(1.2, 0, -40, -20), W, H, 236), o), vo); !ok {
+		t.Errorf("the subject in its round mask, enlarged, not verified: inliers %d, spread %+v, cells %.2f, detail %+v", m.Inliers, m.Spread, m.CellShare, m.Detail)
+	}
+
 	// The same subject pasted on unrelated detailed pictures, as a logo
 	// is: those pictures are not found from a repost of the subject alone.
 	for s := uint64(62); s < 66; s++ {
