@@ -41,16 +41,8 @@ func TestSmallSubjectOnPlainGround(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg, err := rules.Defaults().Translate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Registry = p("registry.db")
-	e, err := New(ctx, cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := newTestEngine(t, nil)
+	cfg := e.Config()
 	if _, err := e.Register(ctx, AddRequest{Case: registry.Case{ID: "coin", Title: "A coin on a table", Rating: "False"}, Files: []string{p("coin.mp4")}}); err != nil {
 		t.Fatal(err)
 	}
