@@ -40,7 +40,8 @@ type Sampling struct {
 	// features on every sampled frame instead (at FPS, still not on a
 	// frame nearly identical to the last one described), so a short clip
 	// offers as many chances for the frames a match needs as a longer one.
-	// 0: LocalFPS for every clip.
+	// 0: LocalFPS for every clip. Animations decoded in process (GIF,
+	// WebP) learn their duration only at the end and keep LocalFPS.
 	LocalMinFrames int
 	// LocalCoarse is orb.Options.Coarse for the local features of video
 	// frames: checked frames set it (a crop or cut of a registered clip is

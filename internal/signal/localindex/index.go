@@ -31,7 +31,7 @@ type Options struct {
 	// MaxBucket: keys with more postings are stop words. Keys hold
 	// meanBucket postings on average, but real descriptors are far from
 	// uniform: at 4 M registered descriptors (the evaluation's scale
-	// registry), buckets over 8 × meanBucket held 82% of the postings a
+	// registry), buckets over 8 × meanBucket held 81% of the postings a
 	// check walked, while their inverse-frequency weight is half a rare
 	// key's. 128 walks about a fifth as many postings as 512 did.
 	MaxBucket  int

@@ -77,7 +77,8 @@ type Match struct {
 	// features the spread is measured against (those large enough to be
 	// found at the checked picture's scale): their bounding box, grown by
 	// the border in which no keypoint is detected. A detailed picture's
-	// features reach that border, so it is the whole picture; a small
+	// features reach about that border, so it is (nearly) the whole
+	// picture; a small
 	// subject on a plain ground (an object on a white table, a figure on
 	// a studio backdrop) has all its features, and all a repost can
 	// match, in a part of it.
@@ -89,9 +90,14 @@ type Match struct {
 	Angle        float64 // rotation, radians
 }
 
-// Accepted reports whether m passes o's inlier, span and area tests.
+// Accepted reports whether m passes o's inlier, span and area tests. A
+// Match without a Detail (one Verify did not fill in) is judged on the
+// whole picture.
 func (m *Match) Accepted(o VerifyOptions) bool {
 	d := m.Detail
+	if d.W <= 0 || d.H <= 0 {
+		d = Rect{0, 0, 1, 1}
+	}
 	return m.Inliers >= o.MinInliers && m.Spread.W >= o.MinSpan*d.W && m.Spread.H >= o.MinSpan*d.H &&
 		m.Area >= o.MinArea*d.W*d.H && m.CellShare >= o.MinCellShare
 }
