@@ -189,66 +189,122 @@ func detectAll(ctx context.Context, levels []*level, thr int) ([][]corner, error
 // fast finds FAST-9 corners (9 contiguous circle pixels all brighter than
 // the centre + thr or all darker than centre − thr), keeps those whose
 // score is a 3×3 local maximum, and ranks them by the Harris response.
+//
+// Scores are kept for three rows at a time: row y−1's maxima are taken
+// once row y is scored, so corners come out row by row, left to right.
 func fast(g *Gray, thr int) []corner {
 	w, h := g.W, g.H
-	var off [16]int
-	for i, c := range circle {
-		off[i] = c[1]*w + c[0]
+	x0, x1 := edge-1, w-edge+1 // scored columns
+	if x1 <= x0 || h-edge+1 <= edge-1 {
+		return nil
 	}
-	score := make([]int32, w*h)
-	p := g.Pix
-	for y := edge - 1; y < h-edge+1; y++ {
-		for x := edge - 1; x < w-edge+1; x++ {
-			i := y*w + x
-			c := int(p[i])
-			hi, lo := c+thr, c-thr
-			// Any arc of 9 holds pixel 0 or 8, and pixel 4 or 12.
-			v0, v8 := int(p[i+off[0]]), int(p[i+off[8]])
-			if v0 <= hi && v0 >= lo && v8 <= hi && v8 >= lo {
-				continue
-			}
-			v4, v12 := int(p[i+off[4]]), int(p[i+off[12]])
-			if v4 <= hi && v4 >= lo && v12 <= hi && v12 >= lo {
-				continue
-			}
-			var mb, md uint32
-			sb, sd := 0, 0
-			for k := 0; k < 16; k++ {
-				v := int(p[i+off[k]])
-				if v > hi {
-					mb |= 1 << k
-					sb += v - hi
-				} else if v < lo {
-					md |= 1 << k
-					sd += lo - v
-				}
-			}
-			s := 0
-			if arc9(mb) {
-				s = sb
-			}
-			if arc9(md) && sd > s {
-				s = sd
-			}
-			if s > 0 {
-				score[i] = int32(s)
-			}
-		}
+	var rows [3][]int32
+	buf := make([]int32, 3*w)
+	for k := range rows {
+		rows[k] = buf[k*w : (k+1)*w : (k+1)*w]
 	}
 	var out []corner
-	for y := edge; y < h-edge; y++ {
-		for x := edge; x < w-edge; x++ {
-			i := y*w + x
-			s := score[i]
-			if s == 0 {
-				continue
-			}
-			if s < score[i-1] || s <= score[i+1] || s < score[i-w-1] || s < score[i-w] || s < score[i-w+1] ||
-				s <= score[i+w-1] || s <= score[i+w] || s <= score[i+w+1] {
-				continue
-			}
-			out = append(out, corner{x: x, y: y, r: harris(g, x, y)})
+	for y := edge - 1; y < h-edge+1; y++ {
+		fastRow(g, y, thr, rows[y%3][x0:x1])
+		if yc := y - 1; yc >= edge {
+			out = nonMax(g, yc, rows[(yc-1)%3], rows[yc%3], rows[y%3], out)
 		}
+	}
+	return out
+}
+
+// fastRow writes the FAST score (0: no corner) of row y's pixels from
+// column edge−1 on into s.
+func fastRow(g *Gray, y, thr int, s []int32) {
+	w := g.W
+	p := g.Pix
+	// Row k of the 7×7 windows: pixel j of s is the centre of rk[j:j+7].
+	n := len(s) + 6
+	o := y*w + edge - 4
+	r0 := p[o-3*w:][:n]
+	r1 := p[o-2*w:][:n]
+	r2 := p[o-w:][:n]
+	r3 := p[o:][:n]
+	r4 := p[o+w:][:n]
+	r5 := p[o+2*w:][:n]
+	r6 := p[o+3*w:][:n]
+	for j := range s {
+		a0, a1, a2, a3, a4, a5, a6 := r0[j:j+7], r1[j:j+7], r2[j:j+7], r3[j:j+7], r4[j:j+7], r5[j:j+7], r6[j:j+7]
+		c := int(a3[3])
+		hi, lo := c+thr, c-thr
+		v0, v4, v8, v12 := int(a0[3]), int(a3[6]), int(a6[3]), int(a3[0])
+		// Any arc of 9 holds two neighbouring ones of pixels 0, 4, 8, 12.
+		cb := above(v0, hi) | above(v4, hi)<<1 | above(v8, hi)<<2 | above(v12, hi)<<3
+		cd := above(lo, v0) | above(lo, v4)<<1 | above(lo, v8)<<2 | above(lo, v12)<<3
+		b := cb&(cb>>1|cb<<3) != 0
+		d := cd&(cd>>1|cd<<3) != 0
+		if !b && !d {
+			s[j] = 0
+			continue
+		}
+		sc := 0
+		if b {
+			// Bit k: circle pixel k above hi.
+			m := cb&1 | above(int(a0[4]), hi)<<1 | above(int(a1[5]), hi)<<2 | above(int(a2[6]), hi)<<3 |
+				cb&2<<3 | above(int(a4[6]), hi)<<5 | above(int(a5[5]), hi)<<6 | above(int(a6[4]), hi)<<7 |
+				cb&4<<6 | above(int(a6[2]), hi)<<9 | above(int(a5[1]), hi)<<10 | above(int(a4[0]), hi)<<11 |
+				cb&8<<9 | above(int(a2[0]), hi)<<13 | above(int(a1[1]), hi)<<14 | above(int(a0[2]), hi)<<15
+			if arc9(m) {
+				for _, v := range ring(a0, a1, a2, a3, a4, a5, a6) {
+					if v > hi {
+						sc += v - hi
+					}
+				}
+			}
+		}
+		if d {
+			// Bit k: circle pixel k below lo.
+			m := cd&1 | above(lo, int(a0[4]))<<1 | above(lo, int(a1[5]))<<2 | above(lo, int(a2[6]))<<3 |
+				cd&2<<3 | above(lo, int(a4[6]))<<5 | above(lo, int(a5[5]))<<6 | above(lo, int(a6[4]))<<7 |
+				cd&4<<6 | above(lo, int(a6[2]))<<9 | above(lo, int(a5[1]))<<10 | above(lo, int(a4[0]))<<11 |
+				cd&8<<9 | above(lo, int(a2[0]))<<13 | above(lo, int(a1[1]))<<14 | above(lo, int(a0[2]))<<15
+			if arc9(m) {
+				sd := 0
+				for _, v := range ring(a0, a1, a2, a3, a4, a5, a6) {
+					if v < lo {
+						sd += lo - v
+					}
+				}
+				sc = max(sc, sd)
+			}
+		}
+		s[j] = int32(sc)
+	}
+}
+
+// above is 1 when a > b, else 0.
+func above(a, b int) uint32 { return uint32((b - a) >> 63 & 1) }
+
+// ring is the circle's pixels round the centre of the 7×7 window with
+// rows a0..a6 (each 7 wide), in circle order.
+func ring(a0, a1, a2, a3, a4, a5, a6 []uint8) [16]int {
+	return [16]int{
+		int(a0[3]), int(a0[4]), int(a1[5]), int(a2[6]), int(a3[6]), int(a4[6]), int(a5[5]), int(a6[4]),
+		int(a6[3]), int(a6[2]), int(a5[1]), int(a4[0]), int(a3[0]), int(a2[0]), int(a1[1]), int(a0[2]),
+	}
+}
+
+// nonMax appends to out the corners of row y whose score is a 3×3 local
+// maximum (ties go to the top-left one); up, mid and down are the scores
+// of rows y−1, y and y+1 (index x).
+func nonMax(g *Gray, y int, up, mid, down []int32, out []corner) []corner {
+	w := g.W
+	for x := edge; x < w-edge; x++ {
+		s := mid[x]
+		if s == 0 {
+			continue
+		}
+		u, d := up[x-1:x+2], down[x-1:x+2]
+		if s < mid[x-1] || s <= mid[x+1] || s < u[0] || s < u[1] || s < u[2] ||
+			s <= d[0] || s <= d[1] || s <= d[2] {
+			continue
+		}
+		out = append(out, corner{x: x, y: y, r: harris(g, x, y)})
 	}
 	return out
 }
@@ -259,10 +315,10 @@ func arc9(m uint32) bool {
 		return false
 	}
 	m |= m << 16
-	a := m
-	for i := 1; i < 9; i++ {
-		a &= m >> i
-	}
+	a := m & (m >> 1) // bit i: bits i..i+1 set
+	a &= a >> 2       // i..i+3
+	a &= a >> 4       // i..i+7
+	a &= m >> 8       // i..i+8
 	return a != 0
 }
 
