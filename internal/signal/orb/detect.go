@@ -59,6 +59,7 @@ func DetectContext(ctx context.Context, g *Gray, o Options) (*Features, error) {
 			quota[o.Coarse+i] += n
 		}
 	}
+	var integ []int32
 	for li, lv := range levels {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -67,7 +68,9 @@ func DetectContext(ctx context.Context, g *Gray, o Options) (*Features, error) {
 		if len(kps) == 0 {
 			continue
 		}
-		lv.integ = integral(lv.img)
+		// Levels shrink: the first level's table has room for the others'.
+		lv.integ = integralInto(lv.img, integ)
+		integ = lv.integ
 		for _, c := range kps {
 			ang := orientation(lv.img, c.x, c.y)
 			kp := Keypoint{
@@ -423,14 +426,31 @@ func orientation(g *Gray, x, y int) float64 {
 	return math.Atan2(float64(m01), float64(m10))
 }
 
-func integral(g *Gray) []int32 {
+// integral is the summed-area table of g: entry (y, x) of its (H+1)×(W+1)
+// rows is the sum of the pixels above and left of (x, y).
+func integral(g *Gray) []int32 { return integralInto(g, nil) }
+
+// integralInto is integral in buf when it is large enough.
+func integralInto(g *Gray, buf []int32) []int32 {
 	w, h := g.W, g.H
-	s := make([]int32, (w+1)*(h+1))
+	n := (w + 1) * (h + 1)
+	var s []int32
+	if cap(buf) >= n {
+		s = buf[:n]
+		clear(s[:w+1])
+	} else {
+		s = make([]int32, n)
+	}
 	for y := 0; y < h; y++ {
+		src := g.Pix[y*w:][:w]
+		prev := s[y*(w+1)+1:][:len(src)]
+		cur := s[(y+1)*(w+1):]
+		cur[0] = 0
+		cur = cur[1:][:len(src)]
 		var row int32
-		for x := 0; x < w; x++ {
-			row += int32(g.Pix[y*w+x])
-			s[(y+1)*(w+1)+x+1] = s[y*(w+1)+x+1] + row
+		for x, v := range src {
+			row += int32(v)
+			cur[x] = prev[x] + row
 		}
 	}
 	return s
