@@ -134,16 +134,21 @@ func resizeBilinear(src *Gray, w, h int) *Gray {
 	dst := &Gray{W: w, H: h, Pix: make([]uint8, w*h)}
 	fx := float64(src.W) / float64(w)
 	fy := float64(src.H) / float64(h)
-	xi := make([]int, w)
-	xa := make([]float64, w)
-	for x := 0; x < w; x++ {
+	// Column x samples pixels i and i+1 with weights 1−a and a.
+	type tap struct {
+		i     int
+		a, na float64
+	}
+	xt := make([]tap, w)
+	for x := range xt {
 		sx := (float64(x)+0.5)*fx - 0.5
 		sx = math.Max(0, math.Min(sx, float64(src.W-1)))
 		i := int(sx)
 		if i >= src.W-1 {
 			i = src.W - 2
 		}
-		xi[x], xa[x] = i, sx-float64(i)
+		a := sx - float64(i)
+		xt[x] = tap{i, a, 1 - a}
 	}
 	for y := 0; y < h; y++ {
 		sy := (float64(y)+0.5)*fy - 0.5
@@ -153,16 +158,32 @@ func resizeBilinear(src *Gray, w, h int) *Gray {
 			j = src.H - 2
 		}
 		b := sy - float64(j)
-		r0 := src.Pix[j*src.W:]
-		r1 := src.Pix[(j+1)*src.W:]
-		for x := 0; x < w; x++ {
-			i, a := xi[x], xa[x]
-			top := float64(r0[i])*(1-a) + float64(r0[i+1])*a
-			bot := float64(r1[i])*(1-a) + float64(r1[i+1])*a
-			dst.Pix[y*w+x] = clamp8(top*(1-b) + bot*b)
+		nb := 1 - b
+		r0 := src.Pix[j*src.W:][:src.W]
+		r1 := src.Pix[(j+1)*src.W:][:src.W]
+		out := dst.Pix[y*w:][:len(xt)]
+		for x, t := range xt {
+			p0, p1 := r0[t.i:t.i+2], r1[t.i:t.i+2]
+			top := float64(p0[0])*t.na + float64(p0[1])*t.a
+			bot := float64(p1[0])*t.na + float64(p1[1])*t.a
+			out[x] = round8(top*nb + bot*b)
 		}
 	}
 	return dst
+}
+
+// round8 is clamp8, faster for the values in [0, 255] of resizeBilinear:
+// math.Round rounds half away from zero, which for v ≥ 0 is its integer
+// part plus one when its fraction (exact: v − trunc(v)) is at least ½.
+func round8(v float64) uint8 {
+	if v >= 0 && v < 255 {
+		i := int(v)
+		if v-float64(i) >= 0.5 {
+			i++
+		}
+		return uint8(i)
+	}
+	return clamp8(v)
 }
 
 // corner is a FAST corner on one level with its Harris response.
