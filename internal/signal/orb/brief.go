@@ -91,10 +91,16 @@ func describe(lv *level, x, y int, ang float64) Descriptor {
 		fx, fy := float64(p[0]), float64(p[1])
 		sums[j] = boxSum(lv, x+int(math.Round(c*fx-s*fy)), y+int(math.Round(s*fx+c*fy)))
 	}
-	for i, e := range ends {
-		if sums[e[0]] < sums[e[1]] {
-			d[i>>6] |= 1 << (i & 63)
+	// Bit i: sums[a] < sums[b], i.e. their difference (exact in int64) is
+	// negative; taken from its sign, without a branch. (Point indexes are
+	// below len(sums): the mask only spares the bounds checks.)
+	const m = uint16(len(sums) - 1)
+	for k := range d {
+		var word uint64
+		for i, e := range ends[64*k : 64*k+64] {
+			word |= uint64(int64(sums[e[0]&m])-int64(sums[e[1]&m])) >> 63 << i
 		}
+		d[k] = word
 	}
 	return d
 }
