@@ -347,25 +347,30 @@ func arc9(m uint32) bool {
 }
 
 // harris is the Harris corner response over a 7×7 block of Sobel gradients.
+// The sums are kept in integers: every term and partial sum is an integer
+// below 2^53 in magnitude (49 × 1020²), so the float64 sums of the same
+// terms are exact and equal to these.
 func harris(g *Gray, x, y int) float32 {
 	w := g.W
 	p := g.Pix
-	var sxx, syy, sxy float64
-	r := harrisBlock / 2
+	var sxx, syy, sxy int
+	const r = harrisBlock / 2
+	const n = 2*r + 3 // the block's columns and one on either side
 	for dy := -r; dy <= r; dy++ {
-		for dx := -r; dx <= r; dx++ {
-			i := (y+dy)*w + x + dx
-			gx := 2*(int(p[i+1])-int(p[i-1])) + int(p[i-w+1]) - int(p[i-w-1]) + int(p[i+w+1]) - int(p[i+w-1])
-			gy := 2*(int(p[i+w])-int(p[i-w])) + int(p[i+w-1]) - int(p[i-w-1]) + int(p[i+w+1]) - int(p[i-w+1])
-			sxx += float64(gx * gx)
-			syy += float64(gy * gy)
-			sxy += float64(gx * gy)
+		o := (y+dy)*w + x - r - 1
+		up, mid, dn := p[o-w:][:n], p[o:][:n], p[o+w:][:n]
+		for k := 1; k < n-1; k++ {
+			gx := 2*(int(mid[k+1])-int(mid[k-1])) + int(up[k+1]) - int(up[k-1]) + int(dn[k+1]) - int(dn[k-1])
+			gy := 2*(int(dn[k])-int(up[k])) + int(dn[k-1]) - int(up[k-1]) + int(dn[k+1]) - int(up[k+1])
+			sxx += gx * gx
+			syy += gy * gy
+			sxy += gx * gy
 		}
 	}
 	// Normalise so that the response does not depend on the block size.
-	n := 1.0 / (float64(harrisBlock*harrisBlock) * 16 * 255)
-	sxx, syy, sxy = sxx*n, syy*n, sxy*n
-	return float32(sxx*syy - sxy*sxy - harrisK*(sxx+syy)*(sxx+syy))
+	nrm := 1.0 / (float64(harrisBlock*harrisBlock) * 16 * 255)
+	fxx, fyy, fxy := float64(sxx)*nrm, float64(syy)*nrm, float64(sxy)*nrm
+	return float32(fxx*fyy - fxy*fxy - harrisK*(fxx+fyy)*(fxx+fyy))
 }
 
 // spread keeps up to n corners of one level: the picture (in input pixels,
@@ -436,16 +441,29 @@ func orientation(g *Gray, x, y int) float64 {
 	var m10, m01 int
 	w := g.W
 	for dy := -orientRadius; dy <= orientRadius; dy++ {
-		span := int(math.Sqrt(float64(orientRadius*orientRadius - dy*dy)))
-		base := (y+dy)*w + x
-		for dx := -span; dx <= span; dx++ {
-			v := int(g.Pix[base+dx])
-			m10 += dx * v
-			m01 += dy * v
+		span := discSpan[dy+orientRadius]
+		o := (y+dy)*w + x
+		row := g.Pix[o-span : o+span+1]
+		var sum, wsum int
+		for k, v := range row {
+			sum += int(v)
+			wsum += k * int(v)
 		}
+		// Σ dx·v with dx = k − span.
+		m10 += wsum - span*sum
+		m01 += dy * sum
 	}
 	return math.Atan2(float64(m01), float64(m10))
 }
+
+// discSpan[dy+orientRadius] is the half-width of the orientation disc's
+// row dy.
+var discSpan = func() (s [2*orientRadius + 1]int) {
+	for dy := -orientRadius; dy <= orientRadius; dy++ {
+		s[dy+orientRadius] = int(math.Sqrt(float64(orientRadius*orientRadius - dy*dy)))
+	}
+	return s
+}()
 
 // integral is the summed-area table of g: entry (y, x) of its (H+1)×(W+1)
 // rows is the sum of the pixels above and left of (x, y).
