@@ -2,7 +2,9 @@ package orb
 
 import (
 	"context"
+	"encoding/binary"
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -242,63 +244,114 @@ func fast(g *Gray, thr int) []corner {
 func fastRow(g *Gray, y, thr int, s []int32) {
 	w := g.W
 	p := g.Pix
-	// Row k of the 7×7 windows: pixel j of s is the centre of rk[j:j+7].
+	// Row k of the 7×7 windows: pixel j of s is the centre of rows[k][j:j+7].
 	n := len(s) + 6
 	o := y*w + edge - 4
-	r0 := p[o-3*w:][:n]
-	r1 := p[o-2*w:][:n]
-	r2 := p[o-w:][:n]
-	r3 := p[o:][:n]
-	r4 := p[o+w:][:n]
-	r5 := p[o+2*w:][:n]
-	r6 := p[o+3*w:][:n]
-	for j := range s {
-		a0, a1, a2, a3, a4, a5, a6 := r0[j:j+7], r1[j:j+7], r2[j:j+7], r3[j:j+7], r4[j:j+7], r5[j:j+7], r6[j:j+7]
-		c := int(a3[3])
-		hi, lo := c+thr, c-thr
-		v0, v4, v8, v12 := int(a0[3]), int(a3[6]), int(a6[3]), int(a3[0])
-		// Any arc of 9 holds two neighbouring ones of pixels 0, 4, 8, 12.
-		cb := above(v0, hi) | above(v4, hi)<<1 | above(v8, hi)<<2 | above(v12, hi)<<3
-		cd := above(lo, v0) | above(lo, v4)<<1 | above(lo, v8)<<2 | above(lo, v12)<<3
-		b := cb&(cb>>1|cb<<3) != 0
-		d := cd&(cd>>1|cd<<3) != 0
-		if !b && !d {
-			s[j] = 0
-			continue
-		}
-		sc := 0
-		if b {
-			// Bit k: circle pixel k above hi.
-			m := cb&1 | above(int(a0[4]), hi)<<1 | above(int(a1[5]), hi)<<2 | above(int(a2[6]), hi)<<3 |
-				cb&2<<3 | above(int(a4[6]), hi)<<5 | above(int(a5[5]), hi)<<6 | above(int(a6[4]), hi)<<7 |
-				cb&4<<6 | above(int(a6[2]), hi)<<9 | above(int(a5[1]), hi)<<10 | above(int(a4[0]), hi)<<11 |
-				cb&8<<9 | above(int(a2[0]), hi)<<13 | above(int(a1[1]), hi)<<14 | above(int(a0[2]), hi)<<15
-			if arc9(m) {
-				for _, v := range ring(a0, a1, a2, a3, a4, a5, a6) {
-					if v > hi {
-						sc += v - hi
-					}
-				}
-			}
-		}
-		if d {
-			// Bit k: circle pixel k below lo.
-			m := cd&1 | above(lo, int(a0[4]))<<1 | above(lo, int(a1[5]))<<2 | above(lo, int(a2[6]))<<3 |
-				cd&2<<3 | above(lo, int(a4[6]))<<5 | above(lo, int(a5[5]))<<6 | above(lo, int(a6[4]))<<7 |
-				cd&4<<6 | above(lo, int(a6[2]))<<9 | above(lo, int(a5[1]))<<10 | above(lo, int(a4[0]))<<11 |
-				cd&8<<9 | above(lo, int(a2[0]))<<13 | above(lo, int(a1[1]))<<14 | above(lo, int(a0[2]))<<15
-			if arc9(m) {
-				sd := 0
-				for _, v := range ring(a0, a1, a2, a3, a4, a5, a6) {
-					if v < lo {
-						sd += lo - v
-					}
-				}
-				sc = max(sc, sd)
-			}
-		}
-		s[j] = int32(sc)
+	var rows [7][]uint8
+	for k := range rows {
+		rows[k] = p[o+(k-3)*w:][:n]
 	}
+	j := 0
+	if thr >= 0 && thr <= 255 {
+		// Eight pixels at a time, only those passing the quick rejection
+		// of fastAt are scored; the others score 0.
+		clear(s)
+		r0, r3, r6 := rows[0], rows[3], rows[6]
+		for ; j+8 <= len(s); j += 8 {
+			m := cardinal8(r0[j+3:], r3[j:], r6[j+3:], thr)
+			for m != 0 {
+				k := bits.TrailingZeros64(m) >> 3
+				m &= m - 1
+				s[j+k] = fastAt(&rows, j+k, thr)
+			}
+		}
+	}
+	for ; j < len(s); j++ {
+		s[j] = fastAt(&rows, j, thr)
+	}
+}
+
+// cardinal8 is the quick rejection of fastAt for the eight pixels whose
+// circle pixels 0 and 8 start top and bottom, and whose row (from circle
+// pixel 12 on) starts mid: bit 8j+7 is set when pixel j may be a corner.
+// It works on 16-bit lanes (even pixels, then odd ones), where
+// (v | 0x8000) − u keeps bit 15 exactly when v ≥ u, for v, u < 0x8000;
+// thr must be in [0, 255].
+func cardinal8(top, mid, bottom []uint8, thr int) uint64 {
+	const (
+		lo8 = 0x00ff00ff00ff00ff
+		h   = 0x8000800080008000
+	)
+	t := uint64(thr+1) * 0x0001000100010001
+	v0 := binary.LittleEndian.Uint64(top)
+	v8 := binary.LittleEndian.Uint64(bottom)
+	v12 := binary.LittleEndian.Uint64(mid)
+	c := binary.LittleEndian.Uint64(mid[3:])
+	v4 := binary.LittleEndian.Uint64(mid[6:])
+	half := func(c, v0, v4, v8, v12 uint64) uint64 {
+		// Brighter: v ≥ c + thr + 1; darker: c ≥ v + thr + 1.
+		hp, ch := c+t, c|h
+		b0, b4, b8, b12 := (v0|h)-hp, (v4|h)-hp, (v8|h)-hp, (v12|h)-hp
+		d0, d4, d8, d12 := ch-(v0+t), ch-(v4+t), ch-(v8+t), ch-(v12+t)
+		b := b0&b4 | b4&b8 | b8&b12 | b12&b0
+		d := d0&d4 | d4&d8 | d8&d12 | d12&d0
+		return (b | d) & h
+	}
+	even := half(c&lo8, v0&lo8, v4&lo8, v8&lo8, v12&lo8)
+	odd := half(c>>8&lo8, v0>>8&lo8, v4>>8&lo8, v8>>8&lo8, v12>>8&lo8)
+	// Even lane k (pixel 2k) has bit 16k+15, odd lane k (pixel 2k+1) too.
+	return even>>8 | odd
+}
+
+// fastAt is the FAST score of pixel j of rows (the centre of the 7×7
+// window rows[k][j:j+7]).
+func fastAt(rows *[7][]uint8, j, thr int) int32 {
+	a0, a1, a2, a3, a4, a5, a6 := rows[0][j:j+7], rows[1][j:j+7], rows[2][j:j+7], rows[3][j:j+7], rows[4][j:j+7], rows[5][j:j+7], rows[6][j:j+7]
+	c := int(a3[3])
+	hi, lo := c+thr, c-thr
+	v0, v4, v8, v12 := int(a0[3]), int(a3[6]), int(a6[3]), int(a3[0])
+	// Any arc of 9 holds two neighbouring ones of pixels 0, 4, 8, 12.
+	cb := above(v0, hi) | above(v4, hi)<<1 | above(v8, hi)<<2 | above(v12, hi)<<3
+	cd := above(lo, v0) | above(lo, v4)<<1 | above(lo, v8)<<2 | above(lo, v12)<<3
+	b := cb&(cb>>1|cb<<3) != 0
+	d := cd&(cd>>1|cd<<3) != 0
+	if !b && !d {
+		return 0
+	}
+	// Bit k of mb: circle pixel k above hi; of md: below lo and not above
+	// hi (a pixel can be both when thr < 0, and then counts as brighter).
+	var mb, md uint32
+	if b || (d && thr < 0) {
+		mb = cb&1 | above(int(a0[4]), hi)<<1 | above(int(a1[5]), hi)<<2 | above(int(a2[6]), hi)<<3 |
+			cb&2<<3 | above(int(a4[6]), hi)<<5 | above(int(a5[5]), hi)<<6 | above(int(a6[4]), hi)<<7 |
+			cb&4<<6 | above(int(a6[2]), hi)<<9 | above(int(a5[1]), hi)<<10 | above(int(a4[0]), hi)<<11 |
+			cb&8<<9 | above(int(a2[0]), hi)<<13 | above(int(a1[1]), hi)<<14 | above(int(a0[2]), hi)<<15
+	}
+	if d {
+		md = cd&1 | above(lo, int(a0[4]))<<1 | above(lo, int(a1[5]))<<2 | above(lo, int(a2[6]))<<3 |
+			cd&2<<3 | above(lo, int(a4[6]))<<5 | above(lo, int(a5[5]))<<6 | above(lo, int(a6[4]))<<7 |
+			cd&4<<6 | above(lo, int(a6[2]))<<9 | above(lo, int(a5[1]))<<10 | above(lo, int(a4[0]))<<11 |
+			cd&8<<9 | above(lo, int(a2[0]))<<13 | above(lo, int(a1[1]))<<14 | above(lo, int(a0[2]))<<15
+		md &^= mb
+	}
+	sc := 0
+	if b && arc9(mb) {
+		for _, v := range ring(a0, a1, a2, a3, a4, a5, a6) {
+			if v > hi {
+				sc += v - hi
+			}
+		}
+	}
+	if d && arc9(md) {
+		sd := 0
+		for _, v := range ring(a0, a1, a2, a3, a4, a5, a6) {
+			if v < lo && v <= hi {
+				sd += lo - v
+			}
+		}
+		sc = max(sc, sd)
+	}
+	return int32(sc)
 }
 
 // above is 1 when a > b, else 0.
