@@ -182,7 +182,8 @@ func (e *Engine) QuerySampling() fingerprint.Sampling {
 	}
 	return fingerprint.Sampling{FPS: s.QueryFPS, MaxSide: s.FrameSize, MaxFrames: s.MaxFrames, Dedup: s.Dedup,
 		Views: set, KeyframesOnly: s.QueryKeyframes, LocalFPS: local, LocalMinFrames: queryLocalChances * e.cfg.Thresholds.MinFrames,
-		LocalCoarse: queryLocalCoarse, LocalFine: queryLocalFine}
+		LocalCoarse: queryLocalCoarse, LocalFine: queryLocalFine,
+		ShortFPS: s.RegisterFPS, ShortUnder: float64(queryLocalChances*e.cfg.Thresholds.MinFrames) / queryLocalFPS}
 }
 
 // Local features are computed on this many video frames a second: checked
@@ -196,10 +197,18 @@ const (
 	registerLocalFPS = 0.5
 	// queryLocalChances: a checked clip too short for this many times
 	// thresholds.min_frames frames at queryLocalFPS (6 s by default) has
-	// every sampled frame described (sampling.query_fps), so that the
+	// every sampled frame described, so that the
 	// frames a match by local features needs are not most of the frames
 	// it has: a frame between two registered ones in a fast shot, or
 	// under an overlay, can fail without costing the match.
+	//
+	// Such a short clip is also sampled at sampling.register_fps instead
+	// of query_fps (when that is higher): its frames then fall at the
+	// registered frames' times (a repost that is not retimed keeps the
+	// original's clock), and a fast shot — a cartoon, a clip that cuts
+	// every second — that changes between two query frames still gives
+	// min_frames frames that match. A 3.4 s cartoon cut to a corner had 1
+	// or 2 of its 7 frames at 2 fps match, 6 to 9 of its 18 at 5 fps.
 	queryLocalChances = 2
 	// queryLocalCoarse: checked frames spend their feature budget a second
 	// time from this pyramid level on (orb.Options.Coarse; 1.2^4 ≈ 2.1×),

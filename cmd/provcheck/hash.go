@@ -62,6 +62,8 @@ to stderr only, never into the hash output.`,
 			// hash prints no local features: computing them would only
 			// cost time.
 			sampling.LocalFPS = 0
+			// hash samples at the rate it says, a short clip too.
+			sampling.ShortFPS = 0
 			failed := 0
 			// Files are fingerprinted in parallel, one per CPU, and
 			// printed (or written to -o DIR) in the order given.

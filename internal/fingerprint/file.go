@@ -28,6 +28,13 @@ type Sampling struct {
 	KeyframesOnly bool      // decode only keyframes: fastest, for queries
 	Dedup         int       // drop a frame within this PDQ distance of the last kept one (0: keep all)
 	Views         views.Set // which views of each frame to hash besides the frame
+	// ShortFPS, when above FPS, is the rate a video shorter than
+	// ShortUnder seconds (its duration as probed, before decoding) is
+	// sampled at instead (see ffmpeg.SampleOptions). Animations decoded
+	// in process (GIF, WebP) learn their duration only at the end and
+	// keep FPS.
+	ShortFPS   float64
+	ShortUnder float64
 	// OnFrame, when set, sees every sampled picture (before deduplication)
 	// with its time, e.g. to keep a thumbnail of it. img is valid only
 	// during the call: decoders reuse its buffer.
@@ -367,7 +374,7 @@ func (fp *Fingerprinter) videoFile(ctx context.Context, path string, s Sampling)
 	sampled, last := 0, 0.0
 	info, err := fp.video.Frames(ctx, path, ffmpeg.SampleOptions{
 		FPS: s.FPS, MaxSide: s.MaxSide, MaxFrames: s.MaxFrames, KeyframesOnly: s.KeyframesOnly,
-		PortraitByWidth: true, FineSide: s.fineSide(),
+		PortraitByWidth: true, FineSide: s.fineSide(), ShortFPS: s.ShortFPS, ShortUnder: s.ShortUnder,
 	}, func(fr ffmpeg.Frame) error {
 		if s.OnFrame != nil {
 			s.OnFrame(fr.Img, roundT(fr.T))

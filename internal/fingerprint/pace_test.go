@@ -57,6 +57,43 @@ func TestShortClipsDescribeEverySampledFrame(t *testing.T) {
 	}
 }
 
+// TestShortClipsSampledAtShortFPS: a clip shorter than ShortUnder is
+// sampled at ShortFPS, every frame of it described when it is also too
+// short for LocalMinFrames; a longer one keeps FPS.
+func TestShortClipsSampledAtShortFPS(t *testing.T) {
+	dec, err := ffmpeg.New(ffmpeg.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := NewFingerprinter(dec, nil, media.Limits{})
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, c := range []struct {
+		seconds       float64
+		frames, local int
+	}{{3.5, 18, 18}, {10, 20, 10}} {
+		p := filepath.Join(dir, "clip.mp4")
+		if err := testmedia.WriteVideo(ctx, p, testmedia.VideoSpec{Seed: 4, W: 320, H: 180, FPS: 25, Seconds: c.seconds, Scene: 0.5}); err != nil {
+			t.Fatal(err)
+		}
+		q, err := fp.Query(ctx, p, Sampling{FPS: 2, MaxSide: 320, Views: views.QueryViews, LocalFPS: 1, LocalMinFrames: 6, ShortFPS: 5, ShortUnder: 6})
+		if err != nil {
+			t.Fatal(err)
+		}
+		local := 0
+		for _, f := range q.Frames {
+			if len(f.Local) > 0 {
+				local++
+			}
+		}
+		// At 1 fps a 10 s clip has 10 or 11 frames described (one on each
+		// side of a second may both count).
+		if len(q.Frames) != c.frames || local < c.local || local > c.local+1 {
+			t.Errorf("%.1f s clip: %d frames, %d described; want %d and about %d", c.seconds, len(q.Frames), local, c.frames, c.local)
+		}
+	}
+}
+
 func TestPacerChoice(t *testing.T) {
 	s := Sampling{FPS: 2, LocalFPS: 1, LocalMinFrames: 6}
 	for _, tc := range []struct {

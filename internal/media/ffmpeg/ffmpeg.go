@@ -88,6 +88,21 @@ type SampleOptions struct {
 	// the same ffmpeg run. Frame.Img is the same as without it. Frames
 	// that would be no larger than Img get no Fine copy.
 	FineSide int
+	// ShortFPS, when above FPS, is the rate a clip shorter than ShortUnder
+	// seconds (its duration as probed before decoding; a clip of unknown
+	// duration is not short) is sampled at instead of FPS: a short clip
+	// gets more frames than FPS would give it.
+	ShortFPS   float64
+	ShortUnder float64
+}
+
+// rate is the sampling rate for a clip of the probed duration (seconds;
+// 0 unknown): FPS, or ShortFPS for a short clip.
+func (o SampleOptions) rate(duration float64) float64 {
+	if o.FPS > 0 && o.ShortFPS > o.FPS && duration > 0 && duration < o.ShortUnder {
+		return o.ShortFPS
+	}
+	return o.FPS
 }
 
 // Frame is one decoded, scaled video frame.

@@ -54,7 +54,8 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn 
 	if fn == nil {
 		return Info{}, errors.New("ffmpeg: Frames needs a callback")
 	}
-	if opt.FPS < 0 || math.IsNaN(opt.FPS) || math.IsInf(opt.FPS, 0) || opt.MaxSide < 0 || opt.MaxFrames < 0 || opt.FineSide < 0 {
+	if opt.FPS < 0 || math.IsNaN(opt.FPS) || math.IsInf(opt.FPS, 0) || opt.MaxSide < 0 || opt.MaxFrames < 0 || opt.FineSide < 0 ||
+		opt.ShortFPS < 0 || math.IsNaN(opt.ShortFPS) || math.IsInf(opt.ShortFPS, 0) || math.IsNaN(opt.ShortUnder) {
 		return Info{}, fmt.Errorf("ffmpeg: bad sample options %+v", opt)
 	}
 	ctx, cancel := f.withTimeout(ctx)
@@ -63,6 +64,7 @@ func (f *FFmpeg) Frames(ctx context.Context, path string, opt SampleOptions, fn 
 	if err != nil {
 		return Info{}, err
 	}
+	opt.FPS = opt.rate(p.Duration)
 	in, err := inputURL(path)
 	if err != nil {
 		return p.Info, &Error{Tool: "ffmpeg", Path: path, Err: err}

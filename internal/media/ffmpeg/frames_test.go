@@ -105,6 +105,11 @@ func TestFramesSampling(t *testing.T) {
 		{"max frames", SampleOptions{FPS: 2, MaxFrames: 3}, slots(3, 2)},
 		{"max frames, every frame", SampleOptions{MaxFrames: 5}, grid(5, 0.04)},
 		{"max frames above count", SampleOptions{KeyframesOnly: true, MaxFrames: 50}, keys},
+		// The 10 s clip is short under 11 s, not under 9 s.
+		{"short clip at ShortFPS", SampleOptions{FPS: 2, ShortFPS: 7, ShortUnder: 11}, slots(70, 7)},
+		{"longer clip at FPS", SampleOptions{FPS: 2, ShortFPS: 7, ShortUnder: 9}, slots(20, 2)},
+		{"ShortFPS below FPS", SampleOptions{FPS: 7, ShortFPS: 2, ShortUnder: 11}, slots(70, 7)},
+		{"ShortFPS without FPS", SampleOptions{ShortFPS: 2, ShortUnder: 11}, grid(250, 0.04)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -310,7 +315,8 @@ func TestFramesContextCanceled(t *testing.T) {
 
 func TestFramesBadOptions(t *testing.T) {
 	f := newFF(t, Config{})
-	for _, opt := range []SampleOptions{{FPS: -1}, {FPS: math.NaN()}, {FPS: math.Inf(1)}, {MaxSide: -1}, {MaxFrames: -2}, {MaxSide: 64, FineSide: -1}} {
+	for _, opt := range []SampleOptions{{FPS: -1}, {FPS: math.NaN()}, {FPS: math.Inf(1)}, {MaxSide: -1}, {MaxFrames: -2}, {MaxSide: 64, FineSide: -1},
+		{FPS: 2, ShortFPS: -1}, {FPS: 2, ShortFPS: math.Inf(1)}, {FPS: 2, ShortFPS: 5, ShortUnder: math.NaN()}} {
 		if _, err := f.Frames(context.Background(), gradientClip(t), opt, func(Frame) error { return nil }); err == nil {
 			t.Errorf("options %+v accepted", opt)
 		}
