@@ -83,18 +83,48 @@ func TurnedSize(g *luma.Grid) (cw, ch int, ok bool) {
 // Turned fills buf (cw×ch, from TurnedSize) with the centre of g turned by
 // deg degrees (counter-clockwise positive, about the centre), undoing a tilt
 // the other way.
+//
+// Each cell is g.Bilinear at the cell's source, written out here with the
+// same operations in the same order, so the result is the same bit for
+// bit: the source's terms that depend only on the column (cx + dx·cos,
+// cy + dx·sin) or only on the row (dy·sin, dy·cos) are computed once, and
+// the sums formed in the order ((cx + dx·cos) - dy·sin) - 0.5 as before.
 func Turned(g *luma.Grid, deg float64, buf []float32, cw, ch int) {
 	cx, cy := float64(g.W)/2, float64(g.H)/2
 	sin, cos := math.Sincos(deg * math.Pi / 180)
-	for v := 0; v < ch; v++ {
-		dy := float64(v) + 0.5 - float64(ch)/2
-		for u := 0; u < cw; u++ {
-			dx := float64(u) + 0.5 - float64(cw)/2
-			// The source of output pixel (dx, dy): turn it
-			// back by deg.
-			sx := cx + dx*cos - dy*sin - 0.5
-			sy := cy + dx*sin + dy*cos - 0.5
-			buf[v*cw+u] = g.Bilinear(sx, sy)
+	// colX[u] = cx + dx·cos, colY[u] = cy + dx·sin for column u.
+	cols := make([]float64, 2*cw)
+	colX, colY := cols[:cw:cw], cols[cw:]
+	for u := range colX {
+		dx := float64(u) + 0.5 - float64(cw)/2
+		colX[u] = cx + dx*cos
+		colY[u] = cy + dx*sin
+	}
+	w, v := g.W, g.V
+	xMax, yMax := float64(g.W-1), float64(g.H-1)
+	for r := 0; r < ch; r++ {
+		dy := float64(r) + 0.5 - float64(ch)/2
+		dySin, dyCos := dy*sin, dy*cos
+		out := buf[r*cw : (r+1)*cw]
+		colY := colY[:len(out)]
+		for u, xc := range colX[:len(out)] {
+			// The source of output cell (dx, dy): turned back by deg.
+			x := xc - dySin - 0.5
+			y := colY[u] + dyCos - 0.5
+			if !(x >= 0 && x < xMax && y >= 0 && y < yMax) {
+				out[u] = g.Bilinear(x, y)
+				continue
+			}
+			// g.Bilinear(x, y) away from the last row and column: the
+			// clamps leave x and y as they are (neither is -0, being a
+			// difference with 0.5), and x+1, y+1 are cells.
+			x0, y0 := int(x), int(y)
+			fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
+			i := y0*w + x0
+			p := v[i : i+w+2]
+			top := p[0]*(1-fx) + p[1]*fx
+			bot := p[w]*(1-fx) + p[w+1]*fx
+			out[u] = top*(1-fy) + bot*fy
 		}
 	}
 }
