@@ -5,6 +5,20 @@ import (
 	"testing"
 )
 
+// windowMax is the largest value of every boundary's window, from the
+// sparse table of windowRuns (built over reuse's tables when given).
+func windowMax(v []float32, n, along, reach int, reuse [][]float32) []float32 {
+	win := make([]float32, len(v))
+	runs := windowRuns(v, n, along, reach, reuse)
+	for b := 1; b < n; b++ {
+		lo, hi := windowLines(runs, n, along, b, reach)
+		for i := range along {
+			win[b*along+i] = max(lo[i], hi[i])
+		}
+	}
+	return win
+}
+
 // windowMaxLoop is windowMax by scanning every window.
 func windowMaxLoop(v []float32, n, along, reach int) []float32 {
 	win := make([]float32, len(v))
@@ -24,7 +38,8 @@ func windowMaxLoop(v []float32, n, along, reach int) []float32 {
 
 // TestWindowMaxSameAsLoop: the sparse-table window maxima equal the
 // maxima of every window, for every reach and number of boundaries,
-// with ties (values drawn from a few levels).
+// with ties (values drawn from a few levels), in new tables and in tables
+// reused from other values.
 func TestWindowMaxSameAsLoop(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for n := 0; n <= 20; n++ {
@@ -34,10 +49,17 @@ func TestWindowMaxSameAsLoop(t *testing.T) {
 				for i := range v {
 					v[i] = float32(rng.IntN(6)) * 0.75
 				}
-				got, want := windowMax(v, n, along, reach), windowMaxLoop(v, n, along, reach)
-				for i := range want {
-					if got[i] != want[i] {
-						t.Fatalf("n=%d along=%d reach=%d: at %d %v, want %v", n, along, reach, i, got[i], want[i])
+				other := make([]float32, len(v))
+				for i := range other {
+					other[i] = float32(rng.IntN(6)) * 0.75
+				}
+				want := windowMaxLoop(v, n, along, reach)
+				for _, reuse := range [][][]float32{nil, windowRuns(other, n, along, reach, nil)} {
+					got := windowMax(v, n, along, reach, reuse)
+					for i := range want {
+						if got[i] != want[i] {
+							t.Fatalf("n=%d along=%d reach=%d reuse=%v: at %d %v, want %v", n, along, reach, reuse != nil, i, got[i], want[i])
+						}
 					}
 				}
 			}

@@ -175,8 +175,8 @@ func newEdgeLines(grids []*luma.Grid, horizontal bool) *edgeLines {
 		}
 		pl := make([]float32, n*along)
 		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				pl[x*along+y] = g.V[y*w+x]
+			for x, v := range g.V[y*w : (y+1)*w] {
+				pl[x*along+y] = v
 			}
 		}
 		planes[k] = pl
@@ -185,16 +185,30 @@ func newEdgeLines(grids []*luma.Grid, horizontal bool) *edgeLines {
 	for k, pl := range planes {
 		d := make([]float32, n*along)
 		for b := 0; b < n; b++ {
-			line := pl[b*along : (b+1)*along]
-			dl := d[b*along : (b+1)*along]
-			for i := range dl {
-				lo, hi := max(0, i-1), min(along-1, i+1)
-				dl[i] = abs32(line[hi]-line[lo]) / float32(max(1, hi-lo))
-			}
+			detailLine(d[b*along:(b+1)*along], pl[b*along:(b+1)*along])
 		}
 		detail[k] = d
 	}
 	return &edgeLines{n: n, along: along, planes: planes, detail: detail}
+}
+
+// detailLine sets dl[i] to the gradient of line at i: the step between
+// its neighbours over the cells between them (one at the ends).
+func detailLine(dl, line []float32) {
+	along := len(line)
+	dl = dl[:along]
+	if along < 3 {
+		for i := range dl {
+			lo, hi := max(0, i-1), min(along-1, i+1)
+			dl[i] = abs32(line[hi]-line[lo]) / float32(max(1, hi-lo))
+		}
+		return
+	}
+	dl[0] = abs32(line[1]-line[0]) / 1
+	for i := 1; i < along-1; i++ {
+		dl[i] = abs32(line[i+1]-line[i-1]) / 2
+	}
+	dl[along-1] = abs32(line[along-1]-line[along-2]) / 1
 }
 
 // boundaryValues returns step and tex for each boundary b in 1..n-1.
@@ -204,60 +218,28 @@ func newEdgeLines(grids []*luma.Grid, horizontal bool) *edgeLines {
 // each side) — a sharp picture against a blurred copy of itself may differ
 // little in brightness, but it differs in detail.
 func (ln *edgeLines) boundaryValues(ctx context.Context) (step, tex []float32) {
-	n, along, planes, detail := ln.n, ln.along, ln.planes, ln.detail
+	n, along, planes := ln.n, ln.along, ln.planes
 	step = make([]float32, (n+1)*along)
 	tex = make([]float32, (n+1)*along)
 	// One boundary at a time, a whole line per grid: vals[k] and tvals[k]
-	// hold grid k's step and detail values along boundary b.
-	vals := make([][]float32, len(planes))
-	tvals := make([][]float32, len(planes))
-	for k := range planes {
-		vals[k], tvals[k] = make([]float32, along), make([]float32, along)
+	// hold grid k's step and detail values along boundary b. A single
+	// grid's are its medians, written where they go.
+	var vals, tvals [][]float32
+	if len(planes) > 1 {
+		vals, tvals = make([][]float32, len(planes)), make([][]float32, len(planes))
+		for k := range planes {
+			vals[k], tvals[k] = make([]float32, along), make([]float32, along)
+		}
 	}
-	above, below := make([]float32, along), make([]float32, along)
 	med := make([]float32, len(planes))
 	for b := 1; b < n && ctx.Err() == nil; b++ {
-		for k, pl := range planes {
-			v, tv := vals[k], tvals[k]
-			cur, prev := pl[b*along:(b+1)*along], pl[(b-1)*along:b*along]
-			for i := range v {
-				v[i] = abs32(cur[i] - prev[i])
-			}
-			clear(above)
-			clear(below)
-			na, nb := 0, 0
-			d := detail[k]
-			for o := 1; o <= edgeBand; o++ {
-				if b-o >= 0 {
-					for i, x := range d[(b-o)*along : (b-o+1)*along] {
-						above[i] += x
-					}
-					na++
-				}
-				if b+o-1 < n {
-					for i, x := range d[(b+o-1)*along : (b+o)*along] {
-						below[i] += x
-					}
-					nb++
-				}
-			}
-			// Only a sharp side against a smooth one counts: detail
-			// changes across a picture's own boundaries between textures
-			// too.
-			fa, fb := float32(na), float32(nb)
-			for i := range tv {
-				a, z := above[i]/fa, below[i]/fb
-				tv[i] = 0
-				if max(a, z) >= sharpRatio*min(a, z) {
-					tv[i] = abs32(a - z)
-				}
-			}
-		}
 		st, tx := step[b*along:(b+1)*along], tex[b*along:(b+1)*along]
 		if len(planes) == 1 {
-			copy(st, vals[0])
-			copy(tx, tvals[0])
+			ln.boundaryLine(0, b, st, tx)
 			continue
+		}
+		for k := range planes {
+			ln.boundaryLine(k, b, vals[k], tvals[k])
 		}
 		for i := range st {
 			for k := range planes {
@@ -273,23 +255,85 @@ func (ln *edgeLines) boundaryValues(ctx context.Context) (step, tex []float32) {
 	return step, tex
 }
 
-// marks builds the map from the boundaries' step and tex values.
+// boundaryLine sets v and tv (along values each) to grid k's step and
+// detail values along boundary b.
+func (ln *edgeLines) boundaryLine(k, b int, v, tv []float32) {
+	n, along, pl, d := ln.n, ln.along, ln.planes[k], ln.detail[k]
+	line := func(s []float32, b int) []float32 { return s[b*along : (b+1)*along] }
+	cur, prev := line(pl, b), line(pl, b-1)
+	v, tv = v[:along], tv[:along]
+	prev = prev[:len(cur)]
+	for i := range v {
+		v[i] = abs32(cur[i] - prev[i])
+	}
+	// The detail above the boundary (lines b-1, b-2, …) and below it (b,
+	// b+1, …), edgeBand lines each where there are, summed from zero in
+	// that order and averaged. Only a sharp side against a smooth one
+	// counts: detail changes across a picture's own boundaries between
+	// textures too.
+	if edgeBand == 3 && b >= 3 && b+2 < n {
+		a1, a2, a3 := line(d, b-1), line(d, b-2), line(d, b-3)
+		z1, z2, z3 := line(d, b), line(d, b+1), line(d, b+2)
+		a1, a2, a3, z1, z2, z3 = a1[:along], a2[:along], a3[:along], z1[:along], z2[:along], z3[:along]
+		for i := range tv {
+			a := (0 + a1[i] + a2[i] + a3[i]) / 3
+			z := (0 + z1[i] + z2[i] + z3[i]) / 3
+			tv[i] = keep32(abs32(a-z), max(a, z) >= sharpRatio*min(a, z))
+		}
+		return
+	}
+	var above, below [edgeBand][]float32
+	na, nb := 0, 0
+	for o := 1; o <= edgeBand; o++ {
+		if b-o >= 0 {
+			above[na] = line(d, b-o)
+			na++
+		}
+		if b+o-1 < n {
+			below[nb] = line(d, b+o-1)
+			nb++
+		}
+	}
+	fa, fb := float32(na), float32(nb)
+	for i := range tv {
+		var sa, sz float32
+		for _, l := range above[:na] {
+			sa += l[i]
+		}
+		for _, l := range below[:nb] {
+			sz += l[i]
+		}
+		a, z := sa/fa, sz/fb
+		tv[i] = 0
+		if max(a, z) >= sharpRatio*min(a, z) {
+			tv[i] = abs32(a - z)
+		}
+	}
+}
+
+// marks builds the map from the boundaries' step and tex values. A
+// boundary is marked at a position where the strongest value of step (or
+// of tex) within peakReach is on it — or next to it, with it holding at
+// least half as much: an edge between grid cells is one boundary, one
+// falling inside a cell is split over two. The peaks of step are written
+// into the map as ones, then those of tex, and each row is summed as its
+// tex peaks are written.
 func (ln *edgeLines) marks(step, tex []float32) *edgeMap {
 	n, along := ln.n, ln.along
-	// A boundary is marked at a position where the strongest value of
-	// step (or of tex) within peakReach is on it — or next to it, with it
-	// holding at least half as much: an edge between grid cells is one
-	// boundary, one falling inside a cell is split over two.
-	sp, tp := peaks(step, n, along, peakReach, stepFloor), peaks(tex, n, along, peakReach, texFloor)
 	m := &edgeMap{n: n, along: along, mark: make([]int, (n+1)*(along+1))}
+	row := func(b int) []int { return m.mark[b*(along+1)+1 : (b+1)*(along+1)] }
+	runs := windowRuns(step, n, along, peakReach, nil)
 	for b := 1; b < n; b++ {
-		row := m.mark[b*(along+1):]
-		s, t := sp[b*along:(b+1)*along], tp[b*along:(b+1)*along]
-		for i := range s {
-			row[i+1] = row[i]
-			if s[i] || t[i] {
-				row[i+1]++
-			}
+		peakLine(row(b), step, runs, n, along, b, peakReach, stepFloor)
+	}
+	runs = windowRuns(tex, n, along, peakReach, runs)
+	for b := 1; b < n; b++ {
+		r := row(b)
+		peakLine(r, tex, runs, n, along, b, peakReach, texFloor)
+		c := 0
+		for i, x := range r {
+			c += x
+			r[i] = c
 		}
 	}
 	return m
@@ -648,80 +692,91 @@ func detailPrefix(ctx context.Context, grids []*luma.Grid) []int {
 	return out
 }
 
+// abs32 is -v when v is below zero and v otherwise (-0 and NaN are kept
+// as they are), without a branch: the signs of the differences it is
+// taken of are as good as random.
 func abs32(v float32) float32 {
-	if v < 0 {
-		return -v
-	}
-	return v
+	return math.Float32frombits(math.Float32bits(v) &^ (b2u(v < 0) << 31))
 }
 
-// peaks marks, for boundaries 1..n-1 (lines of along values in v), the
-// positions where the largest value within reach boundaries is on the
-// boundary, or on a neighbour with the boundary holding at least half of it,
-// and is at least floor. Line by line, so the loops run over whole rows.
-func peaks(v []float32, n, along, reach int, floor float32) []bool {
-	line := func(b int) []float32 { return v[b*along : (b+1)*along] }
-	win := windowMax(v, n, along, reach)
-	out := make([]bool, len(v))
-	for b := 1; b < n; b++ {
-		cur, w, o := line(b), win[b*along:(b+1)*along], out[b*along:(b+1)*along]
-		var prev, next []float32
-		if b > 1 {
-			prev = line(b - 1)
-		}
-		if b < n-1 {
-			next = line(b + 1)
-		}
-		for i, x := range cur {
-			best := w[i]
-			if best < floor {
-				continue
-			}
-			switch {
-			case x >= best:
-				o[i] = true
-			case 2*x >= best && (prev != nil && prev[i] >= best || next != nil && next[i] >= best):
-				o[i] = true
-			}
-		}
-	}
-	return out
+// keep32 is v when keep is set and 0 otherwise, without a branch.
+func keep32(v float32, keep bool) float32 {
+	return math.Float32frombits(math.Float32bits(v) & -b2u(keep))
 }
 
-// windowMax returns, for each boundary b in 1..n-1 of v (n lines of along
-// values), the largest value of boundaries max(1, b-reach)..min(n-1,
-// b+reach) at each position; line 0 is left zero. It takes the maxima of
-// runs of 1, 2, 4, … lines (a sparse table), so a window costs two
-// comparisons whatever reach.
-func windowMax(v []float32, n, along, reach int) []float32 {
-	win := make([]float32, len(v))
-	if n < 2 {
-		return win
+// b2u is 1 when b is set and 0 otherwise.
+func b2u(b bool) uint32 {
+	if b {
+		return 1
 	}
-	// runs[j][o]: the largest of lines o..o+2^j-1 (for o+2^j-1 ≤ n-1).
+	return 0
+}
+
+// windowRuns returns the sparse table of v (n lines of along values) for
+// windows of reach boundaries either way: runs[j] holds, at each line o
+// in 1..n-2^j, the largest value of lines o..o+2^j-1 (runs[0] is v), so
+// that a window costs two comparisons whatever reach. The tables of
+// reuse (an earlier result, for another v of the same size) are written
+// over instead of new ones made.
+func windowRuns(v []float32, n, along, reach int, reuse [][]float32) [][]float32 {
 	runs := [][]float32{v}
-	for k := 1; 2*k <= min(2*reach+1, n-1); k *= 2 {
-		prev := runs[len(runs)-1]
-		next := make([]float32, len(v))
+	for j, k := 1, 1; 2*k <= min(2*reach+1, n-1); j, k = j+1, 2*k {
+		prev := runs[j-1]
+		var next []float32
+		if j < len(reuse) {
+			next = reuse[j]
+		} else {
+			next = make([]float32, len(v))
+		}
 		for o := 1; o+2*k-1 <= n-1; o++ {
 			a, b, d := prev[o*along:(o+1)*along], prev[(o+k)*along:(o+k+1)*along], next[o*along:(o+1)*along]
+			a, b = a[:len(d)], b[:len(d)]
 			for i := range d {
 				d[i] = max(a[i], b[i])
 			}
 		}
 		runs = append(runs, next)
 	}
-	for b := 1; b < n; b++ {
-		lo, hi := max(1, b-reach), min(n-1, b+reach)
-		j, k := 0, 1
-		for 2*k <= hi-lo+1 {
-			j, k = j+1, 2*k
-		}
-		r := runs[j]
-		a, c, w := r[lo*along:(lo+1)*along], r[(hi-k+1)*along:(hi-k+2)*along], win[b*along:(b+1)*along]
-		for i := range w {
-			w[i] = max(a[i], c[i])
-		}
+	return runs
+}
+
+// windowLines returns the two lines of runs (from windowRuns) whose
+// larger values are the largest of boundaries max(1, b-reach)..min(n-1,
+// b+reach).
+func windowLines(runs [][]float32, n, along, b, reach int) (lo, hi []float32) {
+	first, last := max(1, b-reach), min(n-1, b+reach)
+	j, k := 0, 1
+	for 2*k <= last-first+1 {
+		j, k = j+1, 2*k
 	}
-	return win
+	r := runs[j]
+	return r[first*along : (first+1)*along], r[(last-k+1)*along : (last-k+2)*along]
+}
+
+// peakLine sets mark[i] to 1 (or leaves it as it is) at the positions i
+// of boundary b (in 1..n-1 of v, n lines of along values, with runs its
+// windowRuns) where the largest value within reach boundaries is on the
+// boundary, or on a neighbour with the boundary holding at least half of
+// it, and is at least floor.
+func peakLine(mark []int, v []float32, runs [][]float32, n, along, b, reach int, floor float32) {
+	line := func(b int) []float32 { return v[b*along : (b+1)*along] }
+	cur := line(b)
+	lo, hi := windowLines(runs, n, along, b, reach)
+	// A missing neighbour stands in as the boundary itself, which changes
+	// nothing: when it holds the largest value it is marked anyway.
+	prev, next := cur, cur
+	if b > 1 {
+		prev = line(b - 1)
+	}
+	if b < n-1 {
+		next = line(b + 1)
+	}
+	mark, lo, hi, prev, next = mark[:len(cur)], lo[:len(cur)], hi[:len(cur)], prev[:len(cur)], next[:len(cur)]
+	// The tests are combined as bits rather than branched on: which hold
+	// is as good as random in texture.
+	for i, x := range cur {
+		best := max(lo[i], hi[i])
+		m := b2u(!(best < floor)) & (b2u(x >= best) | b2u(2*x >= best)&(b2u(prev[i] >= best)|b2u(next[i] >= best)))
+		mark[i] |= int(m)
+	}
 }
