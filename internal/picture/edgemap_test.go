@@ -246,7 +246,8 @@ func detailPrefixLoop(grids []*luma.Grid) []int {
 				vals[k] = float32(dx + dy)
 			}
 			d := 0
-			if medianInPlace(vals) >= detailLevel {
+			slices.Sort(vals)
+			if vals[len(vals)/2] >= detailLevel {
 				d = 1
 			}
 			out[(y+1)*(w+1)+x+1] = out[y*(w+1)+x+1] + out[(y+1)*(w+1)+x] - out[y*(w+1)+x] + d

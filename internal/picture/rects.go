@@ -674,19 +674,36 @@ func detailPrefix(ctx context.Context, grids []*luma.Grid) []int {
 	w, h := grids[0].W, grids[0].H
 	out := make([]int, (w+1)*(h+1))
 	vals := make([]float32, len(grids))
+	// detail is the gradient at (x, y) of the rows cur and below (y+1, or
+	// y itself on the last row): the steps to the right and down.
+	detail := func(cur, below []float32, x int) float32 {
+		v := cur[x]
+		dx := math.Abs(float64(cur[min(w-1, x+1)] - v))
+		dy := math.Abs(float64(below[x] - v))
+		return float32(dx + dy)
+	}
 	for y := 0; y < h && ctx.Err() == nil; y++ {
-		for x := 0; x < w; x++ {
+		yn := min(h-1, y+1)
+		// The sums of the row above and of this one, from x = 0; the
+		// cells of this row are counted in c.
+		above, row := out[y*(w+1)+1:(y+1)*(w+1)], out[(y+1)*(w+1)+1:(y+2)*(w+1)]
+		above = above[:len(row)]
+		c := 0
+		if len(grids) == 1 {
+			g := grids[0]
+			cur, below := g.V[y*w:(y+1)*w], g.V[yn*w:(yn+1)*w]
+			for x := range row {
+				c += int(b2u(detail(cur, below, x) >= detailLevel))
+				row[x] = above[x] + c
+			}
+			continue
+		}
+		for x := range row {
 			for k, g := range grids {
-				v := g.At(x, y)
-				dx := math.Abs(float64(g.At(min(w-1, x+1), y) - v))
-				dy := math.Abs(float64(g.At(x, min(h-1, y+1)) - v))
-				vals[k] = float32(dx + dy)
+				vals[k] = detail(g.V[y*w:(y+1)*w], g.V[yn*w:(yn+1)*w], x)
 			}
-			d := 0
-			if medianInPlace(vals) >= detailLevel {
-				d = 1
-			}
-			out[(y+1)*(w+1)+x+1] = out[y*(w+1)+x+1] + out[(y+1)*(w+1)+x] - out[y*(w+1)+x] + d
+			c += int(b2u(medianInPlace(vals) >= detailLevel))
+			row[x] = above[x] + c
 		}
 	}
 	return out
