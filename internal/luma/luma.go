@@ -143,9 +143,11 @@ func (g *Grid) Bilinear(x, y float64) float32 {
 	x0, y0 := int(x), int(y)
 	x1, y1 := min(x0+1, g.W-1), min(y0+1, g.H-1)
 	fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
-	top := g.At(x0, y0)*(1-fx) + g.At(x1, y0)*fx
-	bot := g.At(x0, y1)*(1-fx) + g.At(x1, y1)*fx
-	return top*(1-fy) + bot*fy
+	// Each product is rounded on its own (the conversions forbid fusing
+	// it into the sum), so the sample is the same on every architecture.
+	top := float32(g.At(x0, y0)*(1-fx)) + float32(g.At(x1, y0)*fx)
+	bot := float32(g.At(x0, y1)*(1-fx)) + float32(g.At(x1, y1)*fx)
+	return float32(top*(1-fy)) + float32(bot*fy)
 }
 
 // Size is the grid's width and height.

@@ -89,6 +89,9 @@ func TurnedSize(g *luma.Grid) (cw, ch int, ok bool) {
 // bit: the source's terms that depend only on the column (cx + dx·cos,
 // cy + dx·sin) or only on the row (dy·sin, dy·cos) are computed once, and
 // the sums formed in the order ((cx + dx·cos) - dy·sin) - 0.5 as before.
+// Every product is rounded on its own (explicit conversions forbid fusing
+// a product into a sum, which Go allows otherwise: arm64 does it), so the
+// two agree, and a turned view is the same, on every architecture.
 func Turned(g *luma.Grid, deg float64, buf []float32, cw, ch int) {
 	cx, cy := float64(g.W)/2, float64(g.H)/2
 	sin, cos := math.Sincos(deg * math.Pi / 180)
@@ -97,14 +100,14 @@ func Turned(g *luma.Grid, deg float64, buf []float32, cw, ch int) {
 	colX, colY := cols[:cw:cw], cols[cw:]
 	for u := range colX {
 		dx := float64(u) + 0.5 - float64(cw)/2
-		colX[u] = cx + dx*cos
-		colY[u] = cy + dx*sin
+		colX[u] = cx + float64(dx*cos)
+		colY[u] = cy + float64(dx*sin)
 	}
 	w, v := g.W, g.V
 	xMax, yMax := float64(g.W-1), float64(g.H-1)
 	for r := 0; r < ch; r++ {
 		dy := float64(r) + 0.5 - float64(ch)/2
-		dySin, dyCos := dy*sin, dy*cos
+		dySin, dyCos := float64(dy*sin), float64(dy*cos)
 		out := buf[r*cw : (r+1)*cw]
 		colY := colY[:len(out)]
 		for u, xc := range colX[:len(out)] {
@@ -122,9 +125,9 @@ func Turned(g *luma.Grid, deg float64, buf []float32, cw, ch int) {
 			fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
 			i := y0*w + x0
 			p := v[i : i+w+2]
-			top := p[0]*(1-fx) + p[1]*fx
-			bot := p[w]*(1-fx) + p[w+1]*fx
-			out[u] = top*(1-fy) + bot*fy
+			top := float32(p[0]*(1-fx)) + float32(p[1]*fx)
+			bot := float32(p[w]*(1-fx)) + float32(p[w+1]*fx)
+			out[u] = float32(top*(1-fy)) + float32(bot*fy)
 		}
 	}
 }

@@ -32,8 +32,8 @@ func turnedReference(g *luma.Grid, deg float64, buf []float32, cw, ch int) {
 		dy := float64(v) + 0.5 - float64(ch)/2
 		for u := 0; u < cw; u++ {
 			dx := float64(u) + 0.5 - float64(cw)/2
-			sx := cx + dx*cos - dy*sin - 0.5
-			sy := cy + dx*sin + dy*cos - 0.5
+			sx := cx + float64(dx*cos) - float64(dy*sin) - 0.5
+			sy := cy + float64(dx*sin) + float64(dy*cos) - 0.5
 			buf[v*cw+u] = g.Bilinear(sx, sy)
 		}
 	}
