@@ -11,16 +11,22 @@ import (
 	"github.com/provcheck/provcheck/internal/views"
 )
 
+// ffmpegFingerprinter is a Fingerprinter decoding videos with ffmpeg.
+func ffmpegFingerprinter(t *testing.T) *Fingerprinter {
+	t.Helper()
+	dec, err := ffmpeg.New(ffmpeg.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewFingerprinter(dec, nil, media.Limits{})
+}
+
 // TestShortClipsDescribeEverySampledFrame: a clip too short for
 // LocalMinFrames frames at LocalFPS has local features on every sampled
 // frame that is not nearly identical to the last one described; a longer
 // clip keeps LocalFPS, and without LocalMinFrames a short one does too.
 func TestShortClipsDescribeEverySampledFrame(t *testing.T) {
-	dec, err := ffmpeg.New(ffmpeg.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fp := NewFingerprinter(dec, nil, media.Limits{})
+	fp := ffmpegFingerprinter(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	clip := func(name string, seconds float64) string {
@@ -61,11 +67,7 @@ func TestShortClipsDescribeEverySampledFrame(t *testing.T) {
 // sampled at ShortFPS, every frame of it described when it is also too
 // short for LocalMinFrames; a longer one keeps FPS.
 func TestShortClipsSampledAtShortFPS(t *testing.T) {
-	dec, err := ffmpeg.New(ffmpeg.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fp := NewFingerprinter(dec, nil, media.Limits{})
+	fp := ffmpegFingerprinter(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	for _, c := range []struct {
