@@ -373,3 +373,85 @@ func TestQuerySameAsReference(t *testing.T) {
 		})
 	}
 }
+
+var benchIndex struct {
+	once    sync.Once
+	ix      *Index
+	queries []*orb.Features
+}
+
+// benchmarkIndex is an index of 2,000 frames of 320×240 pictures (a
+// thousand pictures and a near-duplicate of each, as frames of a video
+// are) and queries of crops, mirrors and unrelated pictures under chrome.
+func benchmarkIndex() (*Index, []*orb.Features) {
+	benchIndex.once.Do(func() {
+		r := rand.New(rand.NewPCG(3, 4))
+		ix := New(DefaultOptions())
+		chrome := features(testmedia.Picture(7, 320, 40))
+		var pics []image.Image
+		for s := uint64(0); s < 1000; s++ {
+			p := testmedia.Picture(10000+s, 320, 240)
+			f := features(p)
+			if s%10 == 0 {
+				pics = append(pics, p)
+			}
+			if s%4 == 0 {
+				f = concat(f, jitter(chrome, r, 20, false))
+			}
+			ix.Add(int64(2*s), f)
+			ix.Add(int64(2*s+1), jitter(f, r, 25, false))
+		}
+		var qs []*orb.Features
+		for i, p := range pics {
+			q := features(imaging.Crop(p, image.Rect(20, 10, 300, 230)))
+			if i%2 == 1 {
+				q = orb.Mirror(q)
+			}
+			qs = append(qs, q)
+			if i%5 == 0 {
+				qs = append(qs, concat(features(testmedia.Picture(50000+uint64(i), 320, 240)), chrome))
+			}
+		}
+		benchIndex.ix, benchIndex.queries = ix, qs
+	})
+	return benchIndex.ix, benchIndex.queries
+}
+
+// BenchmarkCandidates runs each query through the reference and the
+// current candidates in turn, so that both see the same machine, and
+// reports the CPU time per query of each and their ratio.
+func BenchmarkCandidates(b *testing.B) {
+	t0 := cpuTime()
+	ix, qs := benchmarkIndex()
+	st := ix.Stats()
+	b.Logf("index: %d frames, %d descriptors, %d stop keys, %d queries; built in %.1fs of CPU",
+		st.Frames, st.Descriptors, st.StopKeys, len(qs), float64(cpuTime()-t0)/1e9)
+	var ref, cur int64
+	n := 0
+	b.ResetTimer()
+	pass := func(f func(*orb.Features)) int64 {
+		c0 := cpuTime()
+		for _, q := range qs {
+			f(q)
+		}
+		return cpuTime() - c0
+	}
+	reference := func(q *orb.Features) { candidatesReference(ix, q) }
+	for b.Loop() {
+		// Each in turn first, so that neither has the other's postings
+		// in the caches more often.
+		if n%2 == 0 {
+			ref += pass(reference)
+			cur += pass(func(q *orb.Features) { ix.candidates(q) })
+		} else {
+			cur += pass(func(q *orb.Features) { ix.candidates(q) })
+			ref += pass(reference)
+		}
+		n++
+	}
+	n *= len(qs)
+	b.ReportMetric(float64(ref)/1e3/float64(n), "ref-cpu-us/query")
+	b.ReportMetric(float64(cur)/1e3/float64(n), "cpu-us/query")
+	b.ReportMetric(float64(cur)/float64(ref), "ratio")
+	b.ReportMetric(0, "ns/op")
+}
