@@ -336,10 +336,22 @@ type scratch struct {
 	stamp []uint32 // per frame: last query descriptor that voted for it, +1
 	votes []float64
 	count []uint32
-	seen  []uint32  // frames voted for
-	pairs []pair    // every vote: the frame, the checked and the registered descriptor
-	hits  []float64 // per checked descriptor: the frames it voted for (shareVotes)
-	bins  []float64 // geometricVotes' histograms
+	seen  []uint32                      // frames voted for
+	pairs []pair                        // every vote: the frame, the checked and the registered descriptor
+	hits  []float64                     // per checked descriptor: the frames it voted for (shareVotes)
+	bins  []float64                     // geometricVotes' histograms
+	ids   [walkBlock * Tables][]posting // candidates: per checked descriptor of a block and table, the postings under its key
+}
+
+// walkBlock is the number of checked descriptors whose postings
+// candidates gathers together.
+const walkBlock = 4
+
+// posting is a registered descriptor, its frame and its distance to the
+// checked one.
+type posting struct {
+	id, fn uint32
+	dist   int32
 }
 
 // pair is one vote: checked descriptor q matched registered descriptor id
@@ -422,35 +434,69 @@ func (ix *Index) candidates(q *orb.Features) []candidate {
 	}
 	s.seen, s.pairs = s.seen[:0], s.pairs[:0]
 	nf := float64(max(1, ix.live))
-	for qi := range q.Descriptors {
-		d := &q.Descriptors[qi]
-		stamp := uint32(qi + 1)
-		for t := range ix.tables {
-			tb := &ix.tables[t]
-			k := ix.key(d, t)
-			n := tb.count[k]
-			if n == 0 || int(n) > ix.opts.MaxBucket {
-				continue
+	for q0 := 0; q0 < len(q.Descriptors); q0 += walkBlock {
+		q1 := min(q0+walkBlock, len(q.Descriptors))
+		// The postings under the keys of checked descriptors q0 to q1,
+		// per descriptor and table in chain order, with their frames
+		// and distances: the chains are walked side by side, so that
+		// the reads of their links, each waiting on the one before,
+		// overlap.
+		var e [walkBlock * Tables]uint32
+		var ws [walkBlock * Tables]float32
+		walking := false
+		for c := range s.ids {
+			s.ids[c] = s.ids[c][:0]
+		}
+		for qi := q0; qi < q1; qi++ {
+			d := &q.Descriptors[qi]
+			for t := range ix.tables {
+				tb := &ix.tables[t]
+				k := ix.key(d, t)
+				n := tb.count[k]
+				if n == 0 || int(n) > ix.opts.MaxBucket {
+					continue
+				}
+				c := (qi-q0)*Tables + t
+				ws[c] = float32(math.Log(1 + nf/float64(n)))
+				if h := tb.head[k]; int(h) <= len(tb.next) {
+					e[c] = h
+					walking = walking || h != 0
+				}
 			}
-			w := math.Log(1 + nf/float64(n))
-			for e := tb.head[k]; e != 0 && int(e) <= len(tb.next); e = nextLink(tb.next, e) {
-				id := e - 1
-				fn := ix.frameOf[id]
-				if int(fn) >= len(ix.frames) {
-					continue // a damaged file (FromArrays): never written so
+		}
+		for walking {
+			walking = false
+			for c := range e {
+				if x := e[c]; x != 0 {
+					d := &q.Descriptors[q0+c/Tables]
+					s.ids[c] = append(s.ids[c], posting{id: x - 1, fn: ix.frameOf[x-1], dist: int32(orb.Distance(d, &ix.desc[x-1]))})
+					x = nextLink(ix.tables[c%Tables].next, x)
+					e[c] = x
+					walking = walking || x != 0
 				}
-				if s.stamp[fn] == stamp {
-					continue
+			}
+		}
+		for qi := q0; qi < q1; qi++ {
+			stamp := uint32(qi + 1)
+			for c := (qi - q0) * Tables; c < (qi-q0+1)*Tables; c++ {
+				for _, p := range s.ids[c] {
+					id, fn := p.id, p.fn
+					if int(fn) >= len(ix.frames) {
+						continue // a damaged file (FromArrays): never written so
+					}
+					if s.stamp[fn] == stamp {
+						continue
+					}
+					if int(p.dist) > ix.opts.MaxDistance || ix.frames[fn].removed {
+						continue
+					}
+					if s.stamp[fn] == 0 {
+						s.seen = append(s.seen, fn)
+					}
+					s.stamp[fn] = stamp
+					s.count[fn]++
+					s.pairs = append(s.pairs, pair{fn: fn, q: uint32(qi), id: id, w: ws[c]})
 				}
-				if orb.Distance(d, &ix.desc[id]) > ix.opts.MaxDistance || ix.frames[fn].removed {
-					continue
-				}
-				if s.stamp[fn] == 0 {
-					s.seen = append(s.seen, fn)
-				}
-				s.stamp[fn] = stamp
-				s.count[fn]++
-				s.pairs = append(s.pairs, pair{fn: fn, q: uint32(qi), id: id, w: float32(w)})
 			}
 		}
 	}
