@@ -589,13 +589,14 @@ func (ix *Index) geometricVotes(q *orb.Features, cs []candidate, s *scratch) {
 	}
 	bins := s.bins[:per*len(cs)]
 	clear(bins)
-	slot := map[uint32]int{}
+	// s.stamp is all 0 here (candidates resets it): until the end it
+	// holds each shortlisted frame's place in cs, +1.
 	for i, c := range cs {
-		slot[c.frame] = i
+		s.stamp[c.frame] = uint32(i + 1)
 	}
 	for _, p := range s.pairs {
-		i, ok := slot[p.fn]
-		if !ok {
+		i := int(s.stamp[p.fn]) - 1
+		if i < 0 {
 			continue
 		}
 		qk, rk := &q.Keypoints[p.q], &ix.kps[p.id]
@@ -627,7 +628,8 @@ func (ix *Index) geometricVotes(q *orb.Features, cs []candidate, s *scratch) {
 			}
 		}
 	}
-	for i := range cs {
+	for i, c := range cs {
 		cs[i].geo = slices.Max(bins[i*per : (i+1)*per])
+		s.stamp[c.frame] = 0
 	}
 }

@@ -31,6 +31,33 @@ var referenceRuns struct {
 }
 
 func candidatesReference(ix *Index, q *orb.Features) []candidate {
+	s, cs, byVotes := shortlistReference(ix, q)
+	if len(cs) > ix.opts.Candidates {
+		referenceRuns.Lock()
+		referenceRuns.geometric++
+		if len(cs) > Shortlist*ix.opts.Candidates {
+			referenceRuns.cut++
+		}
+		referenceRuns.Unlock()
+		if len(cs) > Shortlist*ix.opts.Candidates {
+			cs = cs[:Shortlist*ix.opts.Candidates]
+		}
+		geometricVotesReference(ix, q, cs, s)
+		slices.SortFunc(cs, func(a, b candidate) int {
+			if c := cmp.Compare(b.geo, a.geo); c != 0 {
+				return c
+			}
+			return byVotes(a, b)
+		})
+		cs = cs[:ix.opts.Candidates]
+	}
+	referenceScratch.Put(s)
+	return cs
+}
+
+// shortlistReference is the first part of candidatesReference: the
+// frames voted for, best first, and the scratch holding the votes.
+func shortlistReference(ix *Index, q *orb.Features) (*scratch, []candidate, func(a, b candidate) int) {
 	s, _ := referenceScratch.Get().(*scratch)
 	if s == nil {
 		s = &scratch{}
@@ -89,27 +116,7 @@ func candidatesReference(ix *Index, q *orb.Features) []candidate {
 		return cmp.Compare(a.frame, b.frame)
 	}
 	slices.SortFunc(cs, byVotes)
-	if len(cs) > ix.opts.Candidates {
-		referenceRuns.Lock()
-		referenceRuns.geometric++
-		if len(cs) > Shortlist*ix.opts.Candidates {
-			referenceRuns.cut++
-		}
-		referenceRuns.Unlock()
-		if len(cs) > Shortlist*ix.opts.Candidates {
-			cs = cs[:Shortlist*ix.opts.Candidates]
-		}
-		geometricVotesReference(ix, q, cs, s)
-		slices.SortFunc(cs, func(a, b candidate) int {
-			if c := cmp.Compare(b.geo, a.geo); c != 0 {
-				return c
-			}
-			return byVotes(a, b)
-		})
-		cs = cs[:ix.opts.Candidates]
-	}
-	referenceScratch.Put(s)
-	return cs
+	return s, cs, byVotes
 }
 
 func shareVotesReference(s *scratch, nq int) {
@@ -450,6 +457,64 @@ func BenchmarkCandidates(b *testing.B) {
 		n++
 	}
 	n *= len(qs)
+	b.ReportMetric(float64(ref)/1e3/float64(n), "ref-cpu-us/query")
+	b.ReportMetric(float64(cur)/1e3/float64(n), "cpu-us/query")
+	b.ReportMetric(float64(cur)/float64(ref), "ratio")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkGeometricVotes times the reference and the current
+// geometricVotes in turn on the shortlists of the benchmark's queries.
+func BenchmarkGeometricVotes(b *testing.B) {
+	ix, qs := benchmarkIndex()
+	type job struct {
+		q  *orb.Features
+		s  *scratch
+		cs []candidate
+	}
+	var jobs []job
+	for _, q := range qs {
+		s, cs, _ := shortlistReference(ix, q)
+		if len(cs) <= ix.opts.Candidates {
+			referenceScratch.Put(s)
+			continue
+		}
+		cs = cs[:min(len(cs), Shortlist*ix.opts.Candidates)]
+		cp := &scratch{pairs: slices.Clone(s.pairs), stamp: make([]uint32, len(s.stamp))}
+		referenceScratch.Put(s)
+		jobs = append(jobs, job{q, cp, cs})
+	}
+	want := make([][]candidate, len(jobs))
+	for i, j := range jobs {
+		want[i] = slices.Clone(j.cs)
+		geometricVotesReference(ix, j.q, want[i], j.s)
+		got := slices.Clone(j.cs)
+		ix.geometricVotes(j.q, got, j.s)
+		if !sameCandidates(got, want[i]) {
+			b.Fatalf("query %d: geo\n%+v\nwant\n%+v", i, got, want[i])
+		}
+	}
+	pass := func(f func(*orb.Features, []candidate, *scratch)) int64 {
+		c0 := cpuTime()
+		for _, j := range jobs {
+			f(j.q, j.cs, j.s)
+		}
+		return cpuTime() - c0
+	}
+	reference := func(q *orb.Features, cs []candidate, s *scratch) { geometricVotesReference(ix, q, cs, s) }
+	var ref, cur int64
+	n := 0
+	for b.Loop() {
+		if n%2 == 0 {
+			ref += pass(reference)
+			cur += pass(ix.geometricVotes)
+		} else {
+			cur += pass(ix.geometricVotes)
+			ref += pass(reference)
+		}
+		n++
+	}
+	n *= len(jobs)
 	b.ReportMetric(float64(ref)/1e3/float64(n), "ref-cpu-us/query")
 	b.ReportMetric(float64(cur)/1e3/float64(n), "cpu-us/query")
 	b.ReportMetric(float64(cur)/float64(ref), "ratio")
