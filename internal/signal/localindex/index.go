@@ -333,14 +333,15 @@ type Hit struct {
 }
 
 type scratch struct {
-	stamp []uint32 // per frame: last query descriptor that voted for it, +1
-	votes []float64
-	count []uint32
-	seen  []uint32                      // frames voted for
-	pairs []pair                        // every vote: the frame, the checked and the registered descriptor
-	hits  []float64                     // per checked descriptor: the frames it voted for (shareVotes)
-	bins  []float64                     // geometricVotes' histograms
-	ids   [walkBlock * Tables][]posting // candidates: per checked descriptor of a block and table, the postings under its key
+	stamp  []uint32 // per frame: last query descriptor that voted for it, +1
+	votes  []float64
+	count  []uint32
+	seen   []uint32                      // frames voted for
+	pairs  []pair                        // every vote: the frame, the checked and the registered descriptor
+	hits   []float64                     // per checked descriptor: the frames it voted for (shareVotes)
+	bins   []float64                     // geometricVotes' histograms
+	levels levelMemo                     // geometricVotes' scale shifts
+	ids    [walkBlock * Tables][]posting // candidates: per checked descriptor of a block and table, the postings under its key
 }
 
 // walkBlock is the number of checked descriptors whose postings
@@ -602,7 +603,7 @@ func (ix *Index) geometricVotes(q *orb.Features, cs []candidate, s *scratch) {
 		qk, rk := &q.Keypoints[p.q], &ix.kps[p.id]
 		a := float64(qk.Angle-rk.Angle) / (2 * math.Pi) * angleBins
 		a = math.Mod(a+2*angleBins, angleBins)
-		l := math.Log(float64(qk.Scale)/float64(rk.Scale))/logLevel + maxLevelShift
+		l := s.levels.shift(qk.Scale, rk.Scale)
 		if l < 0 || l > levels-1 {
 			continue
 		}
@@ -632,4 +633,26 @@ func (ix *Index) geometricVotes(q *orb.Features, cs []candidate, s *scratch) {
 		cs[i].geo = slices.Max(bins[i*per : (i+1)*per])
 		s.stamp[c.frame] = 0
 	}
+}
+
+// levelMemo remembers the scale shifts geometricVotes computed for
+// pairs of keypoint scales: scales are few (the pyramid's levels), and
+// the log of each ratio is the same float64 each time it is computed.
+type levelMemo [64]struct {
+	q, r uint32 // the scales' bits
+	ok   bool
+	l    float64
+}
+
+// shift is math.Log(float64(qs)/float64(rs))/logLevel + maxLevelShift:
+// the change of scale from a registered keypoint of scale rs to a checked
+// one of scale qs in pyramid levels, shifted to the bins' origin.
+func (m *levelMemo) shift(qs, rs float32) float64 {
+	qb, rb := math.Float32bits(qs), math.Float32bits(rs)
+	e := &m[(qb*0x9e3779b1^rb)*0x85ebca6b>>26]
+	if !e.ok || e.q != qb || e.r != rb {
+		e.q, e.r, e.ok = qb, rb, true
+		e.l = math.Log(float64(qs)/float64(rs))/logLevel + maxLevelShift
+	}
+	return e.l
 }

@@ -520,3 +520,28 @@ func BenchmarkGeometricVotes(b *testing.B) {
 	b.ReportMetric(float64(cur)/float64(ref), "ratio")
 	b.ReportMetric(0, "ns/op")
 }
+
+// TestLevelMemoSameAsLog: the memo's scale shifts are the ones computed
+// each time, for pyramid scales (few, repeated) and for scattered ones
+// (more than the memo holds, so that entries are replaced).
+func TestLevelMemoSameAsLog(t *testing.T) {
+	var m levelMemo
+	r := rand.New(rand.NewPCG(9, 9))
+	var pyr []float32
+	for l := range 12 {
+		pyr = append(pyr, float32(math.Pow(1.2, float64(l))), float32(math.Pow(1.25, float64(l))))
+	}
+	pyr = append(pyr, 0, float32(math.Inf(1)), float32(math.NaN()), 1e-30, 3e38)
+	for i := 0; i < 200000; i++ {
+		var qs, rs float32
+		if i%2 == 0 {
+			qs, rs = pyr[r.IntN(len(pyr))], pyr[r.IntN(len(pyr))]
+		} else {
+			qs, rs = float32(r.Float64()*8), float32(r.Float64()*8)
+		}
+		want := math.Log(float64(qs)/float64(rs))/logLevel + maxLevelShift
+		if got := m.shift(qs, rs); math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("shift(%v, %v) = %v, want %v", qs, rs, got, want)
+		}
+	}
+}
