@@ -1,6 +1,7 @@
 package orb
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -65,6 +66,14 @@ func TestMatchesSameAsFull(t *testing.T) {
 		"crop": crop, "mirror": Mirror(crop), "unrelated": other, "self": reg,
 		"noisy-40": near(reg, rng, 40), "noisy-80": near(reg, rng, 80), "noisy-120": near(crop, rng, 120),
 		"empty": {W: 10, H: 10},
+	}
+	// Descriptors are matched two at a time: an odd and an even count,
+	// and a single descriptor, each take the loop's tail.
+	for _, n := range []int{1, 2, 3} {
+		queries[fmt.Sprintf("first-%d", n)] = &Features{W: crop.W, H: crop.H, Keypoints: crop.Keypoints[:n], Descriptors: crop.Descriptors[:n]}
+	}
+	if n := len(crop.Descriptors) &^ 1; n > 0 {
+		queries["odd"] = &Features{W: crop.W, H: crop.H, Keypoints: crop.Keypoints[:n-1], Descriptors: crop.Descriptors[:n-1]}
 	}
 	opts := []VerifyOptions{DefaultVerifyOptions()}
 	for _, md := range []int{0, 30, 64, 100, 256} {
