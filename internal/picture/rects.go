@@ -369,8 +369,9 @@ func (m *edgeMap) segments(minLen int) []edgeSeg {
 			}
 			lo, last = -1, -1
 		}
+		row := m.mark[b*(m.along+1):][:m.along+1] // prefix sums of the marks
 		for i := 0; i < m.along; i++ {
-			if m.count(b, i, i+1) == 0 {
+			if row[i+1] == row[i] { // position i is not marked
 				if lo >= 0 && i-last > gap {
 					flush()
 				}
