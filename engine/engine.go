@@ -207,8 +207,9 @@ const (
 	// registered frames' times (a repost that is not retimed keeps the
 	// original's clock), and a fast shot — a cartoon, a clip that cuts
 	// every second — that changes between two query frames still gives
-	// min_frames frames that match. A 3.4 s cartoon cut to a corner had 1
-	// or 2 of its 7 frames at 2 fps match, 6 to 9 of its 18 at 5 fps.
+	// min_frames frames that match. A 3.4 s cartoon cropped, cut or
+	// stickered had 1 or 2 of its 7 frames at 2 fps match, 6 to 9 of its
+	// 18 at 5 fps.
 	queryLocalChances = 2
 	// queryLocalCoarse: checked frames spend their feature budget a second
 	// time from this pyramid level on (orb.Options.Coarse; 1.2^4 ≈ 2.1×),

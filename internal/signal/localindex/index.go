@@ -365,6 +365,12 @@ type pair struct {
 // Query returns the registered frames that verify against q (and, when
 // mirror is set, against q's mirror image), best first (most inliers).
 func (ix *Index) Query(q *orb.Features, mirror bool) []Hit {
+	return ix.query(q, mirror, ix.candidates)
+}
+
+// query is Query with each view's candidates from cands (the tests pass a
+// reference implementation).
+func (ix *Index) query(q *orb.Features, mirror bool, cands func(*orb.Features) []candidate) []Hit {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if q.Len() == 0 || ix.live == 0 {
@@ -376,7 +382,7 @@ func (ix *Index) Query(q *orb.Features, mirror bool) []Hit {
 	}
 	var hits []Hit
 	for vi, v := range views {
-		for _, c := range ix.candidates(v) {
+		for _, c := range cands(v) {
 			fr := &ix.frames[c.frame]
 			reg := &orb.Features{W: int(fr.w), H: int(fr.h), Keypoints: ix.kps[fr.start : fr.start+fr.n], Descriptors: ix.desc[fr.start : fr.start+fr.n]}
 			m, ok := orb.Verify(reg, v, ix.opts.Verify)

@@ -186,41 +186,7 @@ func geometricVotesReference(ix *Index, q *orb.Features, cs []candidate, s *scra
 
 // queryReference is Query over candidatesReference.
 func queryReference(ix *Index, q *orb.Features, mirror bool) []Hit {
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	if q.Len() == 0 || ix.live == 0 {
-		return nil
-	}
-	views := []*orb.Features{q}
-	if mirror {
-		views = append(views, orb.Mirror(q))
-	}
-	var hits []Hit
-	for vi, v := range views {
-		for _, c := range candidatesReference(ix, v) {
-			fr := &ix.frames[c.frame]
-			reg := &orb.Features{W: int(fr.w), H: int(fr.h), Keypoints: ix.kps[fr.start : fr.start+fr.n], Descriptors: ix.desc[fr.start : fr.start+fr.n]}
-			m, ok := orb.Verify(reg, v, ix.opts.Verify)
-			if ok {
-				hits = append(hits, Hit{Ref: fr.ref, Votes: c.votes, Mirrored: vi == 1, Match: m, W: int(fr.w), H: int(fr.h)})
-			}
-		}
-	}
-	slices.SortStableFunc(hits, func(a, b Hit) int {
-		if c := cmp.Compare(b.Match.Inliers, a.Match.Inliers); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Ref, b.Ref)
-	})
-	seen := map[int64]bool{}
-	out := hits[:0]
-	for _, h := range hits {
-		if !seen[h.Ref] {
-			seen[h.Ref] = true
-			out = append(out, h)
-		}
-	}
-	return out
+	return ix.query(q, mirror, func(v *orb.Features) []candidate { return candidatesReference(ix, v) })
 }
 
 // jitter returns f with flips random bits flipped in each descriptor,
@@ -433,33 +399,44 @@ func BenchmarkCandidates(b *testing.B) {
 	st := ix.Stats()
 	b.Logf("index: %d frames, %d descriptors, %d stop keys, %d queries; built in %.1fs of CPU",
 		st.Frames, st.Descriptors, st.StopKeys, len(qs), float64(cpuTime()-t0)/1e9)
-	var ref, cur int64
-	n := 0
 	b.ResetTimer()
-	pass := func(f func(*orb.Features)) int64 {
-		c0 := cpuTime()
+	alternate(b, len(qs), func() {
 		for _, q := range qs {
-			f(q)
+			candidatesReference(ix, q)
 		}
+	}, func() {
+		for _, q := range qs {
+			ix.candidates(q)
+		}
+	})
+}
+
+// alternate runs ref and cur, each a pass over the same n queries, in
+// turn and each in turn first, so that neither has the other's data in
+// the caches more often, and reports the CPU time per query of each and
+// their ratio.
+func alternate(b *testing.B, n int, ref, cur func()) {
+	pass := func(f func()) int64 {
+		c0 := cpuTime()
+		f()
 		return cpuTime() - c0
 	}
-	reference := func(q *orb.Features) { candidatesReference(ix, q) }
+	var tr, tc int64
+	rounds := 0
 	for b.Loop() {
-		// Each in turn first, so that neither has the other's postings
-		// in the caches more often.
-		if n%2 == 0 {
-			ref += pass(reference)
-			cur += pass(func(q *orb.Features) { ix.candidates(q) })
+		if rounds%2 == 0 {
+			tr += pass(ref)
+			tc += pass(cur)
 		} else {
-			cur += pass(func(q *orb.Features) { ix.candidates(q) })
-			ref += pass(reference)
+			tc += pass(cur)
+			tr += pass(ref)
 		}
-		n++
+		rounds++
 	}
-	n *= len(qs)
-	b.ReportMetric(float64(ref)/1e3/float64(n), "ref-cpu-us/query")
-	b.ReportMetric(float64(cur)/1e3/float64(n), "cpu-us/query")
-	b.ReportMetric(float64(cur)/float64(ref), "ratio")
+	q := float64(rounds * n)
+	b.ReportMetric(float64(tr)/1e3/q, "ref-cpu-us/query")
+	b.ReportMetric(float64(tc)/1e3/q, "cpu-us/query")
+	b.ReportMetric(float64(tc)/float64(tr), "ratio")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -494,31 +471,15 @@ func BenchmarkGeometricVotes(b *testing.B) {
 			b.Fatalf("query %d: geo\n%+v\nwant\n%+v", i, got, want[i])
 		}
 	}
-	pass := func(f func(*orb.Features, []candidate, *scratch)) int64 {
-		c0 := cpuTime()
+	alternate(b, len(jobs), func() {
 		for _, j := range jobs {
-			f(j.q, j.cs, j.s)
+			geometricVotesReference(ix, j.q, j.cs, j.s)
 		}
-		return cpuTime() - c0
-	}
-	reference := func(q *orb.Features, cs []candidate, s *scratch) { geometricVotesReference(ix, q, cs, s) }
-	var ref, cur int64
-	n := 0
-	for b.Loop() {
-		if n%2 == 0 {
-			ref += pass(reference)
-			cur += pass(ix.geometricVotes)
-		} else {
-			cur += pass(ix.geometricVotes)
-			ref += pass(reference)
+	}, func() {
+		for _, j := range jobs {
+			ix.geometricVotes(j.q, j.cs, j.s)
 		}
-		n++
-	}
-	n *= len(jobs)
-	b.ReportMetric(float64(ref)/1e3/float64(n), "ref-cpu-us/query")
-	b.ReportMetric(float64(cur)/1e3/float64(n), "cpu-us/query")
-	b.ReportMetric(float64(cur)/float64(ref), "ratio")
-	b.ReportMetric(0, "ns/op")
+	})
 }
 
 // TestLevelMemoSameAsLog: the memo's scale shifts are the ones computed
