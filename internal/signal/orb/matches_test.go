@@ -83,12 +83,34 @@ func TestMatchesSameAsFull(t *testing.T) {
 			opts = append(opts, o)
 		}
 	}
+	// Registered descriptors are compared vectorLanes a step (when the
+	// processor can): fewer than a step, a whole number of steps, and
+	// steps with a remainder.
+	regs := map[string]*Features{"reg": reg, "other": other, "empty": {W: 10, H: 10}}
+	for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 63} {
+		regs[fmt.Sprintf("reg-first-%d", n)] = &Features{W: reg.W, H: reg.H, Keypoints: reg.Keypoints[:n], Descriptors: reg.Descriptors[:n]}
+	}
+	// Many equal distances: descriptors from a pool of four, so that
+	// which of equally near ones is the nearest matters.
+	pool := &Features{W: reg.W, H: reg.H}
+	for i := range 100 {
+		pool.Keypoints = append(pool.Keypoints, reg.Keypoints[i])
+		pool.Descriptors = append(pool.Descriptors, reg.Descriptors[rng.IntN(4)])
+	}
+	regs["pool"], queries["pool"] = pool, &Features{W: pool.W, H: pool.H, Keypoints: pool.Keypoints[:20], Descriptors: pool.Descriptors[:20]}
+	t.Logf("vector instructions: %v", hasVector)
 	for name, q := range queries {
-		for _, r := range []*Features{reg, other, {W: 10, H: 10}} {
+		for rname, r := range regs {
 			for _, o := range opts {
-				got, want := matches(r, q, o), matchesFull(r, q, o)
-				if !slices.Equal(got, want) {
-					t.Fatalf("%s, MaxDistance %d, Ratio %v: %d matches, want %d", name, o.MaxDistance, o.Ratio, len(got), len(want))
+				want := matchesFull(r, q, o)
+				if got := matches(r, q, o); !slices.Equal(got, want) {
+					t.Fatalf("%s against %s, MaxDistance %d, Ratio %v: %d matches, want %d", name, rname, o.MaxDistance, o.Ratio, len(got), len(want))
+				}
+				// The scalar scan, which processors without the vector
+				// instructions take.
+				m := matcher{o: o, cap1: ratioCap(o) + 1, best: make([]int32, len(r.Descriptors))}
+				if m.scalar(r.Descriptors, q.Descriptors); !slices.Equal(m.out, want) {
+					t.Fatalf("scalar: %s against %s, MaxDistance %d, Ratio %v: %d matches, want %d", name, rname, o.MaxDistance, o.Ratio, len(m.out), len(want))
 				}
 			}
 		}
@@ -99,8 +121,9 @@ func TestMatchesSameAsFull(t *testing.T) {
 }
 
 // BenchmarkMatches: descriptor matching of a checked picture against an
-// unrelated registered one (the usual case of a check), capped scan
-// against the full one, in the same run.
+// unrelated registered one (the usual case of a check): the full scan,
+// the capped scalar one and matches (vectorLanes registered descriptors
+// a step, where the processor can), in the same run.
 func BenchmarkMatches(b *testing.B) {
 	reg := Detect(scene(7, 640, 360), DefaultOptions())
 	q := Detect(scene(11, 640, 360), DefaultOptions())
@@ -112,7 +135,18 @@ func BenchmarkMatches(b *testing.B) {
 		}
 		cpuPerOp(b, c0)
 	})
+	b.Run("scalar", func(b *testing.B) {
+		c0 := cpuTime()
+		for b.Loop() {
+			m := matcher{o: o, cap1: ratioCap(o) + 1, best: make([]int32, len(reg.Descriptors))}
+			m.scalar(reg.Descriptors, q.Descriptors)
+		}
+		cpuPerOp(b, c0)
+	})
 	b.Run("capped", func(b *testing.B) {
+		if !hasVector {
+			b.Log("no vector instructions: the same scan as scalar")
+		}
 		c0 := cpuTime()
 		for b.Loop() {
 			matches(reg, q, o)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sync"
 )
 
 // VerifyOptions control matching two feature sets and accepting a shared
@@ -121,29 +122,51 @@ type corr struct {
 // the two smallest distances within the cap, which gives the same matches
 // as keeping them over all 257 values (TestMatchesSameAsFull).
 func matches(reg, q *Features, o VerifyOptions) []corr {
-	var out []corr
-	best := make([]int32, len(reg.Descriptors)) // per registered feature: its match in out, +1
-	cap1 := ratioCap(o) + 1
-	rd := reg.Descriptors
-	keep := func(qi, b1, b2, bi int) {
-		if bi < 0 || b1 > o.MaxDistance || float64(b1) >= o.Ratio*float64(b2) {
-			return
-		}
-		if j := best[bi]; j != 0 {
-			if out[j-1].d <= b1 {
-				return
-			}
-			out[j-1] = corr{r: bi, q: qi, d: b1}
-			return
-		}
-		out = append(out, corr{r: bi, q: qi, d: b1})
-		best[bi] = int32(len(out))
+	m := matcher{o: o, cap1: ratioCap(o) + 1, best: make([]int32, len(reg.Descriptors))}
+	m.q = q.Descriptors
+	if hasVector && len(reg.Descriptors) >= vectorLanes {
+		m.vector(reg.Descriptors, q.Descriptors)
+	} else {
+		m.scalar(reg.Descriptors, q.Descriptors)
 	}
-	// Two checked descriptors a pass, so each registered one is loaded
-	// once for both (0.84× the time of one a pass), kept in the same order.
-	// Each distance is whole before its one test: an early exit after
-	// three words cost more in branches than the fourth word it saves.
-	qs := q.Descriptors
+	return m.out
+}
+
+// matcher collects the matches of one call of matches.
+type matcher struct {
+	o    VerifyOptions
+	cap1 int     // ratioCap + 1: the distance a best or second best starts at
+	out  []corr  // the matches so far
+	best []int32 // per registered feature: its match in out, +1
+	q    []Descriptor
+}
+
+// keep records checked descriptor qi's nearest registered one, bi at
+// distance b1 with the second nearest at b2 (both at most cap1, bi −1
+// when none is nearer than cap1), if it passes the two tests and no
+// closer match to bi has been kept.
+func (m *matcher) keep(qi, b1, b2, bi int) {
+	if bi < 0 || b1 > m.o.MaxDistance || float64(b1) >= m.o.Ratio*float64(b2) {
+		return
+	}
+	if j := m.best[bi]; j != 0 {
+		if m.out[j-1].d <= b1 {
+			return
+		}
+		m.out[j-1] = corr{r: bi, q: qi, d: b1}
+		return
+	}
+	m.out = append(m.out, corr{r: bi, q: qi, d: b1})
+	m.best[bi] = int32(len(m.out))
+}
+
+// scalar matches in 64-bit words: two checked descriptors a pass, so
+// each registered one is loaded once for both (0.84× the time of one a
+// pass), kept in the same order. Each distance is whole before its one
+// test: an early exit after three words cost more in branches than the
+// fourth word it saves.
+func (m *matcher) scalar(rd, qs []Descriptor) {
+	cap1 := m.cap1
 	qi := 0
 	for ; qi+1 < len(qs); qi += 2 {
 		a, c := &qs[qi], &qs[qi+1]
@@ -171,24 +194,96 @@ func matches(reg, q *Features, o VerifyOptions) []corr {
 				}
 			}
 		}
-		keep(qi, ab1, ab2, abi)
-		keep(qi+1, cb1, cb2, cbi)
+		m.keep(qi, ab1, ab2, abi)
+		m.keep(qi+1, cb1, cb2, cbi)
 	}
 	for ; qi < len(qs); qi++ {
-		qd := &qs[qi]
-		b1, b2, bi := cap1, cap1, -1
-		for ri := range rd {
-			if d := Distance(qd, &rd[ri]); d < b2 {
-				if d < b1 {
-					b1, b2, bi = d, b1, ri
-				} else {
-					b2 = d
-				}
+		b1, b2, bi := nearest2(&qs[qi], rd, 0, cap1, cap1, -1)
+		m.keep(qi, b1, b2, bi)
+	}
+}
+
+// nearest2 goes on with a scan for the two registered descriptors
+// nearest to qd from rd[from:], given the best (b1, at bi) and second
+// best (b2) distances of rd[:from]; of equally near ones the first is
+// the best.
+func nearest2(qd *Descriptor, rd []Descriptor, from, b1, b2, bi int) (int, int, int) {
+	for ri := from; ri < len(rd); ri++ {
+		if d := Distance(qd, &rd[ri]); d < b2 {
+			if d < b1 {
+				b1, b2, bi = d, b1, ri
+			} else {
+				b2 = d
 			}
 		}
-		keep(qi, b1, b2, bi)
 	}
-	return out
+	return b1, b2, bi
+}
+
+// vector matches vectorLanes registered descriptors a step (best2x8): the
+// registered descriptors are laid out word by word, so that one vector
+// holds the same word of vectorLanes of them; each lane keeps the two
+// nearest of its registered descriptors, and the lanes' results are
+// merged into the same best, second best and first nearest index the
+// scalar scan finds.
+func (m *matcher) vector(rd, qs []Descriptor) {
+	n8 := len(rd) &^ (vectorLanes - 1)
+	wp, _ := wordsPool.Get().(*[]uint64)
+	if wp == nil {
+		wp = new([]uint64)
+	}
+	defer wordsPool.Put(wp)
+	if cap(*wp) < 4*n8 {
+		*wp = make([]uint64, 4*n8)
+	}
+	words := (*wp)[:4*n8]
+	for i := range n8 {
+		for w := range 4 {
+			words[w*n8+i] = rd[i][w]
+		}
+	}
+	var lanes [6 * vectorLanes]uint64
+	qi := 0
+	for ; qi+1 < len(qs); qi += 2 {
+		best2x8x2(&qs[qi], &qs[qi+1], &words[0], n8, &lanes)
+		m.merge(qi, rd, n8, lanes[:3*vectorLanes])
+		m.merge(qi+1, rd, n8, lanes[3*vectorLanes:])
+	}
+	if qi < len(qs) {
+		best2x8(&qs[qi], &words[0], n8, (*[3 * vectorLanes]uint64)(lanes[:3*vectorLanes]))
+		m.merge(qi, rd, n8, lanes[:3*vectorLanes])
+	}
+}
+
+// wordsPool holds matcher.vector's word-by-word copies of registered
+// descriptors (16 KiB for 500).
+var wordsPool sync.Pool
+
+// merge keeps checked descriptor qi's match from its lanes (nearest
+// distances, second nearest, indexes of the nearest) and the registered
+// descriptors from n8 on, which no lane holds.
+func (m *matcher) merge(qi int, rd []Descriptor, n8 int, lanes []uint64) {
+	near, second, index := lanes[:vectorLanes], lanes[vectorLanes:2*vectorLanes], lanes[2*vectorLanes:3*vectorLanes]
+	// The lane with the nearest descriptor (the first of equals); the
+	// second nearest overall is that lane's second or another lane's
+	// nearest.
+	w := 0
+	for j := 1; j < vectorLanes; j++ {
+		if near[j] < near[w] || near[j] == near[w] && index[j] < index[w] {
+			w = j
+		}
+	}
+	b1, b2, bi := int(near[w]), int(second[w]), int(index[w])
+	for j := range vectorLanes {
+		if j != w && int(near[j]) < b2 {
+			b2 = int(near[j])
+		}
+	}
+	b1, b2, bi = nearest2(&m.q[qi], rd, n8, b1, b2, bi)
+	if b1 >= m.cap1 {
+		b1, bi = m.cap1, -1
+	}
+	m.keep(qi, b1, min(b2, m.cap1), bi)
 }
 
 // ratioCap is the largest descriptor distance that can decide o's

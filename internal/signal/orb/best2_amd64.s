@@ -1,0 +1,177 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Lane numbers 0..7: the index of each lane's descriptor in the first step.
+DATA lanes0<>+0(SB)/8, $0
+DATA lanes0<>+8(SB)/8, $1
+DATA lanes0<>+16(SB)/8, $2
+DATA lanes0<>+24(SB)/8, $3
+DATA lanes0<>+32(SB)/8, $4
+DATA lanes0<>+40(SB)/8, $5
+DATA lanes0<>+48(SB)/8, $6
+DATA lanes0<>+56(SB)/8, $7
+GLOBL lanes0<>(SB), RODATA|NOPTR, $64
+
+// func best2x8(q *Descriptor, words *uint64, n8 int, out *[24]uint64)
+//
+// Z0-Z3: q's four words in every lane. Z8: nearest distance per lane,
+// Z9: second nearest, Z10: index of the nearest, Z11: this step's
+// indexes, Z12: 8 in every lane. A step's distances are Z4.
+TEXT ·best2x8(SB), NOSPLIT, $0-32
+	MOVQ q+0(FP), AX
+	MOVQ words+8(FP), SI
+	MOVQ n8+16(FP), CX
+	MOVQ out+24(FP), DI
+
+	VPBROADCASTQ 0(AX), Z0
+	VPBROADCASTQ 8(AX), Z1
+	VPBROADCASTQ 16(AX), Z2
+	VPBROADCASTQ 24(AX), Z3
+
+	MOVQ $0x100000000, BX // further than any distance
+	VPBROADCASTQ BX, Z8
+	VMOVDQA64 Z8, Z9
+	VPXORQ Z10, Z10, Z10
+	VMOVDQU64 lanes0<>(SB), Z11
+	MOVQ $8, BX
+	VPBROADCASTQ BX, Z12
+
+	// DX: bytes of one word's row; R8-R10 the rows of words 1-3.
+	MOVQ CX, DX
+	SHLQ $3, DX
+	LEAQ (SI)(DX*1), R8
+	LEAQ (R8)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+	XORQ R11, R11
+
+loop:
+	CMPQ R11, DX
+	JAE  done
+	VPXORQ   (SI)(R11*1), Z0, Z4
+	VPXORQ   (R8)(R11*1), Z1, Z5
+	VPXORQ   (R9)(R11*1), Z2, Z6
+	VPXORQ   (R10)(R11*1), Z3, Z7
+	VPOPCNTQ Z4, Z4
+	VPOPCNTQ Z5, Z5
+	VPOPCNTQ Z6, Z6
+	VPOPCNTQ Z7, Z7
+	VPADDQ   Z5, Z4, Z4
+	VPADDQ   Z7, Z6, Z6
+	VPADDQ   Z6, Z4, Z4
+
+	// K2: nearer than the second; K1: nearer than the nearest (K1 ⊆ K2).
+	VPCMPUQ   $1, Z9, Z4, K2
+	VPCMPUQ   $1, Z8, Z4, K1
+	VMOVDQU64 Z4, K2, Z9
+	VMOVDQU64 Z8, K1, Z9
+	VMOVDQU64 Z4, K1, Z8
+	VMOVDQU64 Z11, K1, Z10
+	VPADDQ    Z12, Z11, Z11
+
+	ADDQ $64, R11
+	JMP  loop
+
+done:
+	VMOVDQU64 Z8, 0(DI)
+	VMOVDQU64 Z9, 64(DI)
+	VMOVDQU64 Z10, 128(DI)
+	VZEROUPPER
+	RET
+
+// func best2x8x2(q, p *Descriptor, words *uint64, n8 int, out *[48]uint64)
+//
+// best2x8 for two checked descriptors at once: q's results in out[0:24],
+// p's in out[24:48]. Each step's registered words are loaded once for
+// both, and the two descriptors' updates do not wait on each other.
+TEXT ·best2x8x2(SB), NOSPLIT, $0-40
+	MOVQ q+0(FP), AX
+	MOVQ p+8(FP), BX
+	MOVQ words+16(FP), SI
+	MOVQ n8+24(FP), CX
+	MOVQ out+32(FP), DI
+
+	VPBROADCASTQ 0(AX), Z0
+	VPBROADCASTQ 8(AX), Z1
+	VPBROADCASTQ 16(AX), Z2
+	VPBROADCASTQ 24(AX), Z3
+	VPBROADCASTQ 0(BX), Z13
+	VPBROADCASTQ 8(BX), Z14
+	VPBROADCASTQ 16(BX), Z15
+	VPBROADCASTQ 24(BX), Z16
+
+	MOVQ $0x100000000, BX
+	VPBROADCASTQ BX, Z8
+	VMOVDQA64 Z8, Z9
+	VMOVDQA64 Z8, Z17
+	VMOVDQA64 Z8, Z18
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z19, Z19, Z19
+	VMOVDQU64 lanes0<>(SB), Z11
+	MOVQ $8, BX
+	VPBROADCASTQ BX, Z12
+
+	MOVQ CX, DX
+	SHLQ $3, DX
+	LEAQ (SI)(DX*1), R8
+	LEAQ (R8)(DX*1), R9
+	LEAQ (R9)(DX*1), R10
+	XORQ R11, R11
+
+loop2:
+	CMPQ R11, DX
+	JAE  done2
+	VMOVDQU64 (SI)(R11*1), Z20
+	VMOVDQU64 (R8)(R11*1), Z21
+	VMOVDQU64 (R9)(R11*1), Z22
+	VMOVDQU64 (R10)(R11*1), Z23
+
+	VPXORQ   Z20, Z0, Z4
+	VPXORQ   Z21, Z1, Z5
+	VPXORQ   Z22, Z2, Z6
+	VPXORQ   Z23, Z3, Z7
+	VPXORQ   Z20, Z13, Z24
+	VPXORQ   Z21, Z14, Z25
+	VPXORQ   Z22, Z15, Z26
+	VPXORQ   Z23, Z16, Z27
+	VPOPCNTQ Z4, Z4
+	VPOPCNTQ Z5, Z5
+	VPOPCNTQ Z6, Z6
+	VPOPCNTQ Z7, Z7
+	VPOPCNTQ Z24, Z24
+	VPOPCNTQ Z25, Z25
+	VPOPCNTQ Z26, Z26
+	VPOPCNTQ Z27, Z27
+	VPADDQ   Z5, Z4, Z4
+	VPADDQ   Z7, Z6, Z6
+	VPADDQ   Z6, Z4, Z4
+	VPADDQ   Z25, Z24, Z24
+	VPADDQ   Z27, Z26, Z26
+	VPADDQ   Z26, Z24, Z24
+
+	VPCMPUQ   $1, Z9, Z4, K2
+	VPCMPUQ   $1, Z8, Z4, K1
+	VPCMPUQ   $1, Z18, Z24, K4
+	VPCMPUQ   $1, Z17, Z24, K3
+	VMOVDQU64 Z4, K2, Z9
+	VMOVDQU64 Z8, K1, Z9
+	VMOVDQU64 Z4, K1, Z8
+	VMOVDQU64 Z11, K1, Z10
+	VMOVDQU64 Z24, K4, Z18
+	VMOVDQU64 Z17, K3, Z18
+	VMOVDQU64 Z24, K3, Z17
+	VMOVDQU64 Z11, K3, Z19
+	VPADDQ    Z12, Z11, Z11
+
+	ADDQ $64, R11
+	JMP  loop2
+
+done2:
+	VMOVDQU64 Z8, 0(DI)
+	VMOVDQU64 Z9, 64(DI)
+	VMOVDQU64 Z10, 128(DI)
+	VMOVDQU64 Z17, 192(DI)
+	VMOVDQU64 Z18, 256(DI)
+	VMOVDQU64 Z19, 320(DI)
+	VZEROUPPER
+	RET
