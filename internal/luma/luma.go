@@ -25,29 +25,49 @@ func New(img image.Image, side int) *Grid {
 	scale := max(1, float64(max(w, h))/float64(side))
 	gw, gh := max(1, int(float64(w)/scale)), max(1, int(float64(h)/scale))
 	g := &Grid{W: gw, H: gh, V: make([]float32, gw*gh)}
-	cnt := make([]float32, gw*gh)
 	// Sample at most ~4 pixels per grid cell per axis: large stills need
 	// not be read whole for a layout.
 	stepX := max(1, int(scale/4))
 	stepY := max(1, int(scale/4))
+	// The sampled columns, their cells, and how many fall in each cell;
+	// the same for rows. A cell's count is the product.
 	var xs, gxs []int
+	cols, rows := make([]int, gw), make([]int, gh)
 	for x := 0; x < w; x += stepX {
-		xs = append(xs, b.Min.X+x)
-		gxs = append(gxs, min(gw-1, int(float64(x)/scale)))
+		gx := min(gw-1, int(float64(x)/scale))
+		xs, gxs = append(xs, b.Min.X+x), append(gxs, gx)
+		cols[gx]++
 	}
 	row := make([]float32, len(xs))
 	for y := 0; y < h; y += stepY {
 		gy := min(gh-1, int(float64(y)/scale))
+		rows[gy]++
 		Row(img, b.Min.Y+y, xs, row)
-		v, c := g.V[gy*gw:(gy+1)*gw], cnt[gy*gw:(gy+1)*gw]
-		for i, gx := range gxs {
-			v[gx] += row[i]
-			c[gx]++
+		v := g.V[gy*gw : (gy+1)*gw]
+		if len(gxs) < 4*gw {
+			for i, gx := range gxs {
+				v[gx] += row[i]
+			}
+			continue
+		}
+		// Runs of 4 or more samples a cell: each run summed in a
+		// register, in the same order as one at a time into the cell,
+		// without waiting on the cell's store each time.
+		for i := 0; i < len(gxs); {
+			gx := gxs[i]
+			acc := v[gx]
+			for ; i < len(gxs) && gxs[i] == gx; i++ {
+				acc += row[i]
+			}
+			v[gx] = acc
 		}
 	}
-	for i := range g.V {
-		if cnt[i] > 0 {
-			g.V[i] /= cnt[i]
+	for gy := range gh {
+		v := g.V[gy*gw : (gy+1)*gw]
+		for gx, nx := range cols {
+			if n := rows[gy] * nx; n > 0 {
+				v[gx] /= float32(n)
+			}
 		}
 	}
 	return g
