@@ -109,10 +109,33 @@ func Turned(g *luma.Grid, deg float64, buf []float32, cw, ch int) {
 		dy := float64(r) + 0.5 - float64(ch)/2
 		dySin, dyCos := float64(dy*sin), float64(dy*cos)
 		out := buf[r*cw : (r+1)*cw]
-		colY := colY[:len(out)]
-		for u, xc := range colX[:len(out)] {
+		colX, colY := colX[:len(out)], colY[:len(out)]
+		// The cells whose source lies inside g away from its last row
+		// and column are one run [lo, hi) of the row: along it the
+		// source's x and y each change one way (every rounding step is
+		// monotonic), so each of the four bounds holds on one run.
+		lo, hi := 0, len(out)
+		for ; lo < hi; lo++ {
+			x, y := colX[lo]-dySin-0.5, colY[lo]+dyCos-0.5
+			if x >= 0 && x < xMax && y >= 0 && y < yMax {
+				break
+			}
+			out[lo] = g.Bilinear(x, y)
+		}
+		for ; hi > lo; hi-- {
+			x, y := colX[hi-1]-dySin-0.5, colY[hi-1]+dyCos-0.5
+			if x >= 0 && x < xMax && y >= 0 && y < yMax {
+				break
+			}
+			out[hi-1] = g.Bilinear(x, y)
+		}
+		if n8 := (hi - lo) &^ 7; hasVector && n8 > 0 {
+			turned8(&colX[lo], &colY[lo], n8, dySin, dyCos, &v[0], w, len(v)-w-2, &out[lo])
+			lo += n8
+		}
+		for u := lo; u < hi; u++ {
 			// The source of output cell (dx, dy): turned back by deg.
-			x := xc - dySin - 0.5
+			x := colX[u] - dySin - 0.5
 			y := colY[u] + dyCos - 0.5
 			if !(x >= 0 && x < xMax && y >= 0 && y < yMax) {
 				out[u] = g.Bilinear(x, y)
