@@ -136,13 +136,11 @@ func resizeBilinear(src *Gray, w, h int) *Gray {
 	dst := &Gray{W: w, H: h, Pix: make([]uint8, w*h)}
 	fx := float64(src.W) / float64(w)
 	fy := float64(src.H) / float64(h)
-	// Column x samples pixels i and i+1 with weights 1−a and a.
-	type tap struct {
-		i     int
-		a, na float64
-	}
-	xt := make([]tap, w)
-	for x := range xt {
+	// Column x samples pixels xi[x] and xi[x]+1 with weights xna[x] = 1−a
+	// and xa[x] = a.
+	xi := make([]int32, w)
+	xa, xna := make([]float64, w), make([]float64, w)
+	for x := range xi {
 		sx := (float64(x)+0.5)*fx - 0.5
 		sx = math.Max(0, math.Min(sx, float64(src.W-1)))
 		i := int(sx)
@@ -150,7 +148,7 @@ func resizeBilinear(src *Gray, w, h int) *Gray {
 			i = src.W - 2
 		}
 		a := sx - float64(i)
-		xt[x] = tap{i, a, 1 - a}
+		xi[x], xa[x], xna[x] = int32(i), a, 1-a
 	}
 	for y := 0; y < h; y++ {
 		sy := (float64(y)+0.5)*fy - 0.5
@@ -163,11 +161,26 @@ func resizeBilinear(src *Gray, w, h int) *Gray {
 		nb := 1 - b
 		r0 := src.Pix[j*src.W:][:src.W]
 		r1 := src.Pix[(j+1)*src.W:][:src.W]
-		out := dst.Pix[y*w:][:len(xt)]
-		for x, t := range xt {
-			p0, p1 := r0[t.i:t.i+2], r1[t.i:t.i+2]
-			top := float64(p0[0])*t.na + float64(p0[1])*t.a
-			bot := float64(p1[0])*t.na + float64(p1[1])*t.a
+		out := dst.Pix[y*w:][:w]
+		x := 0
+		if hasVector {
+			// resize8 reads 4 bytes at each tap of both rows: the last
+			// taps of the last row would read past the picture.
+			n, limit := w, len(src.Pix)-(j+1)*src.W-3
+			for n > 0 && int(xi[n-1]) >= limit {
+				n--
+			}
+			if n8 := n &^ 7; n8 > 0 {
+				resize8(&src.Pix[j*src.W], &src.Pix[(j+1)*src.W], &xi[0], &xa[0], &xna[0], n8, b, nb, &out[0])
+				x = n8
+			}
+		}
+		xi, xa, xna := xi[:len(out)], xa[:len(out)], xna[:len(out)]
+		for ; x < len(out); x++ {
+			i := int(xi[x])
+			p0, p1 := r0[i:i+2:i+2], r1[i:i+2:i+2]
+			top := float64(p0[0])*xna[x] + float64(p0[1])*xa[x]
+			bot := float64(p1[0])*xna[x] + float64(p1[1])*xa[x]
 			out[x] = round8(top*nb + bot*b)
 		}
 	}

@@ -175,3 +175,80 @@ done2:
 	VMOVDQU64 Z19, 320(DI)
 	VZEROUPPER
 	RET
+
+// func resize8(r0, r1 *uint8, xi *int32, xa, xna *float64, n8 int, b, nb float64, out *uint8)
+//
+// Z16 b, Z17 nb, Z18 0.5 in every lane; Y19 0xff, Y20 255, Y21 0, Y22 1.
+TEXT ·resize8(SB), NOSPLIT, $0-72
+	MOVQ         r0+0(FP), SI
+	MOVQ         r1+8(FP), BX
+	MOVQ         xi+16(FP), R8
+	MOVQ         xa+24(FP), R9
+	MOVQ         xna+32(FP), R10
+	MOVQ         n8+40(FP), CX
+	VBROADCASTSD b+48(FP), Z16
+	VBROADCASTSD nb+56(FP), Z17
+	MOVQ         out+64(FP), DI
+
+	MOVQ         $0x3FE0000000000000, R11
+	VPBROADCASTQ R11, Z18
+	MOVL         $0xff, R11
+	VPBROADCASTD R11, Y19
+	VPBROADCASTD R11, Y20
+	VPXORD       Y21, Y21, Y21
+	MOVL         $1, R11
+	VPBROADCASTD R11, Y22
+	XORQ         R12, R12
+
+rloop:
+	CMPQ R12, CX
+	JAE  rdone
+
+	VMOVDQU    (R8)(R12*4), Y0
+	VPCMPEQD   Y15, Y15, Y15
+	VPGATHERDD Y15, (SI)(Y0*1), Y1
+	VPCMPEQD   Y15, Y15, Y15
+	VPGATHERDD Y15, (BX)(Y0*1), Y2
+
+	// The two bytes at each tap of each row, as float64.
+	VPANDD    Y19, Y1, Y3
+	VPSRLD    $8, Y1, Y4
+	VPANDD    Y19, Y4, Y4
+	VPANDD    Y19, Y2, Y5
+	VPSRLD    $8, Y2, Y6
+	VPANDD    Y19, Y6, Y6
+	VCVTDQ2PD Y3, Z3
+	VCVTDQ2PD Y4, Z4
+	VCVTDQ2PD Y5, Z5
+	VCVTDQ2PD Y6, Z6
+
+	// top = p00·na + p01·a, bot = p10·na + p11·a, v = top·nb + bot·b.
+	VMOVUPD (R9)(R12*8), Z8
+	VMOVUPD (R10)(R12*8), Z9
+	VMULPD  Z9, Z3, Z3
+	VMULPD  Z8, Z4, Z4
+	VADDPD  Z4, Z3, Z3
+	VMULPD  Z9, Z5, Z5
+	VMULPD  Z8, Z6, Z6
+	VADDPD  Z6, Z5, Z5
+	VMULPD  Z17, Z3, Z3
+	VMULPD  Z16, Z5, Z5
+	VADDPD  Z5, Z3, Z3
+
+	// round8: the integer part, one more when the fraction is at least
+	// one half, within 0..255.
+	VCVTTPD2DQ Z3, Y10
+	VCVTDQ2PD  Y10, Z11
+	VSUBPD     Z11, Z3, Z11
+	VCMPPD     $0x1d, Z18, Z11, K2
+	VPADDD     Y22, Y10, K2, Y10
+	VPMINSD    Y20, Y10, Y10
+	VPMAXSD    Y21, Y10, Y10
+	VPMOVDB    Y10, (DI)(R12*1)
+
+	ADDQ $8, R12
+	JMP  rloop
+
+rdone:
+	VZEROUPPER
+	RET

@@ -5,8 +5,9 @@ package orb
 import "golang.org/x/sys/cpu"
 
 // hasVector: the processor has AVX-512 with its population count
-// (VPOPCNTQ), which best2x8 uses.
-var hasVector = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VPOPCNTDQ
+// (VPOPCNTQ) and 256-bit lanes, and AVX2's gathers, which best2x8 and
+// resize8 use.
+var hasVector = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VPOPCNTDQ && cpu.X86.HasAVX2
 
 // vectorLanes is the number of registered descriptors best2x8 compares
 // with a checked one in a step.
@@ -25,3 +26,12 @@ func best2x8(q *Descriptor, words *uint64, n8 int, out *[3 * vectorLanes]uint64)
 //
 //go:noescape
 func best2x8x2(q, p *Descriptor, words *uint64, n8 int, out *[6 * vectorLanes]uint64)
+
+// resize8 is the inner loop of resizeBilinear over n8 columns (a
+// multiple of 8), 8 a step: column x of out blends bytes xi[x] and
+// xi[x]+1 of rows r0 and r1 with weights xna[x], xa[x] across and nb, b
+// down, and rounds as round8 does, with the same float64 operations in
+// the same order. It reads 4 bytes at each tap of both rows.
+//
+//go:noescape
+func resize8(r0, r1 *uint8, xi *int32, xa, xna *float64, n8 int, b, nb float64, out *uint8)

@@ -2,7 +2,8 @@
 
 package orb
 
-// hasVector is false: matches scans in 64-bit words (matcher.scalar).
+// hasVector is false: matches scans in 64-bit words (matcher.scalar) and
+// resizeBilinear blends one pixel at a time.
 const hasVector = false
 
 const vectorLanes = 8
@@ -13,4 +14,8 @@ func best2x8(q *Descriptor, words *uint64, n8 int, out *[3 * vectorLanes]uint64)
 
 func best2x8x2(q, p *Descriptor, words *uint64, n8 int, out *[6 * vectorLanes]uint64) {
 	panic("orb: best2x8x2 without vector instructions")
+}
+
+func resize8(r0, r1 *uint8, xi *int32, xa, xna *float64, n8 int, b, nb float64, out *uint8) {
+	panic("orb: resize8 without vector instructions")
 }
