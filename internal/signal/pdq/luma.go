@@ -138,15 +138,35 @@ func (h *Hasher) lumaFromYCbCr(m *image.YCbCr, dst []float32, ow int) {
 	for x, sx := range h.xs {
 		h.cxs[x] = m.COffset(b.Min.X+sx, b.Min.Y)
 	}
+	vector := hasVector && len(h.xs) >= 16
+	if vector {
+		h.xs32, h.cxs32 = growInt32s(h.xs32, len(h.xs)), growInt32s(h.cxs32, len(h.xs))
+		for x, sx := range h.xs {
+			h.xs32[x], h.cxs32[x] = int32(sx), int32(h.cxs[x])
+		}
+	}
 	for y, sy := range h.ys {
 		row := dst[y*ow : y*ow+ow]
 		py := b.Min.Y + sy
 		yRow := m.YOffset(b.Min.X, py)
 		cRow := m.COffset(b.Min.X, py)
 		yp := m.Y[yRow : yRow+b.Dx()]
-		for x, sx := range h.xs {
+		x := 0
+		if vector {
+			// lumaYCbCr16 reads 4 bytes at each sample: the last ones of
+			// the last rows could read past the planes.
+			n := len(h.xs)
+			for n > 0 && (yRow+h.xs[n-1]+3 >= len(m.Y) || cRow+h.cxs[n-1]+3 >= min(len(m.Cb), len(m.Cr))) {
+				n--
+			}
+			if n16 := n &^ 15; n16 > 0 {
+				lumaYCbCr16(&m.Y[yRow], &m.Cb[cRow], &m.Cr[cRow], &h.xs32[0], &h.cxs32[0], n16, &lumaTabR[0], &lumaTabG[0], &lumaTabB[0], &row[0])
+				x = n16
+			}
+		}
+		for ; x < len(h.xs); x++ {
 			ci := cRow + h.cxs[x]
-			r, g, bl := ycbcrToRGB(yp[sx], m.Cb[ci], m.Cr[ci])
+			r, g, bl := ycbcrToRGB(yp[h.xs[x]], m.Cb[ci], m.Cr[ci])
 			row[x] = luma8(r, g, bl)
 		}
 	}
@@ -170,6 +190,13 @@ func clamp16(v int32) uint8 {
 		return 255
 	}
 	return uint8(v)
+}
+
+func growInt32s(b []int32, n int) []int32 {
+	if cap(b) < n {
+		return make([]int32, n)
+	}
+	return b[:n]
 }
 
 func growInts(b []int, n int) []int {

@@ -24,6 +24,7 @@ type Hasher struct {
 	buf1, buf2, cbuf, sums []float32
 	mirror                 []float32
 	xs, ys, cxs            []int
+	xs32, cxs32            []int32 // xs and cxs for lumaYCbCr16
 	palette                []float32
 	rowIdx, colIdx         [64]int
 	b64                    [64 * 64]float32

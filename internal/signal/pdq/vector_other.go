@@ -1,0 +1,10 @@
+//go:build !amd64 || purego
+
+package pdq
+
+// hasVector is false: lumaFromYCbCr converts one pixel at a time.
+const hasVector = false
+
+func lumaYCbCr16(y, cb, cr *uint8, xs, cxs *int32, n16 int, tabR, tabG, tabB *float32, out *float32) {
+	panic("pdq: lumaYCbCr16 without vector instructions")
+}
