@@ -84,8 +84,22 @@ func patternPoints(pat *[256]pair) (pts [][2]int8, ends [256][2]uint16) {
 // describe computes the rotated BRIEF descriptor of the keypoint at (x, y)
 // of a level, oriented by ang.
 func describe(lv *level, x, y int, ang float64) Descriptor {
-	var d Descriptor
 	c, s := math.Cos(ang), math.Sin(ang)
+	return describeTurned(lv, x, y, c, s)
+}
+
+// describeTurned is describe with the turn given by its cosine and sine.
+func describeTurned(lv *level, x, y int, c, s float64) Descriptor {
+	var d Descriptor
+	if hasVector {
+		var sums [len(vectorPoints.x)]int32
+		w1 := lv.img.W + 1
+		o := [4]int{-boxHalf*w1 - boxHalf, -boxHalf*w1 + boxHalf + 1, (boxHalf+1)*w1 - boxHalf, (boxHalf+1)*w1 + boxHalf + 1}
+		lo, hi := -o[0], len(lv.integ)-1-o[3]
+		p := &vectorPoints
+		describe8(&lv.integ[0], lo, hi, y*w1+x, w1, &o, c, s, &p.x[0], &p.y[0], p.n8, &p.e0[0], &p.e1[0], &sums[0], &d)
+		return d
+	}
 	var sums [2 * len(pattern)]int32
 	for j, p := range points {
 		fx, fy := float64(p[0]), float64(p[1])
@@ -104,6 +118,25 @@ func describe(lv *level, x, y int, ang float64) Descriptor {
 	}
 	return d
 }
+
+// vectorPoints are points and ends as describe8 reads them: the points'
+// coordinates as float64, padded with the keypoint itself to n8, a
+// multiple of 8 (len(x) bounds it: patternPoints finds about 300), and
+// each pair's ends as int32.
+var vectorPoints = func() (v struct {
+	x, y   [512]float64
+	n8     int
+	e0, e1 [256]int32
+}) {
+	for i, p := range points {
+		v.x[i], v.y[i] = float64(p[0]), float64(p[1])
+	}
+	v.n8 = (len(points) + 7) &^ 7
+	for i, e := range ends {
+		v.e0[i], v.e1[i] = int32(e[0]), int32(e[1])
+	}
+	return v
+}()
 
 // MirrorDescriptor returns the descriptor the same keypoint would have in
 // the picture mirrored left to right: the halves of the pattern swap.

@@ -8,8 +8,11 @@ import (
 // describeEach is describe turning and box-summing both ends of every
 // pair.
 func describeEach(lv *level, x, y int, ang float64) Descriptor {
+	return describeEachTurned(lv, x, y, math.Cos(ang), math.Sin(ang))
+}
+
+func describeEachTurned(lv *level, x, y int, c, s float64) Descriptor {
 	var d Descriptor
-	c, s := math.Cos(ang), math.Sin(ang)
 	rot := func(px, py int8) (int, int) {
 		fx, fy := float64(px), float64(py)
 		return x + int(math.Round(c*fx-s*fy)), y + int(math.Round(s*fx+c*fy))
@@ -40,6 +43,25 @@ func TestDescribeSameAsEach(t *testing.T) {
 				n++
 				if got, want := describe(lv, x, y, ang), describeEach(lv, x, y, ang); got != want {
 					t.Fatalf("(%d,%d) at %v: %x, want %x", x, y, ang, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestDescribeRoundsHalvesAway: turns whose offsets fall exactly on
+// halves (cosine and sine of ±0.5, 0.25, 0.75) round as math.Round does,
+// away from zero, in the vector steps too.
+func TestDescribeRoundsHalvesAway(t *testing.T) {
+	t.Logf("vector instructions: %v", hasVector)
+	g := scene(7, 320, 180)
+	lv := &level{img: g, scale: 1}
+	lv.integ = integral(g)
+	for _, cs := range [][2]float64{{0.5, 0.5}, {-0.5, 0.5}, {0.5, -0.5}, {-0.5, -0.5}, {0.25, 0.75}, {-0.75, 0.25}, {1, 0}, {0, -1}} {
+		for y := 40; y < g.H-40; y += 9 {
+			for x := 40; x < g.W-40; x += 13 {
+				if got, want := describeTurned(lv, x, y, cs[0], cs[1]), describeEachTurned(lv, x, y, cs[0], cs[1]); got != want {
+					t.Fatalf("(%d,%d) turned by %v: %x, want %x", x, y, cs, got, want)
 				}
 			}
 		}

@@ -35,3 +35,14 @@ func best2x8x2(q, p *Descriptor, words *uint64, n8 int, out *[6 * vectorLanes]ui
 //
 //go:noescape
 func resize8(r0, r1 *uint8, xi *int32, xa, xna *float64, n8 int, b, nb float64, out *uint8)
+
+// describe8 is describe's work on the vector unit: the points (px[i],
+// py[i]) for i < n8 (a multiple of 8) turned by (c, s) and rounded as
+// math.Round does, box-summed around base + turned offset (an index of
+// integ, whose rows are w1 long) into sums, then bit i of d set when
+// sums[e0[i]] < sums[e1[i]]. o00…o11 are the offsets of a box's corners
+// from its centre; the centres are clamped to [lo, hi], so no read leaves
+// integ.
+//
+//go:noescape
+func describe8(integ *int32, lo, hi, base, w1 int, o *[4]int, c, s float64, px, py *float64, n8 int, e0, e1, sums *int32, d *Descriptor)

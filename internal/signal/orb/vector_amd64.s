@@ -252,3 +252,130 @@ rloop:
 rdone:
 	VZEROUPPER
 	RET
+
+// func describe8(integ *int32, lo, hi, base, w1 int, o *[4]int, c, s float64, px, py *float64, n8 int, e0, e1, sums *int32, d *Descriptor)
+//
+// Points: Z16 c, Z17 s, Z18 0.5, Z19 −0.5, Z20 1.0 in every lane (float64),
+// Y10 w1, Y11 base, Y12 lo, Y13 hi (int32); R8-R11 integ at the four
+// corner offsets. Bits: 16 pairs a step.
+TEXT ·describe8(SB), NOSPLIT, $0-120
+	MOVQ integ+0(FP), SI
+	MOVQ o+40(FP), AX
+	MOVQ 0(AX), BX
+	LEAQ (SI)(BX*4), R8
+	MOVQ 8(AX), BX
+	LEAQ (SI)(BX*4), R9
+	MOVQ 16(AX), BX
+	LEAQ (SI)(BX*4), R10
+	MOVQ 24(AX), BX
+	LEAQ (SI)(BX*4), R11
+
+	MOVQ         lo+8(FP), AX
+	MOVQ         AX, X12
+	VPBROADCASTD X12, Y12
+	MOVQ         hi+16(FP), AX
+	MOVQ         AX, X13
+	VPBROADCASTD X13, Y13
+	MOVQ         base+24(FP), AX
+	MOVQ         AX, X11
+	VPBROADCASTD X11, Y11
+	MOVQ         w1+32(FP), AX
+	MOVQ         AX, X10
+	VPBROADCASTD X10, Y10
+
+	VBROADCASTSD c+48(FP), Z16
+	VBROADCASTSD s+56(FP), Z17
+	MOVQ         $0x3FE0000000000000, AX // 0.5
+	VPBROADCASTQ AX, Z18
+	MOVQ         $0xBFE0000000000000, AX // -0.5
+	VPBROADCASTQ AX, Z19
+	MOVQ         $0x3FF0000000000000, AX // 1.0
+	VPBROADCASTQ AX, Z20
+
+	MOVQ px+64(FP), R12
+	MOVQ py+72(FP), R13
+	MOVQ n8+80(FP), CX
+	MOVQ sums+104(FP), DI
+	XORQ DX, DX
+
+ploop:
+	CMPQ DX, CX
+	JAE  bits
+
+	// rx = c·fx − s·fy, ry = s·fx + c·fy.
+	VMOVUPD (R12)(DX*8), Z0
+	VMOVUPD (R13)(DX*8), Z1
+	VMULPD  Z16, Z0, Z2
+	VMULPD  Z17, Z1, Z3
+	VSUBPD  Z3, Z2, Z2
+	VMULPD  Z17, Z0, Z4
+	VMULPD  Z16, Z1, Z5
+	VADDPD  Z5, Z4, Z4
+
+	// math.Round: the integer part, one further from zero when the
+	// fraction is at least one half.
+	VRNDSCALEPD $0x0b, Z2, Z6
+	VSUBPD      Z6, Z2, Z7
+	VCMPPD      $0x1d, Z18, Z7, K1
+	VCMPPD      $0x12, Z19, Z7, K2
+	VADDPD      Z20, Z6, K1, Z6
+	VSUBPD      Z20, Z6, K2, Z6
+	VRNDSCALEPD $0x0b, Z4, Z8
+	VSUBPD      Z8, Z4, Z9
+	VCMPPD      $0x1d, Z18, Z9, K1
+	VCMPPD      $0x12, Z19, Z9, K2
+	VADDPD      Z20, Z8, K1, Z8
+	VSUBPD      Z20, Z8, K2, Z8
+	VCVTTPD2DQ  Z6, Y6
+	VCVTTPD2DQ  Z8, Y8
+
+	// The box centres: base + ry·w1 + rx, within [lo, hi].
+	VPMULLD Y10, Y8, Y8
+	VPADDD  Y6, Y8, Y8
+	VPADDD  Y11, Y8, Y8
+	VPMAXSD Y12, Y8, Y8
+	VPMINSD Y13, Y8, Y8
+
+	// s11 − s01 − s10 + s00.
+	VPCMPEQD   Y15, Y15, Y15
+	VPGATHERDD Y15, (R8)(Y8*4), Y0
+	VPCMPEQD   Y15, Y15, Y15
+	VPGATHERDD Y15, (R9)(Y8*4), Y1
+	VPCMPEQD   Y15, Y15, Y15
+	VPGATHERDD Y15, (R10)(Y8*4), Y2
+	VPCMPEQD   Y15, Y15, Y15
+	VPGATHERDD Y15, (R11)(Y8*4), Y3
+	VPSUBD     Y1, Y3, Y3
+	VPSUBD     Y2, Y3, Y3
+	VPADDD     Y0, Y3, Y3
+	VMOVDQU    Y3, (DI)(DX*4)
+
+	ADDQ $8, DX
+	JMP  ploop
+
+bits:
+	MOVQ e0+88(FP), R12
+	MOVQ e1+96(FP), R13
+	MOVQ d+112(FP), R14
+	XORQ DX, DX
+
+bloop:
+	CMPQ       DX, $16
+	JAE        done
+	MOVQ       DX, AX
+	SHLQ       $6, AX
+	VMOVDQU32  (R12)(AX*1), Z0
+	VMOVDQU32  (R13)(AX*1), Z1
+	KXNORW     K1, K1, K1
+	VPGATHERDD (DI)(Z0*4), K1, Z2
+	KXNORW     K1, K1, K1
+	VPGATHERDD (DI)(Z1*4), K1, Z3
+	VPCMPD     $1, Z3, Z2, K2
+	KMOVW      K2, AX
+	MOVW       AX, (R14)(DX*2)
+	INCQ       DX
+	JMP        bloop
+
+done:
+	VZEROUPPER
+	RET

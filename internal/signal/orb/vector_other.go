@@ -19,3 +19,7 @@ func best2x8x2(q, p *Descriptor, words *uint64, n8 int, out *[6 * vectorLanes]ui
 func resize8(r0, r1 *uint8, xi *int32, xa, xna *float64, n8 int, b, nb float64, out *uint8) {
 	panic("orb: resize8 without vector instructions")
 }
+
+func describe8(integ *int32, lo, hi, base, w1 int, o *[4]int, c, s float64, px, py *float64, n8 int, e0, e1, sums *int32, d *Descriptor) {
+	panic("orb: describe8 without vector instructions")
+}
