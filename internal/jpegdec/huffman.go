@@ -1,5 +1,7 @@
 package jpegdec
 
+import "encoding/binary"
+
 // lutBits is the number of bits looked up at once; longer codes (rare in
 // real files) take the slow path.
 const lutBits = 9
@@ -102,6 +104,22 @@ func (b *bitReader) reset(data []byte, pos int) {
 
 // fill tops acc up to at least 57 bits.
 func (b *bitReader) fill() {
+	// The bytes it takes at once when none of them is 0xff (no stuffing,
+	// no marker) and 8 are left to read: the same bits as one at a time.
+	if !b.marker && b.n <= 56 && b.pos+8 <= len(b.data) {
+		w := binary.BigEndian.Uint64(b.data[b.pos:])
+		k := (64 - b.n) / 8
+		take := ^uint64(0) << (64 - 8*k) // the first k bytes
+		// A byte of ^w is 0 where w's is 0xff (the test may also flag a
+		// byte above one that is: then the loop below takes them).
+		x := ^w
+		if (x-0x0101010101010101)&^x&0x8080808080808080&take == 0 {
+			b.acc |= (w & take) >> b.n
+			b.pos += int(k)
+			b.n += 8 * k
+			return
+		}
+	}
 	for b.n <= 56 {
 		var c byte
 		if !b.marker {
