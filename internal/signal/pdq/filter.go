@@ -256,7 +256,12 @@ func addSubScaleRow(dst, s, a, b []float32, inv float64) {
 	a = a[:len(s)]
 	b = b[:len(s)]
 	dst = dst[:len(s)]
-	for j := range s {
+	j0 := 0
+	if n8 := len(s) &^ 7; hasVector && n8 > 0 {
+		addSubScale8(&dst[0], &s[0], &a[0], &b[0], n8, inv)
+		j0 = n8
+	}
+	for j := j0; j < len(s); j++ {
 		v := s[j] + a[j]
 		v -= b[j]
 		s[j] = v
@@ -268,7 +273,12 @@ func addSubScaleRow32(dst, s, a, b []float32, inv float32) {
 	a = a[:len(s)]
 	b = b[:len(s)]
 	dst = dst[:len(s)]
-	for j := range s {
+	j0 := 0
+	if n16 := len(s) &^ 15; hasVector && n16 > 0 {
+		addSubScale16(&dst[0], &s[0], &a[0], &b[0], n16, inv)
+		j0 = n16
+	}
+	for j := j0; j < len(s); j++ {
 		v := s[j] + a[j]
 		v -= b[j]
 		s[j] = v

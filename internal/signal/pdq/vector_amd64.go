@@ -16,3 +16,15 @@ var hasVector = cpu.X86.HasAVX512F
 //
 //go:noescape
 func lumaYCbCr16(y, cb, cr *uint8, xs, cxs *int32, n16 int, tabR, tabG, tabB *float32, out *float32)
+
+// addSubScale16 is addSubScaleRow32's loop over n16 values (a multiple
+// of 16), 16 a step: v = s + a − b, s = v, dst = v·inv.
+//
+//go:noescape
+func addSubScale16(dst, s, a, b *float32, n16 int, inv float32)
+
+// addSubScale8 is addSubScaleRow's loop over n8 values (a multiple of 8),
+// 8 a step: v = s + a − b, s = v, dst = float32(float64(v)·inv).
+//
+//go:noescape
+func addSubScale8(dst, s, a, b *float32, n8 int, inv float64)

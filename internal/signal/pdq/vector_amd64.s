@@ -96,3 +96,57 @@ lloop:
 ldone:
 	VZEROUPPER
 	RET
+
+// func addSubScale16(dst, s, a, b *float32, n16 int, inv float32)
+TEXT ·addSubScale16(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), DI
+	MOVQ         s+8(FP), SI
+	MOVQ         a+16(FP), AX
+	MOVQ         b+24(FP), BX
+	MOVQ         n16+32(FP), CX
+	VBROADCASTSS inv+40(FP), Z16
+	XORQ         DX, DX
+
+a16loop:
+	CMPQ    DX, CX
+	JAE     a16done
+	VMOVUPS (SI)(DX*4), Z0
+	VADDPS  (AX)(DX*4), Z0, Z0
+	VSUBPS  (BX)(DX*4), Z0, Z0
+	VMOVUPS Z0, (SI)(DX*4)
+	VMULPS  Z16, Z0, Z0
+	VMOVUPS Z0, (DI)(DX*4)
+	ADDQ    $16, DX
+	JMP     a16loop
+
+a16done:
+	VZEROUPPER
+	RET
+
+// func addSubScale8(dst, s, a, b *float32, n8 int, inv float64)
+TEXT ·addSubScale8(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), DI
+	MOVQ         s+8(FP), SI
+	MOVQ         a+16(FP), AX
+	MOVQ         b+24(FP), BX
+	MOVQ         n8+32(FP), CX
+	VBROADCASTSD inv+40(FP), Z16
+	XORQ         DX, DX
+
+a8loop:
+	CMPQ      DX, CX
+	JAE       a8done
+	VMOVUPS   (SI)(DX*4), Y0
+	VADDPS    (AX)(DX*4), Y0, Y0
+	VSUBPS    (BX)(DX*4), Y0, Y0
+	VMOVUPS   Y0, (SI)(DX*4)
+	VCVTPS2PD Y0, Z1
+	VMULPD    Z16, Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS   Y1, (DI)(DX*4)
+	ADDQ      $8, DX
+	JMP       a8loop
+
+a8done:
+	VZEROUPPER
+	RET

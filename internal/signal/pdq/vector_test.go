@@ -94,3 +94,47 @@ func BenchmarkLumaFromYCbCr(b *testing.B) {
 		})
 	}
 }
+
+// TestAddSubScaleRowsSameAsScalar: the column pass's full-window rows give
+// the same running sums and outputs bit for bit as one value at a time,
+// for lengths below a vector step, whole steps and steps with a tail, a
+// power-of-two window (multiplied in float32) and others (scaled through
+// float64), on values from 0 to 255 and sums that have grown large.
+func TestAddSubScaleRowsSameAsScalar(t *testing.T) {
+	t.Logf("vector instructions: %v", hasVector)
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, n := range []int{1, 7, 8, 15, 16, 17, 64, 100, 512} {
+		for _, window := range []int{1, 2, 3, 4, 5, 7} {
+			s, a, b := make([]float32, n), make([]float32, n), make([]float32, n)
+			for i := range s {
+				s[i] = rng.Float32() * 255 * float32(window)
+				a[i], b[i] = rng.Float32()*255, rng.Float32()*255
+			}
+			s2 := append([]float32(nil), s...)
+			got, want := make([]float32, n), make([]float32, n)
+			inv := recip[window]
+			if pow2Recip(window) {
+				addSubScaleRow32(got, s, a, b, float32(inv))
+				for j := range s2 {
+					v := s2[j] + a[j]
+					v -= b[j]
+					s2[j] = v
+					want[j] = v * float32(inv)
+				}
+			} else {
+				addSubScaleRow(got, s, a, b, inv)
+				for j := range s2 {
+					v := s2[j] + a[j]
+					v -= b[j]
+					s2[j] = v
+					want[j] = scale(v, inv)
+				}
+			}
+			for j := range want {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) || math.Float32bits(s[j]) != math.Float32bits(s2[j]) {
+					t.Fatalf("n %d window %d: value %d is %v (sum %v), want %v (sum %v)", n, window, j, got[j], s[j], want[j], s2[j])
+				}
+			}
+		}
+	}
+}
