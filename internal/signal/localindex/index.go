@@ -340,6 +340,7 @@ type scratch struct {
 	pairs  []pair                        // every vote: the frame, the checked and the registered descriptor
 	hits   []float64                     // per checked descriptor: the frames it voted for (shareVotes)
 	bins   []float64                     // geometricVotes' histograms
+	weight []float32                     // candidates: a key's weight by its postings
 	levels levelMemo                     // geometricVotes' scale shifts
 	ids    [walkBlock * Tables][]posting // candidates: per checked descriptor of a block and table, the postings under its key
 }
@@ -441,6 +442,13 @@ func (ix *Index) candidates(q *orb.Features) []candidate {
 	}
 	s.seen, s.pairs = s.seen[:0], s.pairs[:0]
 	nf := float64(max(1, ix.live))
+	// The inverse-frequency weight of a key holding n postings, computed
+	// once a query for each n met (0: not yet; a weight is never 0).
+	if cap(s.weight) < ix.opts.MaxBucket+1 {
+		s.weight = make([]float32, ix.opts.MaxBucket+1)
+	}
+	weight := s.weight[:ix.opts.MaxBucket+1]
+	clear(weight)
 	for q0 := 0; q0 < len(q.Descriptors); q0 += walkBlock {
 		q1 := min(q0+walkBlock, len(q.Descriptors))
 		// The postings under the keys of checked descriptors q0 to q1,
@@ -464,7 +472,10 @@ func (ix *Index) candidates(q *orb.Features) []candidate {
 					continue
 				}
 				c := (qi-q0)*Tables + t
-				ws[c] = float32(math.Log(1 + nf/float64(n)))
+				if weight[n] == 0 {
+					weight[n] = float32(math.Log(1 + nf/float64(n)))
+				}
+				ws[c] = weight[n]
 				if h := tb.head[k]; int(h) <= len(tb.next) {
 					e[c] = h
 					walking = walking || h != 0
