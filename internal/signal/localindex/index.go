@@ -349,11 +349,10 @@ type scratch struct {
 // candidates gathers together.
 const walkBlock = 4
 
-// posting is a registered descriptor, its frame and its distance to the
-// checked one.
+// posting is a registered descriptor within MaxDistance of the checked
+// one, and its frame.
 type posting struct {
 	id, fn uint32
-	dist   int32
 }
 
 // pair is one vote: checked descriptor q matched registered descriptor id
@@ -487,7 +486,11 @@ func (ix *Index) candidates(q *orb.Features) []candidate {
 			for c := range e {
 				if x := e[c]; x != 0 {
 					d := &q.Descriptors[q0+c/Tables]
-					s.ids[c] = append(s.ids[c], posting{id: x - 1, fn: ix.frameOf[x-1], dist: int32(orb.Distance(d, &ix.desc[x-1]))})
+					// A posting further than MaxDistance never votes (nor
+					// stamps its frame): it is not kept.
+					if dist := orb.Distance(d, &ix.desc[x-1]); dist <= ix.opts.MaxDistance {
+						s.ids[c] = append(s.ids[c], posting{id: x - 1, fn: ix.frameOf[x-1]})
+					}
 					x = nextLink(ix.tables[c%Tables].next, x)
 					e[c] = x
 					walking = walking || x != 0
@@ -505,7 +508,7 @@ func (ix *Index) candidates(q *orb.Features) []candidate {
 					if s.stamp[fn] == stamp {
 						continue
 					}
-					if int(p.dist) > ix.opts.MaxDistance || ix.frames[fn].removed {
+					if ix.frames[fn].removed {
 						continue
 					}
 					if s.stamp[fn] == 0 {
