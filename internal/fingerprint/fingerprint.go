@@ -96,7 +96,7 @@ type Fingerprint struct {
 
 // Query is the fingerprint of a file being checked with what the check
 // needs beyond it, none of which is stored: the luminance guided matching
-// warps through a local match's transform (see HashWarped), and where
+// warps through a local match's transform (see HashProjective), and where
 // sampling stopped.
 type Query struct {
 	Fingerprint

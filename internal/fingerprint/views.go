@@ -122,14 +122,14 @@ func (v View) Speculative() bool {
 // (230 KB each at the default frame size).
 const maxLumaFrames = 120
 
-// HashWarped hashes the cw×ch picture views.Warped samples from l through
-// at (relative window coordinates to l's cells).
-func (h *FrameHasher) HashWarped(l *luma.Grid, cw, ch int, at func(u, v float64) (x, y float64)) (pdq.Hash, int) {
+// HashProjective hashes the cw×ch picture views.WarpedProjective samples
+// from l through p (relative window coordinates to l's cells).
+func (h *FrameHasher) HashProjective(l *luma.Grid, cw, ch int, p *views.Projective) (pdq.Hash, int) {
 	if cw < pdq.MinDim || ch < pdq.MinDim {
 		return pdq.Hash{}, 0
 	}
 	buf := h.scratch(cw * ch)
-	views.Warped(l, buf, cw, ch, at)
+	views.WarpedProjective(l, buf, cw, ch, p)
 	return h.pdq.FromLuma(buf, cw, ch)
 }
 

@@ -60,21 +60,11 @@ func guidedHash(h *fingerprint.FrameHasher, l *luma.Grid, lh *localHit, minQuali
 	if rh > rw {
 		cw, ch = int(math.Round(long*rw/rh)), int(math.Round(long))
 	}
-	at := func(u, v float64) (float64, float64) {
-		x, y := u*rw-0.5, v*rh-0.5 // registered keypoint coordinates
-		w := m.H[6]*x + m.H[7]*y + m.H[8]
-		if math.Abs(w) < 1e-12 {
-			return -1, -1
-		}
-		qx, qy := (m.H[0]*x+m.H[1]*y+m.H[2])/w, (m.H[3]*x+m.H[4]*y+m.H[5])/w
-		if lh.mirrored {
-			// H maps into the mirror image of the checked frame; sampling
-			// the frame itself there gives the registered orientation.
-			qx = float64(qw-1) - qx
-		}
-		return (qx + 0.5) * sx, (qy + 0.5) * sy
-	}
-	hash, q := h.HashWarped(l, cw, ch, at)
+	// Window (u, v) → registered keypoint coordinates → H → the checked
+	// frame (or its mirror image, where H maps into it: sampling the frame
+	// itself there gives the registered orientation) → l's cells.
+	p := &views.Projective{H: m.H, RW: rw, RH: rh, Mirrored: lh.mirrored, MirrorX: float64(qw - 1), SX: sx, SY: sy}
+	hash, q := h.HashProjective(l, cw, ch, p)
 	return hash, q >= minQuality
 }
 

@@ -19,3 +19,12 @@ var hasVector = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX2
 //
 //go:noescape
 func turned8(colX, colY *float64, n8 int, dySin, dyCos float64, v *float32, w, last int, out *float32)
+
+// warp8 is the inner loop of WarpedProjective over n8 cells of a row (a
+// multiple of 8), 8 a step: cell u samples g (cells v, width w) at
+// Projective.At of column u's registered x xs[u] and the row's terms in r,
+// as luma.Grid.Bilinear does (clamped to the grid), with the same
+// operations in the same order.
+//
+//go:noescape
+func warp8(xs *float64, n8 int, r *warpRow, v *float32, w int, out *float32)
