@@ -266,9 +266,27 @@ func fastRow(g *Gray, y, thr int, s []int32) {
 	}
 	j := 0
 	if thr >= 0 && thr <= 255 {
+		clear(s)
+		// 64 pixels at a time on the vector unit, only the corners (an
+		// arc of 9 circle pixels brighter or darker) are scored: a
+		// corner's score is at least 9, so the others score 0. The last
+		// circle row's 64-byte reads must stay in the picture.
+		if hasVector {
+			off := circleOffsets(w)
+			var masks [32]uint64
+			base := y*w + edge - 1 // the centre of s[0]
+			for ; j+64 <= len(s) && base+j+3*w+3+64 <= len(p); j += 64 {
+				fastCmp64(&p[base+j], &off, thr, &masks)
+				m := arc9x64(&masks)
+				for m != 0 {
+					k := bits.TrailingZeros64(m)
+					m &= m - 1
+					s[j+k] = fastAt(&rows, j+k, thr)
+				}
+			}
+		}
 		// Eight pixels at a time, only those passing the quick rejection
 		// of fastAt are scored; the others score 0.
-		clear(s)
 		r0, r3, r6 := rows[0], rows[3], rows[6]
 		for ; j+8 <= len(s); j += 8 {
 			m := cardinal8(r0[j+3:], r3[j:], r6[j+3:], thr)
@@ -395,6 +413,43 @@ func nonMax(g *Gray, y int, up, mid, down []int32, out []corner) []corner {
 			continue
 		}
 		out = append(out, corner{x: x, y: y, r: harris(g, x, y)})
+	}
+	return out
+}
+
+// circleOffsets are the circle's pixels (in ring's order) as offsets
+// from the centre in a picture w wide.
+func circleOffsets(w int) [16]int {
+	d := [16][2]int{{0, -3}, {1, -3}, {2, -2}, {3, -1}, {3, 0}, {3, 1}, {2, 2}, {1, 3},
+		{0, 3}, {-1, 3}, {-2, 2}, {-3, 1}, {-3, 0}, {-3, -1}, {-2, -2}, {-1, -3}}
+	var off [16]int
+	for k, p := range d {
+		off[k] = p[1]*w + p[0]
+	}
+	return off
+}
+
+// arc9x64 is arc9 for 64 pixels at once: masks[k] (masks[16+k]) holds bit
+// i when circle pixel k of pixel i is brighter (darker); bit i of the
+// result is set when pixel i has 9 consecutive brighter or 9 consecutive
+// darker circle pixels.
+func arc9x64(masks *[32]uint64) uint64 {
+	var out uint64
+	for side := 0; side < 32; side += 16 {
+		m := (*[16]uint64)(masks[side : side+16])
+		var a, b [16]uint64
+		for k := range a {
+			a[k] = m[k] & m[(k+1)&15] // circle pixels k..k+1
+		}
+		for k := range b {
+			b[k] = a[k] & a[(k+2)&15] // k..k+3
+		}
+		for k := range a {
+			a[k] = b[k] & b[(k+4)&15] // k..k+7
+		}
+		for k := range a {
+			out |= a[k] & m[(k+8)&15] // k..k+8
+		}
 	}
 	return out
 }

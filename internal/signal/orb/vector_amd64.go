@@ -5,9 +5,9 @@ package orb
 import "golang.org/x/sys/cpu"
 
 // hasVector: the processor has AVX-512 with its population count
-// (VPOPCNTQ) and 256-bit lanes, and AVX2's gathers, which best2x8 and
-// resize8 use.
-var hasVector = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VPOPCNTDQ && cpu.X86.HasAVX2
+// (VPOPCNTQ), byte lanes (BW) and 256-bit lanes (VL), and AVX2's gathers,
+// which the vector steps of this package use.
+var hasVector = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VPOPCNTDQ && cpu.X86.HasAVX2
 
 // vectorLanes is the number of registered descriptors best2x8 compares
 // with a checked one in a step.
@@ -46,3 +46,13 @@ func resize8(r0, r1 *uint8, xi *int32, xa, xna *float64, n8 int, b, nb float64, 
 //
 //go:noescape
 func describe8(integ *int32, lo, hi, base, w1 int, o *[4]int, c, s float64, px, py *float64, n8 int, e0, e1, sums *int32, d *Descriptor)
+
+// fastCmp64 compares the 16 circle pixels of 64 consecutive centres
+// (centre, centre+1, …; circle pixel k at centre+off[k]) with each
+// centre: bit i of masks[k] is set when circle pixel k of centre i is
+// brighter than the centre by more than thr, bit i of masks[16+k] when it
+// is darker by more than thr. thr must be in [0, 255]. It reads 64 bytes
+// at each circle position.
+//
+//go:noescape
+func fastCmp64(centre *uint8, off *[16]int, thr int, masks *[32]uint64)

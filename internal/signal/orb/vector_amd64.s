@@ -379,3 +379,34 @@ bloop:
 done:
 	VZEROUPPER
 	RET
+
+// func fastCmp64(centre *uint8, off *[16]int, thr int, masks *[32]uint64)
+//
+// Z0 the centres, Z1 centre + thr and Z2 centre − thr (both saturated:
+// no byte is above 255 or below 0), Z3 a circle pixel.
+TEXT ·fastCmp64(SB), NOSPLIT, $0-32
+	MOVQ         centre+0(FP), SI
+	MOVQ         off+8(FP), BX
+	MOVQ         thr+16(FP), AX
+	MOVQ         masks+24(FP), DI
+	VPBROADCASTB AX, Z4
+	VMOVDQU8     (SI), Z0
+	VPADDUSB     Z4, Z0, Z1
+	VPSUBUSB     Z4, Z0, Z2
+	XORQ         CX, CX
+
+floop:
+	CMPQ     CX, $16
+	JAE      fdone
+	MOVQ     (BX)(CX*8), DX
+	VMOVDQU8 (SI)(DX*1), Z3
+	VPCMPUB  $6, Z1, Z3, K1 // brighter: pixel > centre + thr
+	VPCMPUB  $1, Z2, Z3, K2 // darker: pixel < centre − thr
+	KMOVQ    K1, (DI)(CX*8)
+	KMOVQ    K2, 128(DI)(CX*8)
+	INCQ     CX
+	JMP      floop
+
+fdone:
+	VZEROUPPER
+	RET

@@ -23,3 +23,7 @@ func resize8(r0, r1 *uint8, xi *int32, xa, xna *float64, n8 int, b, nb float64, 
 func describe8(integ *int32, lo, hi, base, w1 int, o *[4]int, c, s float64, px, py *float64, n8 int, e0, e1, sums *int32, d *Descriptor) {
 	panic("orb: describe8 without vector instructions")
 }
+
+func fastCmp64(centre *uint8, off *[16]int, thr int, masks *[32]uint64) {
+	panic("orb: fastCmp64 without vector instructions")
+}
