@@ -281,6 +281,10 @@ func (d *decoder) emit(c *component, f *[64]float32, bx, by int) {
 	case 8:
 		idct8(f, c.pix[off:], c.stride)
 	case 4:
+		if hasVector && off+3*c.stride+4 <= len(c.pix) {
+			idct4x(&f[0], &c.pix[off], c.stride, &idct4Tables)
+			return
+		}
 		idct4((*[16]float32)(f[:16]), c.pix[off:], c.stride)
 	case 2:
 		idctN(f[:4], 2, c.pix[off:], c.stride)
