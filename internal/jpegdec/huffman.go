@@ -111,7 +111,7 @@ func (b *bitReader) fill() {
 		k := (64 - b.n) / 8
 		take := ^uint64(0) << (64 - 8*k) // the first k bytes
 		// A byte of ^w is 0 where w's is 0xff (the test may also flag a
-		// byte above one that is: then the loop below takes them).
+		// byte above one that is: then fillBytes takes them).
 		x := ^w
 		if (x-0x0101010101010101)&^x&0x8080808080808080&take == 0 {
 			b.acc |= (w & take) >> b.n
@@ -120,6 +120,12 @@ func (b *bitReader) fill() {
 			return
 		}
 	}
+	b.fillBytes()
+}
+
+// fillBytes is fill one byte at a time: at stuffing, markers and the end
+// of the data.
+func (b *bitReader) fillBytes() {
 	for b.n <= 56 {
 		var c byte
 		if !b.marker {
