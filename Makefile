@@ -59,10 +59,15 @@ demo: deps-ffmpeg build
 
 # Video and browser tests are slow on a 2-core machine: allow a package
 # 30 minutes rather than go test's default 10.
+# The packages with vector steps run again with the purego tag, so the Go
+# loops other processors take are tested too.
+VECTOR_PKGS = ./internal/signal/orb ./internal/signal/pdq ./internal/views ./internal/jpegdec ./internal/luma
 test: deps
 	$(GO) mod tidy -diff
 	$(GO) vet ./...
+	GOARCH=arm64 $(GO) vet $(VECTOR_PKGS)
 	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -tags purego $(VECTOR_PKGS)
 
 # The evaluation of issue 4: recall per repost transformation and false
 # alarms on unrelated media (downloads Debian packages on the first run).
